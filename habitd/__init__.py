@@ -1,0 +1,23 @@
+"""habitd: a kind, local-only reminder and habit daemon, built from plugins.
+
+Plugin authors need one name from here::
+
+    from habitd import hookimpl
+
+It is loaded lazily so that the command-line client stays light: importing ``habitd``
+costs nothing beyond this file.
+"""
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "hookimpl"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "hookimpl":
+        from habitd.hookspecs import hookimpl
+
+        return hookimpl
+    raise AttributeError(f"module 'habitd' has no attribute {name!r}")

@@ -1,0 +1,724 @@
+"""The App: habitd's one service layer.
+
+Every user-visible operation is one App method. The daemon exposes the methods marked
+``@rpc`` over its socket; the CLI calls them through that socket, or, when no daemon
+answers, on an App built in-process from the same config and store. Both transports go
+through :meth:`App.dispatch`, so they validate and answer identically.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import time as monotonic_time
+import types
+import typing
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any, TypeVar
+
+from habitd import __version__
+from habitd.config import Config, ConfigError, Nudge, Schedule, default_config_path, load
+from habitd.errors import HabitdError, InvalidInput, NotFound
+from habitd.notify import Button, Message, Notifier, make_notifier
+from habitd.paths import Paths, ensure_private_dir
+from habitd.plugins import PluginHost
+from habitd.schedule import NudgeScheduler, build_trigger, next_fire_time, zone
+from habitd.store import Store, utc_now
+from habitd.timeparse import parse_duration
+
+log = logging.getLogger("habitd.app")
+
+ANSWERS = ("done", "skipped", "snoozed", "clicked", "dismissed", "replied")
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def rpc(function: _F) -> _F:
+    """Mark an App method as callable over JSON-RPC (and so from the CLI)."""
+    function.__habitd_rpc__ = True  # type: ignore[attr-defined]
+    return function
+
+
+class RpcError(HabitdError):
+    """A JSON-RPC protocol error (unknown method, bad params) with its standard code."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.rpc_code = code
+
+
+@dataclass(frozen=True)
+class Action:
+    """The person's answer to a nudge, from a notification button or the CLI."""
+
+    action: str
+    """One of :data:`ANSWERS`."""
+    nudge: str | None = None
+    habit: str | None = None
+    day: date | None = None
+    note: str | None = None
+    value: float | None = None
+    text: str | None = None
+    """The text of an inline reply."""
+    source: str = "cli"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A journal entry as stored (kinds and fields grow with the journal plugin)."""
+
+    id: int
+    kind: str
+    ts: datetime
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What ``habitd_before_send`` decides: hold a nudge until a time, or drop it."""
+
+    action: str
+    reason: str
+    until: datetime | None = None
+
+    @classmethod
+    def hold(cls, until: datetime, reason: str) -> Verdict:
+        """Deliver later, at ``until`` (it goes through ``before_send`` again then)."""
+        return cls("hold", reason, until)
+
+    @classmethod
+    def drop(cls, reason: str) -> Verdict:
+        """Do not deliver this time."""
+        return cls("drop", reason)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A plugin's own scheduled work (from ``habitd_jobs``)."""
+
+    id: str
+    schedule: Schedule
+    run: Callable[[], Awaitable[None] | None]
+    grace: timedelta = timedelta(minutes=10)
+
+
+def answer_buttons(nudge: Nudge) -> tuple[Button, ...]:
+    """The usual buttons: Done / Snooze / Skip for a habit nudge, else Done / Snooze."""
+    if nudge.habit:
+        return (Button("done", "Done"), Button("snoozed", "Snooze"), Button("skipped", "Skip"))
+    return (Button("done", "Done"), Button("snoozed", "Snooze"))
+
+
+class PluginState:
+    """A plugin's own key/value space in the store (values are JSON)."""
+
+    def __init__(self, store: Store, plugin: str) -> None:
+        self._store = store
+        self._plugin = plugin
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The stored value, or ``default``."""
+        return self._store.get_state(self._plugin, key, default)
+
+    def set(self, key: str, value: Any) -> None:
+        """Store a value (committed before returning); ``None`` deletes it."""
+        self._store.set_state(self._plugin, key, value)
+
+
+class App:
+    """The service layer. Build one with :meth:`open`; close it with :meth:`close`."""
+
+    def __init__(self, paths: Paths, config: Config, store: Store, plugins: PluginHost) -> None:
+        self.paths = paths
+        self.config = config
+        self.store = store
+        self.plugins = plugins
+        self.notifier: Notifier | None = None
+        self.scheduler: NudgeScheduler | None = None
+        self.pid: int | None = None
+        self.started = utc_now()
+        self._started_monotonic = monotonic_time.monotonic()
+        self._plugin_methods: dict[str, Callable[..., Any]] = {}
+        self.notifier_mode = config.settings.notifier
+
+    # --- building ----------------------------------------------------------------------
+
+    @classmethod
+    async def open(cls, paths: Paths) -> App:
+        """Open the store, read the config, load plugins, and validate the config with them."""
+        for folder in (paths.data_dir, paths.state_dir):
+            ensure_private_dir(folder)
+        config = read_config(paths)
+        plugins = PluginHost()
+        plugins.load(config, paths.plugins_dir)
+        await plugins.collect_kinds()
+        await check_with_plugins(config, plugins)
+        app = cls(paths, config, Store(paths.db), plugins)
+        await plugins.call_all("habitd_configure", config=config, app=app)
+        for name, methods in await plugins.call_all("habitd_rpc_methods", app=app):
+            for method, function in (methods or {}).items():
+                app._plugin_methods[f"{name}.{method}"] = function
+        return app
+
+    async def close(self) -> None:
+        """Release the notifier and the store."""
+        if self.notifier is not None:
+            await self.notifier.close()
+        self.store.close()
+
+    # --- helpers for plugins and the core ---------------------------------------------------
+
+    @property
+    def tz(self) -> tzinfo:
+        """The configured time zone."""
+        return zone(self.config.settings.timezone)
+
+    def now(self) -> datetime:
+        """Now, in the configured zone."""
+        return datetime.now(self.tz)
+
+    def today(self) -> date:
+        """The habit day now: the local date, shifted back by ``day_starts``."""
+        return habit_day(self.now(), self.config.settings.day_starts)
+
+    def state(self, plugin: str) -> PluginState:
+        """A plugin's key/value store."""
+        return PluginState(self.store, plugin)
+
+    def paused_until(self) -> datetime | None:
+        """When the person's pause ends, or None when not paused."""
+        value = self.store.get_state("habitd", "paused_until")
+        if value is None:
+            return None
+        until = datetime.fromisoformat(value).astimezone(self.tz)
+        return until if until > self.now() else None
+
+    async def ensure_notifier(self) -> Notifier:
+        """The notifier, started on first use (the in-process client needs one only to trigger)."""
+        if self.notifier is None:
+            self.notifier = await make_notifier(self.notifier_mode, self.on_notification_answer)
+        return self.notifier
+
+    # --- firing ---------------------------------------------------------------------------
+
+    async def compose(self, nudge: Nudge) -> Message:
+        """Render a nudge through ``habitd_compose``; a plain message if no plugin can."""
+        found = await self.plugins.call_first("habitd_compose", nudge=nudge, app=self)
+        if found and isinstance(found[1], Message):
+            return found[1]
+        if found:
+            log.error("plugin %s composed %r, not a Message; using a plain message", *found)
+        return Message(
+            title=nudge.title or "A gentle reminder from habitd",
+            body=nudge.body or "",
+            buttons=answer_buttons(nudge),
+        )
+
+    async def fire(
+        self, nudge_id: str, *, forced: bool = False, cause: str = "schedule"
+    ) -> dict[str, Any]:
+        """Compose a nudge, let ``before_send`` hold or drop it (unless forced), send it, and
+        record what happened. Never raises for a plugin or delivery problem."""
+        nudge = self._nudge(nudge_id)
+        if cause in ("snoozed", "held"):
+            self.store.clear_pending(nudge.id)
+        message = await self.compose(nudge)
+        if not forced:
+            found = await self.plugins.call_first(
+                "habitd_before_send", nudge=nudge, message=message, app=self
+            )
+            verdict = found[1] if found and isinstance(found[1], Verdict) else None
+            if verdict and verdict.action == "hold" and verdict.until:
+                await self._set_pending(nudge.id, verdict.until, "held")
+                self.store.add_event(
+                    "held",
+                    nudge.id,
+                    title=message.title,
+                    habit=nudge.habit,
+                    detail={
+                        "until": verdict.until.isoformat(),
+                        "reason": verdict.reason,
+                        "by": found[0] if found else None,
+                    },
+                )
+                return {
+                    "nudge": nudge.id,
+                    "status": "held",
+                    "until": verdict.until.isoformat(),
+                    "reason": verdict.reason,
+                }
+            if verdict:
+                self.store.add_event(
+                    "dropped",
+                    nudge.id,
+                    title=message.title,
+                    habit=nudge.habit,
+                    detail={"reason": verdict.reason},
+                )
+                return {"nudge": nudge.id, "status": "dropped", "reason": verdict.reason}
+        notifier = await self.ensure_notifier()
+        try:
+            await notifier.send(nudge.id, message)
+        except Exception as exc:
+            log.error("could not deliver nudge %s: %s", nudge.id, exc)
+        self.store.add_event(
+            "fired",
+            nudge.id,
+            title=message.title,
+            body=message.body,
+            habit=nudge.habit,
+            detail={"cause": cause, "forced": forced, "notifier": notifier.name},
+        )
+        return {
+            "nudge": nudge.id,
+            "status": "fired",
+            "notifier": notifier.name,
+            "message": message.as_json(),
+        }
+
+    def record_missed(self, nudge_id: str, due: datetime) -> None:
+        """A nudge was due while habitd could not run it (asleep, stopped) and is now stale."""
+        nudge = self.config.nudge(nudge_id)
+        self.store.clear_pending(nudge_id)
+        self.store.add_event(
+            "missed",
+            nudge_id,
+            title=nudge.title if nudge else None,
+            habit=nudge.habit if nudge else None,
+            detail={"due": due.isoformat()},
+        )
+
+    def on_notification_answer(self, nudge_id: str, action: str, text: str | None) -> None:
+        """Called by the desktop notifier (synchronously, on the loop) when a button is pressed."""
+        import asyncio
+
+        nudge = self.config.nudge(nudge_id)
+        if nudge is None:
+            log.info("ignoring an answer to unknown nudge %s (config changed?)", nudge_id)
+            return
+        task = asyncio.get_running_loop().create_task(
+            self.record_action(
+                Action(action, nudge=nudge_id, habit=nudge.habit, text=text, source="notification")
+            )
+        )
+        task.add_done_callback(_log_task_error)
+
+    async def record_action(self, action: Action) -> dict[str, Any]:
+        """Store the person's answer, then tell plugins (``habitd_on_action``)."""
+        if action.action not in ANSWERS:
+            raise InvalidInput(
+                f"unknown answer {action.action!r}; expected one of {', '.join(ANSWERS)}"
+            )
+        day = action.day or self.today()
+        result: dict[str, Any] = {
+            "action": action.action,
+            "nudge": action.nudge,
+            "habit": action.habit,
+        }
+        if action.habit and action.action in ("done", "skipped"):
+            self.store.set_check(action.habit, day, action.action, action.value, action.note)
+            result["day"] = day.isoformat()
+        if action.action == "snoozed" and action.nudge:
+            nudge = self._nudge(action.nudge)
+            due = self.now() + nudge.snooze
+            await self._set_pending(nudge.id, due, "snoozed")
+            result["until"] = due.isoformat()
+        if action.action == "replied" and action.text:
+            result["entry"] = await self.add_entry("reply", note=action.text, nudge=action.nudge)
+        detail = {
+            k: v
+            for k, v in (
+                ("day", result.get("day")),
+                ("note", action.note),
+                ("value", action.value),
+                ("source", action.source),
+                ("until", result.get("until")),
+            )
+            if v is not None
+        }
+        self.store.add_event(action.action, action.nudge, habit=action.habit, detail=detail)
+        await self.plugins.call_all("habitd_on_action", action=action, app=self)
+        return result
+
+    async def add_entry(self, kind: str, **fields: Any) -> int:
+        """Store a journal entry (committed before returning), then ``habitd_on_entry``."""
+        columns = ("emotion", "intensity", "trigger", "craving", "halt", "note")
+        known = {k: fields.pop(k) for k in columns if k in fields}
+        ts = utc_now()
+        entry_id = self.store.add_entry(kind, ts=ts, extra=fields, **known)
+        entry = Entry(entry_id, kind, ts, {**known, **fields})
+        await self.plugins.call_all("habitd_on_entry", entry=entry, app=self)
+        return entry_id
+
+    async def _set_pending(self, nudge_id: str, due: datetime, reason: str) -> None:
+        self.store.set_pending(nudge_id, due, reason)
+        if self.scheduler is not None:
+            self.scheduler.add_pending(nudge_id, due, reason)
+
+    def _nudge(self, nudge_id: str) -> Nudge:
+        nudge = self.config.nudge(nudge_id)
+        if nudge is None:
+            known = ", ".join(n.id for n in self.config.nudges) or "none"
+            raise NotFound(f"no nudge {nudge_id!r}; nudges: {known}")
+        return nudge
+
+    def _habit_id(self, habit: str) -> str:
+        if self.config.habit(habit) is None:
+            known = ", ".join(h.id for h in self.config.habits) or "none (add a [[habit]])"
+            raise NotFound(f"no habit {habit!r}; habits: {known}")
+        return habit
+
+    def _day(self, text: str | None) -> date | None:
+        if text is None:
+            return None
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise InvalidInput(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+        if day > self.today():
+            raise InvalidInput(f"{day} is in the future; you can only mark today or past days")
+        return day
+
+    # --- the operations the CLI offers (JSON in, JSON out) -------------------------------------
+
+    @rpc
+    async def ping(self) -> str:
+        """Liveness check."""
+        return "pong"
+
+    @rpc
+    async def status(self) -> dict[str, Any]:
+        """Running?, pid, version, uptime, notifier, pause, nudges, and every plugin's state."""
+        details = {
+            name: dict(value)
+            for name, value in await self.plugins.call_all("habitd_status", app=self)
+            if value
+        }
+        paused = self.paused_until()
+        notifier = self.notifier
+        return {
+            "running": self.pid is not None,
+            "pid": self.pid,
+            "version": __version__,
+            "started": self.started.isoformat(),
+            "uptime": round(monotonic_time.monotonic() - self._started_monotonic, 1),
+            "config": str(self.config.source),
+            "notifier": notifier.name if notifier else None,
+            "notifier_reason": notifier.reason if notifier else None,
+            "paused_until": paused.isoformat() if paused else None,
+            "nudges": len([n for n in self.config.nudges if n.enabled]),
+            "habits": len(self.config.habits),
+            "plugins": [
+                {"name": i.name, "state": i.state, "faults": i.faults, "last_error": i.last_error}
+                for i in self.plugins.infos.values()
+            ],
+            "details": details,
+        }
+
+    @rpc
+    async def next(self, limit: int = 10) -> list[dict[str, Any]]:
+        """Upcoming nudges with their next fire time, soonest first."""
+        if limit < 1:
+            raise InvalidInput("limit must be at least 1")
+        now = self.now()
+        upcoming: dict[str, tuple[datetime, str]] = {}
+        for nudge in self.config.nudges:
+            if not nudge.enabled:
+                continue
+            when = (
+                self.scheduler.next_time(nudge.id)
+                if self.scheduler
+                else next_fire_time(build_trigger(nudge.schedule, self.tz), now)
+            )
+            if when is not None:
+                upcoming[nudge.id] = (when, "scheduled")
+        for nudge_id, due, reason in self.store.pending():
+            if self.config.nudge(nudge_id) and (
+                nudge_id not in upcoming or due < upcoming[nudge_id][0]
+            ):
+                upcoming[nudge_id] = (due, reason)
+        rows = sorted(upcoming.items(), key=lambda item: item[1][0])[:limit]
+        return [
+            {
+                "nudge": nudge_id,
+                "at": when.astimezone(self.tz).isoformat(),
+                "why": why,
+                "kind": self._nudge(nudge_id).kind,
+                "schedule": self._nudge(nudge_id).schedule.describe(),
+            }
+            for nudge_id, (when, why) in rows
+        ]
+
+    @rpc
+    async def trigger(self, nudge: str) -> dict[str, Any]:
+        """Fire a nudge now, even in quiet hours or a pause: the person asked for it."""
+        return await self.fire(nudge, forced=True, cause="trigger")
+
+    @rpc
+    async def history(
+        self, since: str | None = None, nudge: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """What fired and what the person answered, oldest first (``since``: 1d, 2h, a date)."""
+        start = self._since(since)
+        if nudge is not None:
+            self._nudge(nudge)
+        return [event.as_json() for event in self.store.events(start, nudge, limit)]
+
+    @rpc
+    async def done(
+        self,
+        habit: str,
+        date: str | None = None,
+        note: str | None = None,
+        value: float | None = None,
+        nudge: str | None = None,
+    ) -> dict[str, Any]:
+        """Mark a habit done for today (or ``date``)."""
+        return await self.record_action(
+            Action(
+                "done",
+                nudge=nudge,
+                habit=self._habit_id(habit),
+                day=self._day(date),
+                note=note,
+                value=value,
+            )
+        )
+
+    @rpc
+    async def skip(
+        self, habit: str, date: str | None = None, note: str | None = None, nudge: str | None = None
+    ) -> dict[str, Any]:
+        """Mark a habit skipped for today (or ``date``): neither done nor missed."""
+        return await self.record_action(
+            Action(
+                "skipped", nudge=nudge, habit=self._habit_id(habit), day=self._day(date), note=note
+            )
+        )
+
+    @rpc
+    async def snooze(self, nudge: str, duration: str | None = None) -> dict[str, Any]:
+        """Fire a nudge again later (its ``snooze`` time unless ``duration`` is given)."""
+        target = self._nudge(nudge)
+        delay = self._duration(duration) if duration else target.snooze
+        due = self.now() + delay
+        await self._set_pending(target.id, due, "snoozed")
+        self.store.add_event(
+            "snoozed",
+            target.id,
+            habit=target.habit,
+            detail={"until": due.isoformat(), "source": "cli"},
+        )
+        await self.plugins.call_all(
+            "habitd_on_action",
+            action=Action("snoozed", nudge=target.id, habit=target.habit),
+            app=self,
+        )
+        return {"nudge": target.id, "until": due.isoformat()}
+
+    @rpc
+    async def pause(self, duration: str | None = None) -> dict[str, Any]:
+        """Hold every nudge for a while (``2h``) or ``until-morning``; it ends by itself."""
+        now = self.now()
+        if duration in (None, "until-morning"):
+            until = self._morning(now) if duration else now + timedelta(hours=1)
+        else:
+            until = now + self._duration(duration)
+        self.store.set_state("habitd", "paused_until", until.isoformat())
+        self.store.add_event("paused", detail={"until": until.isoformat()})
+        return {"paused_until": until.isoformat()}
+
+    @rpc
+    async def resume(self) -> dict[str, Any]:
+        """End a pause now; nudges held by it are delivered (if nothing else holds them)."""
+        was = self.paused_until()
+        self.store.set_state("habitd", "paused_until", None)
+        self.store.add_event("resumed")
+        now = self.now()
+        for nudge_id, _due, reason in self.store.pending():
+            if reason == "held":
+                await self._set_pending(nudge_id, now, "held")
+        return {"was_paused_until": was.isoformat() if was else None}
+
+    @rpc
+    async def reload(self) -> dict[str, Any]:
+        """Read the config again; on any problem keep the running one and report every error."""
+        try:
+            config = read_config(self.paths)
+            await check_with_plugins(config, self.plugins)
+        except ConfigError as exc:
+            log.error("reload refused, keeping the running config:\n  %s", "\n  ".join(exc.lines))
+            raise
+        self.config = config
+        await self.plugins.call_all("habitd_configure", config=config, app=self)
+        if self.scheduler is not None:
+            await self.schedule()
+        self.store.add_event("reloaded", detail={"config": str(config.source)})
+        log.info("config reloaded from %s: %d nudges", config.source, len(config.nudges))
+        return {"config": str(config.source), "nudges": len(config.nudges)}
+
+    @rpc
+    async def plugins_list(self) -> list[dict[str, Any]]:
+        """Every plugin: name, source, version, state, hooks and last error."""
+        return self.plugins.listing()
+
+    @rpc
+    async def add_journal_entry(
+        self, kind: str = "journal", note: str | None = None
+    ) -> dict[str, Any]:
+        """Save a plain journal entry (the journal plugin adds richer ones)."""
+        return {"id": await self.add_entry(kind, note=note)}
+
+    # --- scheduling (daemon only) ------------------------------------------------------------
+
+    async def schedule(self) -> None:
+        """(Re)build the schedule: every enabled nudge, plugins' jobs, pending deliveries."""
+        assert self.scheduler is not None
+        jobs: list[tuple[str, Job]] = []
+        for name, found in await self.plugins.call_all("habitd_jobs", config=self.config, app=self):
+            jobs.extend((name, job) for job in found or () if isinstance(job, Job))
+        self.scheduler.apply(self.config, jobs)
+        for nudge_id, due, reason in self.store.pending():
+            if self.config.nudge(nudge_id):
+                self.scheduler.add_pending(nudge_id, due, reason)
+            else:
+                self.store.clear_pending(nudge_id)
+
+    # --- dispatch ------------------------------------------------------------------------
+
+    async def dispatch(self, method: str, params: Mapping[str, Any] | None) -> Any:
+        """Call an RPC method by name with JSON params, checking names and types first."""
+        params = dict(params or {})
+        function = self._rpc_function(method)
+        check_params(function, params)
+        result = function(**params)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+    def _rpc_function(self, method: str) -> Callable[..., Any]:
+        if method in self._plugin_methods:
+            return self._plugin_methods[method]
+        function = (
+            getattr(self, method.replace("-", "_"), None) if not method.startswith("_") else None
+        )
+        if function is None or not getattr(function, "__habitd_rpc__", False):
+            raise RpcError(-32601, f"unknown method {method!r}")
+        return typing.cast(Callable[..., Any], function)
+
+    def _since(self, text: str | None) -> datetime | None:
+        if text is None:
+            return None
+        try:
+            return self.now() - parse_duration(text)
+        except ValueError:
+            pass
+        try:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), self.tz)
+        except ValueError:
+            raise InvalidInput(
+                f"expected a duration like 1d or 12h, or a date, got {text!r}"
+            ) from None
+
+    @staticmethod
+    def _duration(text: str) -> timedelta:
+        try:
+            delta = parse_duration(text)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+        if not delta:
+            raise InvalidInput(f"the duration must be more than zero, got {text!r}")
+        return delta
+
+    def _morning(self, now: datetime) -> datetime:
+        quiet = self.config.settings.quiet_hours
+        if quiet is not None:
+            return quiet.end_after(now)
+        morning = now.replace(hour=8, minute=0, second=0, microsecond=0)
+        return morning if morning > now else morning + timedelta(days=1)
+
+
+def habit_day(moment: datetime, day_starts: Any) -> date:
+    """The habit day of ``moment``: before ``day_starts`` it still counts as the day before."""
+    shifted = moment - timedelta(hours=day_starts.hour, minutes=day_starts.minute)
+    return shifted.date()
+
+
+def read_config(paths: Paths) -> Config:
+    """The config file, or the packaged default when none exists and none was asked for."""
+    if paths.config_file.exists() or paths.config_explicit:
+        return load(paths.config_file)
+    log.info(
+        "no config at %s; using the packaged default (write yours with `habitd init`)",
+        paths.config_file,
+    )
+    return load(default_config_path())
+
+
+async def check_with_plugins(config: Config, plugins: PluginHost) -> None:
+    """Raise :class:`ConfigError` if plugins find problems in ``config``."""
+    problems = await plugins.validate(config)
+    if problems:
+        raise ConfigError(config.format_problems(problems))
+
+
+def check_params(function: Callable[..., Any], params: dict[str, Any]) -> None:
+    """JSON-RPC ``invalid params`` unless ``params`` fit the function's names and types."""
+    signature = inspect.signature(function)
+    try:
+        signature.bind(**params)
+    except TypeError as exc:
+        raise RpcError(-32602, f"invalid params: {exc}") from None
+    try:
+        hints = typing.get_type_hints(function)
+    except Exception:  # a plugin's method with unresolvable annotations: names only
+        return
+    for name, value in params.items():
+        expected = hints.get(name)
+        if expected is not None and not _matches(value, expected):
+            raise RpcError(
+                -32602,
+                f"invalid params: {name} must be {_type_name(expected)}, "
+                f"got {type(value).__name__}",
+            )
+
+
+def _matches(value: Any, expected: Any) -> bool:
+    options = (
+        typing.get_args(expected)
+        if isinstance(expected, types.UnionType) or (typing.get_origin(expected) is typing.Union)
+        else (expected,)
+    )
+    for option in options:
+        if option is type(None) and value is None:
+            return True
+        if option is float and isinstance(value, int | float) and not isinstance(value, bool):
+            return True
+        if option is int and isinstance(value, int) and not isinstance(value, bool):
+            return True
+        if option in (str, bool) and isinstance(value, option):
+            return True
+        if option is Any or (
+            typing.get_origin(option) in (dict, list)
+            and isinstance(value, typing.get_origin(option))
+        ):
+            return True
+    return False
+
+
+def _type_name(expected: Any) -> str:
+    names = {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "true or false",
+        type(None): "null",
+    }
+    options = typing.get_args(expected) or (expected,)
+    return " or ".join(names.get(option, str(option)) for option in options)
+
+
+def _log_task_error(task: Any) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("answer could not be recorded: %s", task.exception())

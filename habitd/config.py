@@ -1,0 +1,540 @@
+"""The TOML config: parsed with tomllib into typed, validated, immutable objects.
+
+Every problem is collected, not just the first, and each one names the file, the line and
+column (from TOML's own syntax errors, or from :class:`~habitd.sourcemap.SourceMap` for
+everything else) and the key path: ``habitd.toml:12:6: nudge[1].at: expected a time as
+HH:MM (24-hour), got '25:00'``. Plugins validate their own ``[plugins.NAME]`` tables and
+nudge options through hooks; :func:`load` only checks what the core owns.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from habitd.errors import HabitdError
+from habitd.sourcemap import Path as KeyPath
+from habitd.sourcemap import SourceMap, dotted
+from habitd.timeparse import (
+    TimeRange,
+    parse_clock,
+    parse_days,
+    parse_duration,
+    parse_local_datetime,
+    parse_range,
+)
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+NOTIFIERS = ("auto", "desktop", "log")
+HABIT_TYPES = ("yes-no", "at-least", "at-most", "abstain")
+_TARGET = re.compile(r"^(daily|weekly|(\d+)/week|(\d+)/(\d+))$")
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a config, at a key path. ``at="key"`` points at the key itself."""
+
+    path: KeyPath
+    message: str
+    at: str = "value"
+
+
+class ConfigError(HabitdError):
+    """A config that cannot be used; ``lines`` has every problem as file:line:col: key: message."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The ``[habitd]`` table."""
+
+    timezone: str = "local"
+    day_starts: time = time(4, 0)
+    notifier: str = "auto"
+    quiet_hours: TimeRange | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When something happens: exactly one of ``at``, ``every``, ``cron`` or ``date``."""
+
+    at: tuple[time, ...] = ()
+    every: timedelta | None = None
+    between: TimeRange | None = None
+    cron: str | None = None
+    date: datetime | None = None
+    days: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
+    jitter: timedelta = timedelta(0)
+
+    def describe(self) -> str:
+        """A short human description, for listings."""
+        if self.at:
+            return "at " + ", ".join(f"{t:%H:%M}" for t in self.at)
+        if self.every:
+            from habitd.timeparse import format_duration
+
+            window = f" between {self.between}" if self.between else ""
+            return f"every {format_duration(self.every)}{window}"
+        if self.cron:
+            return f"cron {self.cron}"
+        return f"once at {self.date:%Y-%m-%d %H:%M}" if self.date else "never"
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """One ``[[nudge]]``: what to say (its kind renders it) and when."""
+
+    id: str
+    kind: str
+    schedule: Schedule
+    habit: str | None = None
+    title: str | None = None
+    body: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    grace: timedelta = timedelta(hours=1)
+    snooze: timedelta = timedelta(minutes=15)
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Habit:
+    """One ``[[habit]]``."""
+
+    id: str
+    name: str
+    target: str = "daily"
+    type: str = "yes-no"
+
+
+@dataclass(frozen=True)
+class PluginsConfig:
+    """The ``[plugins]`` table: what to block, where else to look, and each plugin's settings."""
+
+    disabled: tuple[str, ...] = ()
+    paths: tuple[Path, ...] = ()
+    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole, validated config. ``source`` is the file it came from."""
+
+    source: Path
+    settings: Settings = field(default_factory=Settings)
+    nudges: tuple[Nudge, ...] = ()
+    habits: tuple[Habit, ...] = ()
+    plugins: PluginsConfig = field(default_factory=PluginsConfig)
+    text: str = field(default="", repr=False, compare=False)
+
+    def nudge(self, nudge_id: str) -> Nudge | None:
+        """The nudge with this id, if any."""
+        return next((n for n in self.nudges if n.id == nudge_id), None)
+
+    def habit(self, habit_id: str) -> Habit | None:
+        """The habit with this id, if any."""
+        return next((h for h in self.habits if h.id == habit_id), None)
+
+    def plugin_settings(self, name: str) -> Mapping[str, Any]:
+        """The ``[plugins.NAME]`` table for one plugin (empty when absent)."""
+        return self.plugins.settings.get(name, {})
+
+    def format_problems(self, problems: list[Problem]) -> list[str]:
+        """Render problems as ``file:line:col: key.path: message``, in file order."""
+        return format_problems(self.source, self.text, problems)
+
+
+def default_config_text() -> str:
+    """The packaged default config (the same file as ``config/habitd.toml``)."""
+    return resources.files("habitd.data").joinpath("habitd.toml").read_text(encoding="utf-8")
+
+
+def default_config_path() -> Path:
+    """Where the packaged default config lives, for messages."""
+    return Path(str(resources.files("habitd.data").joinpath("habitd.toml")))
+
+
+def load(path: Path) -> Config:
+    """Read and validate ``path``. Raises :class:`ConfigError` with every problem found."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: no such file (create one with `habitd init`)"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot read: {exc}"]) from None
+    return loads(text, path)
+
+
+def loads(text: str, source: Path) -> Config:
+    """Parse and validate TOML ``text`` that came from ``source``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([_syntax_error(source, text, str(exc))]) from None
+    problems: list[Problem] = []
+    config = _build(data, source, text, problems)
+    if problems:
+        raise ConfigError(format_problems(source, text, problems))
+    return config
+
+
+def format_problems(source: Path, text: str, problems: list[Problem]) -> list[str]:
+    """Render problems as ``file:line:col: key.path: message``, sorted by position."""
+    where = SourceMap(text)
+    rendered: list[tuple[int, int, str]] = []
+    for problem in problems:
+        position = where.locate(problem.path)
+        line, col = (0, 0)
+        if position:
+            line = position.line
+            col = position.key_col if problem.at == "key" else position.value_col
+        prefix = f"{source}:{line}:{col}" if position else f"{source}"
+        rendered.append((line, col, f"{prefix}: {dotted(problem.path)}: {problem.message}"))
+    return [text for _, _, text in sorted(rendered, key=lambda item: (item[0], item[1]))]
+
+
+def _syntax_error(source: Path, text: str, message: str) -> str:
+    match = re.match(r"^(.*) \(at line (\d+), column (\d+)\)$", message)
+    if not match:
+        return f"{source}: TOML syntax: {message}"
+    reason, line, col = match[1], int(match[2]), int(match[3])
+    path = SourceMap(text).path_at_line(line)
+    key = dotted(path) if path else "(top)"
+    return f"{source}:{line}:{col}: {key}: TOML syntax: {reason}"
+
+
+# --- building typed objects -------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads one TOML table, recording a problem (and returning a default) on every bad value."""
+
+    def __init__(self, table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> None:
+        self.table = table
+        self.path = path
+        self.problems = problems
+
+    def check_keys(self, allowed: tuple[str, ...]) -> None:
+        for key in self.table:
+            if key not in allowed:
+                hint = difflib.get_close_matches(key, allowed, n=1)
+                suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+                choices = ", ".join(allowed)
+                self.problem(key, f"unknown key{suggestion}; known keys: {choices}", at="key")
+
+    def problem(self, key: str | int | None, message: str, at: str = "value") -> None:
+        path = self.path if key is None else (*self.path, key)
+        self.problems.append(Problem(path, message, at))
+
+    def get(
+        self,
+        key: str,
+        kind: type[_T] | tuple[type, ...],
+        default: _T,
+        convert: Callable[[Any], Any] | None = None,
+        required: bool = False,
+    ) -> Any:
+        if key not in self.table:
+            if required:
+                self.problem(None, f"missing required key {key!r}", at="key")
+            return default
+        value = self.table[key]
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            expected = (
+                kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            )
+            self.problem(key, f"expected {_type_word(expected)}, got {_describe(value)}")
+            return default
+        if convert is None:
+            return value
+        try:
+            return convert(value)
+        except ValueError as exc:
+            self.problem(key, str(exc))
+            return default
+
+
+def _type_word(name: str) -> str:
+    words = {
+        "str": "a string",
+        "int": "an integer",
+        "bool": "true or false",
+        "list": "a list",
+        "dict": "a table",
+        "float": "a number",
+    }
+    return " or ".join(words.get(part, part) for part in name.split(" or "))
+
+
+def _describe(value: Any) -> str:
+    kinds = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }
+    return f"{kinds.get(type(value), type(value).__name__)} ({_short(value)})"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _clock(value: Any) -> time:
+    if isinstance(value, time):
+        return value.replace(second=0, microsecond=0)
+    return parse_clock(value)
+
+
+def _id(value: str) -> str:
+    if not ID_PATTERN.match(value):
+        raise ValueError(f"ids use lowercase letters, digits and '-', got {value!r}")
+    return value
+
+
+def _timezone(value: str) -> str:
+    if value == "local":
+        return value
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f'unknown time zone {value!r}; use "local" or an IANA name like "Europe/Berlin"'
+        ) from None
+    return value
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if value not in options:
+            hint = difflib.get_close_matches(value, options, n=1)
+            suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ValueError(f"expected one of {', '.join(options)}, got {value!r}{suggestion}")
+        return value
+
+    return check
+
+
+def _target(value: str) -> str:
+    match = _TARGET.match(value)
+    if not match:
+        raise ValueError(f"expected daily, weekly, N/week or N/D (like 5/7), got {value!r}")
+    if match[2] and not 1 <= int(match[2]) <= 7:
+        raise ValueError(f"times per week must be 1 to 7, got {value!r}")
+    if match[3] and not 1 <= int(match[3]) <= int(match[4]):
+        raise ValueError(f"N/D needs 1 <= N <= D, got {value!r}")
+    return value
+
+
+def _positive(value: str) -> timedelta:
+    duration = parse_duration(value)
+    if not duration:
+        raise ValueError(f"the duration must be more than zero, got {value!r}")
+    return duration
+
+
+_TOP_KEYS = ("habitd", "nudge", "habit", "plugins")
+_SETTINGS_KEYS = ("timezone", "day_starts", "notifier", "quiet_hours")
+_NUDGE_KEYS = (
+    "id",
+    "kind",
+    "at",
+    "every",
+    "between",
+    "cron",
+    "date",
+    "days",
+    "jitter",
+    "habit",
+    "title",
+    "body",
+    "options",
+    "grace",
+    "snooze",
+    "enabled",
+)
+_HABIT_KEYS = ("id", "name", "target", "type")
+_PLUGINS_KEYS = ("disabled", "paths")
+
+
+def _build(data: dict[str, Any], source: Path, text: str, problems: list[Problem]) -> Config:
+    top = _Reader(data, (), problems)
+    top.check_keys(_TOP_KEYS)
+    settings = _settings(top.get("habitd", dict, {}), problems)
+    habits = _many(top.get("habit", list, []), ("habit",), problems, _habit)
+    nudges = _many(top.get("nudge", list, []), ("nudge",), problems, _nudge)
+    _unique(nudges, "nudge", problems)
+    _unique(habits, "habit", problems)
+    habit_ids = [habit.id for habit in habits]
+    for index, nudge in enumerate(nudges):
+        if nudge.habit and nudge.habit not in habit_ids:
+            known = ", ".join(habit_ids) or "none yet (add a [[habit]] table)"
+            problems.append(
+                Problem(
+                    ("nudge", index, "habit"),
+                    f"unknown habit {nudge.habit!r}; defined habits: {known}",
+                )
+            )
+    plugins = _plugins(top.get("plugins", dict, {}), source, problems)
+    return Config(source, settings, tuple(nudges), tuple(habits), plugins, text)
+
+
+def _settings(table: Mapping[str, Any], problems: list[Problem]) -> Settings:
+    read = _Reader(table, ("habitd",), problems)
+    read.check_keys(_SETTINGS_KEYS)
+    return Settings(
+        timezone=read.get("timezone", str, "local", _timezone),
+        day_starts=read.get("day_starts", (str, time), time(4, 0), _clock),
+        notifier=read.get("notifier", str, "auto", _choice(NOTIFIERS)),
+        quiet_hours=read.get("quiet_hours", str, None, parse_range),
+    )
+
+
+def _many(
+    items: list[Any],
+    path: KeyPath,
+    problems: list[Problem],
+    build: Callable[[Mapping[str, Any], KeyPath, list[Problem]], _T | None],
+) -> list[_T]:
+    built: list[_T] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            problems.append(Problem((*path, index), f"expected a table, got {_describe(item)}"))
+            continue
+        value = build(item, (*path, index), problems)
+        if value is not None:
+            built.append(value)
+    return built
+
+
+def _unique(items: Sequence[Nudge | Habit], what: str, problems: list[Problem]) -> None:
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if item.id in seen:
+            problems.append(
+                Problem(
+                    (what, index, "id"),
+                    f"duplicate {what} id {item.id!r} (first used by {what}[{seen[item.id]}])",
+                )
+            )
+        seen.setdefault(item.id, index)
+
+
+def _habit(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> Habit | None:
+    read = _Reader(table, path, problems)
+    read.check_keys(_HABIT_KEYS)
+    before = len(problems)
+    habit_id = read.get("id", str, "", _id, required=True)
+    habit = Habit(
+        id=habit_id,
+        name=read.get("name", str, habit_id),
+        target=read.get("target", str, "daily", _target),
+        type=read.get("type", str, "yes-no", _choice(HABIT_TYPES)),
+    )
+    return habit if len(problems) == before else None
+
+
+def _nudge(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> Nudge | None:
+    read = _Reader(table, path, problems)
+    read.check_keys(_NUDGE_KEYS)
+    before = len(problems)
+    at = read.get("at", (list, str), [])
+    at_times: list[time] = []
+    for position, value in enumerate([at] if isinstance(at, str) else at):
+        try:
+            at_times.append(_clock(value))
+        except ValueError as exc:
+            read.problem("at", str(exc) if isinstance(at, str) else f"item {position}: {exc}")
+    schedule = Schedule(
+        at=tuple(sorted(set(at_times))),
+        every=read.get("every", str, None, _positive),
+        between=read.get("between", str, None, parse_range),
+        cron=read.get("cron", str, None, _cron),
+        date=read.get("date", (str, datetime), None, parse_local_datetime),
+        days=read.get("days", (str, list), (0, 1, 2, 3, 4, 5, 6), parse_days),
+        jitter=read.get("jitter", str, timedelta(0), parse_duration),
+    )
+    chosen = [key for key in ("at", "every", "cron", "date") if key in table]
+    if len(chosen) != 1:
+        found = " and ".join(chosen) if chosen else "none"
+        read.problem(
+            None, f"a nudge needs exactly one of at, every, cron or date (found {found})", at="key"
+        )
+    if "between" in table and "every" not in table:
+        read.problem("between", "'between' only goes with 'every'", at="key")
+    if "days" in table and ("cron" in table or "date" in table):
+        read.problem(
+            "days", "'days' goes with 'at' or 'every'; a cron or date says its own days", at="key"
+        )
+    options = read.get("options", dict, {})
+    nudge = Nudge(
+        id=read.get("id", str, "", _id, required=True),
+        kind=read.get("kind", str, "reminder"),
+        schedule=schedule,
+        habit=read.get("habit", str, None),
+        title=read.get("title", str, None),
+        body=read.get("body", str, None),
+        options=options,
+        grace=read.get("grace", str, timedelta(hours=1), parse_duration),
+        snooze=read.get("snooze", str, timedelta(minutes=15), _positive),
+        enabled=read.get("enabled", bool, True),
+    )
+    return nudge if len(problems) == before else None
+
+
+def _cron(value: str) -> str:
+    fields = value.split()
+    if len(fields) != 5:
+        raise ValueError(
+            f"a cron expression has 5 fields (minute hour day month weekday), "
+            f"got {len(fields)} in {value!r}"
+        )
+    from habitd.schedule import cron_trigger
+
+    try:
+        cron_trigger(value, "UTC")
+    except ValueError as exc:
+        raise ValueError(f"invalid cron expression {value!r}: {exc}") from None
+    return value
+
+
+def _plugins(table: Mapping[str, Any], source: Path, problems: list[Problem]) -> PluginsConfig:
+    read = _Reader(table, ("plugins",), problems)
+    disabled = read.get("disabled", list, [])
+    paths = read.get("paths", list, [])
+    settings: dict[str, Mapping[str, Any]] = {}
+    for key, value in table.items():
+        if key in _PLUGINS_KEYS:
+            continue
+        if isinstance(value, dict):
+            settings[key] = value
+        else:
+            read.problem(
+                key,
+                f"expected a [plugins.{key}] table of that plugin's settings, "
+                f"got {_describe(value)}",
+                at="key",
+            )
+    for name, where in (("disabled", disabled), ("paths", paths)):
+        if not all(isinstance(item, str) for item in where):
+            read.problem(name, "expected a list of strings")
+    folders = tuple(
+        (source.parent / Path(item).expanduser()) for item in paths if isinstance(item, str)
+    )
+    names = tuple(item for item in disabled if isinstance(item, str))
+    return PluginsConfig(disabled=names, paths=folders, settings=settings)

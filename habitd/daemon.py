@@ -1,0 +1,167 @@
+"""The daemon: one asyncio loop owning the scheduler, the notifier, the socket and plugins.
+
+Start-up order: private folders, the single-instance lock (a second daemon refuses to
+start; a socket left by a crashed one is replaced), the store, the config validated with
+every plugin, the notifier, the socket, the schedule; then ``habitd_startup``. SIGTERM and
+SIGINT stop it cleanly (socket removed); SIGHUP reloads the config, keeping the running
+one if the new one has any problem.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+import signal
+from collections.abc import Callable
+from typing import IO, Any
+
+from habitd import __version__, ipc
+from habitd.app import App
+from habitd.config import ConfigError
+from habitd.errors import HabitdError
+from habitd.notify import make_notifier
+from habitd.paths import Paths, ensure_private_dir
+from habitd.schedule import NudgeScheduler
+
+log = logging.getLogger("habitd.daemon")
+
+
+def setup_logging(verbose: bool) -> None:
+    """Log to stderr (journald keeps it under systemd), one line per record."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not verbose:
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def run(paths: Paths, notifier: str | None = None, verbose: bool = False) -> int:
+    """Run the daemon in the foreground until SIGTERM/SIGINT; returns the exit code."""
+    setup_logging(verbose)
+    try:
+        return asyncio.run(_serve(paths, notifier))
+    except HabitdError as exc:
+        for line in exc.message.splitlines():
+            log.error("%s", line)
+        return exc.exit_code
+
+
+class InstanceLock:
+    """An exclusive ``flock`` on the runtime dir's lock file, holding our pid."""
+
+    def __init__(self, paths: Paths) -> None:
+        self.path = paths.lock
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        """Take the lock, or raise naming the pid that holds it."""
+        handle = open(self.path, "a+", encoding="ascii")  # noqa: SIM115 (held for the daemon's life)
+        os.chmod(self.path, 0o600)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            handle.close()
+            raise HabitdError(
+                f"habitd is already running (pid {holder}); "
+                "stop it first (`kill` it, or `systemctl --user stop habitd`)"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        """Drop the lock."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+async def _serve(paths: Paths, notifier_mode: str | None) -> int:
+    ensure_private_dir(paths.runtime_dir)
+    lock = InstanceLock(paths)
+    lock.acquire()
+    try:
+        return await _run_locked(paths, notifier_mode)
+    finally:
+        lock.release()
+
+
+async def _run_locked(paths: Paths, notifier_mode: str | None) -> int:
+    socket_path = str(paths.socket)
+    if len(socket_path.encode()) >= 108:
+        raise HabitdError(
+            f"the socket path is too long for Unix sockets: {socket_path}; "
+            "set XDG_RUNTIME_DIR to a shorter folder"
+        )
+    if os.path.exists(socket_path):  # we hold the lock, so nothing listens there
+        log.info("removing a stale socket left by an earlier daemon: %s", socket_path)
+        os.unlink(socket_path)
+    try:
+        app = await App.open(paths)
+    except ConfigError as exc:
+        raise HabitdError("the config has problems, not starting:\n" + exc.message) from None
+    app.pid = os.getpid()
+    if notifier_mode:
+        app.notifier_mode = notifier_mode
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    server = None
+    try:
+        app.notifier = await make_notifier(app.notifier_mode, app.on_notification_answer)
+        app.scheduler = NudgeScheduler(app.fire, app.record_missed, app.plugins.call_job)
+        app.scheduler.start()
+        await app.schedule()
+        server = await ipc.serve(socket_path, app.dispatch)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signal.SIGHUP, _spawn(loop, lambda: _reload(app)))
+        await app.plugins.call_all("habitd_startup", app=app)
+        log.info(
+            "habitd %s ready: pid %d, %d nudges, notifier %s, config %s, socket %s",
+            __version__,
+            app.pid,
+            len(app.config.nudges),
+            app.notifier.name,
+            app.config.source,
+            socket_path,
+        )
+        await stop.wait()
+        log.info("stopping")
+        await app.plugins.call_all("habitd_shutdown", app=app)
+    finally:
+        if server is not None:
+            server.close()
+        if os.path.exists(socket_path):
+            os.unlink(socket_path)
+        if app.scheduler is not None:
+            app.scheduler.shutdown()
+        await app.close()
+    log.info("stopped")
+    return 0
+
+
+def _spawn(loop: asyncio.AbstractEventLoop, make: Callable[[], Any]) -> Callable[[], None]:
+    tasks: set[asyncio.Task[Any]] = set()
+
+    def start() -> None:
+        task = loop.create_task(make())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    return start
+
+
+async def _reload(app: App) -> None:
+    try:
+        await app.reload()
+    except ConfigError:
+        pass  # App.reload logged every problem; the running config stays
+    except Exception:
+        log.exception("reload failed, keeping the running config")

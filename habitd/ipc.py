@@ -1,0 +1,211 @@
+"""JSON-RPC 2.0 over a Unix stream socket: one JSON object per line, each way.
+
+The client half is what ``habitd status`` runs on every call, so this module imports only
+``json``, ``os``, ``socket`` and ``struct`` at the top; the asyncio server imports what it
+needs inside :func:`serve`.
+
+Server rules: only the daemon's own user may connect (``SO_PEERCRED``); a request line over
+:data:`MAX_REQUEST` bytes, invalid JSON, an unknown method or bad params get a JSON-RPC
+error and the daemon goes on; every connection is its own task, so a slow or silent client
+cannot hold up others, and a silent one is closed after :data:`IDLE_TIMEOUT` seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import struct
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
+
+MAX_REQUEST = 1024 * 1024
+IDLE_TIMEOUT = 60.0
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+
+Handler = Callable[[str, Mapping[str, Any]], Awaitable[Any]]
+
+
+class NoDaemon(Exception):
+    """Nothing answers on the socket."""
+
+
+class RemoteError(Exception):
+    """The daemon answered with a JSON-RPC error."""
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+
+
+# --- client ------------------------------------------------------------------------------
+
+
+def call(
+    path: str, method: str, params: Mapping[str, Any] | None = None, timeout: float = 60.0
+) -> Any:
+    """Call ``method`` on the daemon at ``path``.
+
+    Raises :class:`NoDaemon` when nothing answers, :class:`RemoteError` for an error reply.
+    """
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    client.settimeout(timeout)
+    try:
+        try:
+            client.connect(path)
+        except (FileNotFoundError, ConnectionRefusedError, NotADirectoryError) as exc:
+            raise NoDaemon(str(exc)) from None
+        request = {"jsonrpc": "2.0", "id": 1, "method": method, "params": dict(params or {})}
+        client.sendall(json.dumps(request).encode() + b"\n")
+        reply = _read_line(client)
+    finally:
+        client.close()
+    if not reply:
+        raise NoDaemon("the daemon closed the connection without answering")
+    response = json.loads(reply)
+    if "error" in response:
+        error = response["error"]
+        raise RemoteError(
+            error.get("code", INTERNAL_ERROR), error.get("message", "?"), error.get("data")
+        )
+    return response.get("result")
+
+
+def _read_line(client: socket.socket) -> bytes:
+    chunks = []
+    while True:
+        chunk = client.recv(65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    return b"".join(chunks)
+
+
+# --- server ------------------------------------------------------------------------------
+
+
+def peer_uid(sock: socket.socket) -> int:
+    """The uid of the process at the other end of a Unix socket (Linux ``SO_PEERCRED``)."""
+    raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", raw)
+    return int(uid)
+
+
+def error_response(request_id: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
+    """A JSON-RPC error object."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        error["data"] = data
+    return {"jsonrpc": "2.0", "id": request_id, "error": error}
+
+
+async def handle_line(line: bytes, handler: Handler) -> dict[str, Any] | None:
+    """Answer one request line. Never raises: every failure becomes a JSON-RPC error."""
+    import logging
+
+    from habitd.errors import HabitdError
+
+    try:
+        request = json.loads(line)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return error_response(None, PARSE_ERROR, f"parse error: {exc}")
+    if not isinstance(request, dict):
+        return error_response(
+            None,
+            INVALID_REQUEST,
+            "invalid request: expected a JSON object (batches are not supported)",
+        )
+    request_id = request.get("id")
+    method = request.get("method")
+    params = request.get("params", {})
+    if request.get("jsonrpc") != "2.0" or not isinstance(method, str):
+        return error_response(
+            request_id,
+            INVALID_REQUEST,
+            'invalid request: needs "jsonrpc": "2.0" and a string "method"',
+        )
+    if not isinstance(params, dict):
+        return error_response(
+            request_id, INVALID_PARAMS, "invalid params: pass params by name, as an object"
+        )
+    try:
+        result = await handler(method, params)
+    except HabitdError as exc:
+        lines = getattr(exc, "lines", None)
+        return error_response(
+            request_id, exc.rpc_code, exc.message, {"lines": lines} if lines else None
+        )
+    except Exception as exc:
+        logging.getLogger("habitd.ipc").exception("method %s failed", method)
+        return error_response(request_id, INTERNAL_ERROR, f"internal error: {exc}")
+    if "id" not in request:
+        return None  # a notification: no answer
+    return {"jsonrpc": "2.0", "id": request_id, "result": result}
+
+
+async def serve(
+    path: str, handler: Handler, listening: socket.socket | None = None
+) -> asyncio.AbstractServer:
+    """Listen on ``path`` (0600, created atomically under a tight umask) and answer requests."""
+    import asyncio
+    import logging
+
+    log = logging.getLogger("habitd.ipc")
+    own_uid = os.getuid()
+
+    async def on_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            sock = writer.get_extra_info("socket")
+            uid = peer_uid(sock)
+            if uid != own_uid:
+                log.warning("refused a connection from uid %d", uid)
+                return
+            while True:
+                try:
+                    line = await asyncio.wait_for(reader.readline(), IDLE_TIMEOUT)
+                except TimeoutError:
+                    return
+                except ValueError:  # the line is longer than the reader's limit
+                    response = error_response(
+                        None, INVALID_REQUEST, f"request too large (over {MAX_REQUEST} bytes)"
+                    )
+                    writer.write(_encode(response))
+                    await writer.drain()
+                    return
+                if not line:
+                    return
+                if not line.strip():
+                    continue
+                answer = await handle_line(line, handler)
+                if answer is not None:
+                    writer.write(_encode(answer))
+                    await writer.drain()
+        except (ConnectionError, OSError):
+            return
+        finally:
+            writer.close()
+
+    if listening is not None:
+        return await asyncio.start_unix_server(on_client, sock=listening, limit=MAX_REQUEST)
+    old_umask = os.umask(0o177)
+    try:
+        server = await asyncio.start_unix_server(on_client, path=path, limit=MAX_REQUEST)
+    finally:
+        os.umask(old_umask)
+    os.chmod(path, 0o600)
+    return server
+
+
+def _encode(response: dict[str, Any]) -> bytes:
+    return json.dumps(response, default=str).encode() + b"\n"

@@ -1,0 +1,376 @@
+"""The SQLite store: schema, migrations and queries. Every write is committed before it returns.
+
+One file in the data dir, 0600, in WAL mode with foreign keys on and a busy timeout, so the
+daemon and an in-process client can both use it. ``synchronous=FULL``: what a person wrote
+is on disk before habitd says "saved". The schema version lives in ``PRAGMA user_version``;
+:data:`MIGRATIONS` upgrades any older file step by step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from habitd.errors import HabitdError
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema
+    """
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        ts TEXT NOT NULL,
+        nudge TEXT,
+        event TEXT NOT NULL,
+        title TEXT,
+        body TEXT,
+        habit TEXT,
+        detail TEXT
+    );
+    CREATE INDEX events_ts ON events (ts);
+    CREATE INDEX events_nudge ON events (nudge, ts);
+    CREATE TABLE checks (
+        habit TEXT NOT NULL,
+        day TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('done', 'skipped', 'lapse')),
+        value REAL,
+        note TEXT,
+        ts TEXT NOT NULL,
+        PRIMARY KEY (habit, day)
+    );
+    CREATE TABLE entries (
+        id INTEGER PRIMARY KEY,
+        ts TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        emotion TEXT,
+        intensity INTEGER,
+        trigger TEXT,
+        craving INTEGER,
+        halt TEXT,
+        note TEXT,
+        extra TEXT
+    );
+    CREATE INDEX entries_ts ON entries (ts);
+    CREATE TABLE contacts_log (
+        id INTEGER PRIMARY KEY,
+        ts TEXT NOT NULL,
+        name TEXT NOT NULL,
+        how TEXT,
+        note TEXT
+    );
+    CREATE TABLE plugin_state (
+        plugin TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (plugin, key)
+    );
+    CREATE TABLE pending (
+        nudge TEXT PRIMARY KEY,
+        due TEXT NOT NULL,
+        reason TEXT NOT NULL
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def utc_now() -> datetime:
+    """Now, in UTC, as stored."""
+    return datetime.now(UTC)
+
+
+def to_stored(moment: datetime) -> str:
+    """A UTC ISO 8601 text that sorts correctly, for the ``ts`` columns."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One row of nudge history."""
+
+    id: int
+    ts: datetime
+    nudge: str | None
+    event: str
+    title: str | None
+    body: str | None
+    habit: str | None
+    detail: Mapping[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        """The shape ``habitd history --json`` promises."""
+        return {
+            "id": self.id,
+            "ts": self.ts.isoformat(),
+            "nudge": self.nudge,
+            "event": self.event,
+            "title": self.title,
+            "body": self.body,
+            "habit": self.habit,
+            "detail": dict(self.detail),
+        }
+
+
+@dataclass(frozen=True)
+class Check:
+    """A habit's mark for one day."""
+
+    habit: str
+    day: date
+    state: str
+    value: float | None
+    note: str | None
+
+
+class StoreError(HabitdError):
+    """The database cannot be opened or written; the message says what to do."""
+
+
+class Store:
+    """The database. Thread-safe: plugin hooks may run in worker threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._db = self._open(path)
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        try:
+            if not path.exists():
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            db.execute("PRAGMA busy_timeout = 5000")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = FULL")
+            db.execute("PRAGMA foreign_keys = ON")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{path} is not a habitd database or is damaged ({exc}); it was left untouched"
+            ) from None
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{path} was written by a newer habitd (schema {version}, this one "
+                f"knows {SCHEMA_VERSION}); upgrade habitd"
+            )
+        if version < SCHEMA_VERSION:
+            _migrate(db)
+        for suffix in ("", "-wal", "-shm"):
+            sidecar = Path(f"{path}{suffix}")
+            if sidecar.exists():
+                sidecar.chmod(0o600)
+        return db
+
+    def close(self) -> None:
+        """Close the connection (checkpointing the WAL)."""
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                with _transaction(self._db):
+                    yield self._db
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"could not save to {self.path}: {exc}") from None
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    # --- events ---------------------------------------------------------------------------
+
+    def add_event(
+        self,
+        event: str,
+        nudge: str | None = None,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        habit: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+        ts: datetime | None = None,
+    ) -> int:
+        """Record one thing that happened to a nudge; returns its id."""
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO events (ts, nudge, event, title, body, habit, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    to_stored(ts or utc_now()),
+                    nudge,
+                    event,
+                    title,
+                    body,
+                    habit,
+                    json.dumps(dict(detail)) if detail else None,
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def events(
+        self, since: datetime | None = None, nudge: str | None = None, limit: int | None = None
+    ) -> list[Event]:
+        """History, oldest first, optionally since a moment or for one nudge."""
+        sql = "SELECT id, ts, nudge, event, title, body, habit, detail FROM events WHERE 1=1"
+        params: list[Any] = []
+        if since is not None:
+            sql += " AND ts >= ?"
+            params.append(to_stored(since))
+        if nudge is not None:
+            sql += " AND nudge = ?"
+            params.append(nudge)
+        sql += " ORDER BY ts DESC, id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        rows = self._read(sql, tuple(params))
+        return [
+            Event(
+                row[0],
+                datetime.fromisoformat(row[1]),
+                row[2],
+                row[3],
+                row[4],
+                row[5],
+                row[6],
+                json.loads(row[7]) if row[7] else {},
+            )
+            for row in reversed(rows)
+        ]
+
+    # --- habit marks ----------------------------------------------------------------------
+
+    def set_check(
+        self, habit: str, day: date, state: str, value: float | None = None, note: str | None = None
+    ) -> None:
+        """Mark a habit for a day; marking the same day again replaces the mark."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO checks (habit, day, state, value, note, ts) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (habit, day) DO UPDATE SET state = excluded.state,"
+                " value = excluded.value, note = excluded.note, ts = excluded.ts",
+                (habit, day.isoformat(), state, value, note, to_stored(utc_now())),
+            )
+
+    def checks(self, habit: str | None = None) -> list[Check]:
+        """Habit marks, oldest day first."""
+        sql = "SELECT habit, day, state, value, note FROM checks"
+        params: tuple[Any, ...] = ()
+        if habit is not None:
+            sql += " WHERE habit = ?"
+            params = (habit,)
+        rows = self._read(sql + " ORDER BY day, habit", params)
+        return [Check(r[0], date.fromisoformat(r[1]), r[2], r[3], r[4]) for r in rows]
+
+    # --- journal entries ----------------------------------------------------------------------
+
+    def add_entry(
+        self,
+        kind: str,
+        *,
+        ts: datetime,
+        extra: Mapping[str, Any] | None = None,
+        emotion: str | None = None,
+        intensity: int | None = None,
+        trigger: str | None = None,
+        craving: int | None = None,
+        halt: str | None = None,
+        note: str | None = None,
+    ) -> int:
+        """Save a journal entry; returns its id once it is committed."""
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO entries (ts, kind, emotion, intensity, trigger, craving, halt, note,"
+                " extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    to_stored(ts),
+                    kind,
+                    emotion,
+                    intensity,
+                    trigger,
+                    craving,
+                    halt,
+                    note,
+                    json.dumps(dict(extra)) if extra else None,
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def count_entries(self) -> int:
+        """How many journal entries exist."""
+        return int(self._read("SELECT count(*) FROM entries")[0][0])
+
+    # --- per-plugin key/value ---------------------------------------------------------------
+
+    def get_state(self, plugin: str, key: str, default: Any = None) -> Any:
+        """A plugin's stored value (JSON), or ``default``."""
+        rows = self._read(
+            "SELECT value FROM plugin_state WHERE plugin = ? AND key = ?", (plugin, key)
+        )
+        return json.loads(rows[0][0]) if rows else default
+
+    def set_state(self, plugin: str, key: str, value: Any) -> None:
+        """Store a JSON-serialisable value for a plugin; ``None`` deletes it."""
+        with self._write() as db:
+            if value is None:
+                db.execute("DELETE FROM plugin_state WHERE plugin = ? AND key = ?", (plugin, key))
+            else:
+                db.execute(
+                    "INSERT INTO plugin_state (plugin, key, value) VALUES (?, ?, ?)"
+                    " ON CONFLICT (plugin, key) DO UPDATE SET value = excluded.value",
+                    (plugin, key, json.dumps(value)),
+                )
+
+    # --- pending one-off deliveries (snoozed or held nudges) ---------------------------------
+
+    def set_pending(self, nudge: str, due: datetime, reason: str) -> None:
+        """Remember that ``nudge`` must fire at ``due`` (snoozed or held): survives restarts."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO pending (nudge, due, reason) VALUES (?, ?, ?)"
+                " ON CONFLICT (nudge) DO UPDATE SET due = excluded.due, reason = excluded.reason",
+                (nudge, to_stored(due), reason),
+            )
+
+    def clear_pending(self, nudge: str) -> None:
+        """Forget a pending delivery."""
+        with self._write() as db:
+            db.execute("DELETE FROM pending WHERE nudge = ?", (nudge,))
+
+    def pending(self) -> list[tuple[str, datetime, str]]:
+        """Every pending delivery: (nudge, due, reason), soonest first."""
+        rows = self._read("SELECT nudge, due, reason FROM pending ORDER BY due")
+        return [(row[0], datetime.fromisoformat(row[1]), row[2]) for row in rows]
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring the schema up to date in one transaction (another process may race us: re-read)."""
+    with _transaction(db):
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        for script in MIGRATIONS[version:]:
+            for statement in script.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """One immediate (write-locking) transaction on the autocommit connection."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

@@ -1,0 +1,112 @@
+"""Parsing of the small time languages people type: durations, clock times, ranges, days."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+_DURATION_PART = re.compile(r"(\d+)\s*([smhdw])")
+_DURATION = re.compile(r"^\s*(?:\d+\s*[smhdw]\s*)+$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_SETS = {
+    "daily": tuple(range(7)),
+    "weekdays": tuple(range(5)),
+    "weekends": (5, 6),
+}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``"90s"``, ``"15m"``, ``"2h"``, ``"1d"``, ``"1w"`` or combinations like ``"1h30m"``."""
+    if not isinstance(text, str) or not _DURATION.match(text):
+        raise ValueError(f"expected a duration like 90s, 15m, 2h or 1d, got {text!r}")
+    seconds = sum(int(n) * _UNITS[unit] for n, unit in _DURATION_PART.findall(text))
+    return timedelta(seconds=seconds)
+
+
+def format_duration(delta: timedelta) -> str:
+    """The inverse of :func:`parse_duration`, rounded to seconds: ``5400s`` -> ``"1h30m"``."""
+    seconds = int(delta.total_seconds())
+    if seconds <= 0:
+        return "0s"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
+
+
+def parse_clock(text: str) -> time:
+    """A wall-clock time ``HH:MM`` (24-hour)."""
+    match = _CLOCK.match(text) if isinstance(text, str) else None
+    if not match:
+        raise ValueError(f"expected a time as HH:MM (24-hour), got {text!r}")
+    return time(int(match[1]), int(match[2]))
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """A daily window such as ``22:30-07:30``; it may cross midnight."""
+
+    start: time
+    end: time
+
+    def __contains__(self, moment: time) -> bool:
+        if self.start <= self.end:
+            return self.start <= moment < self.end
+        return moment >= self.start or moment < self.end
+
+    def end_after(self, now: datetime) -> datetime:
+        """The first moment at or after ``now`` when this window is over."""
+        end = now.replace(hour=self.end.hour, minute=self.end.minute, second=0, microsecond=0)
+        return end if end > now else end + timedelta(days=1)
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+def parse_range(text: str) -> TimeRange:
+    """``"HH:MM-HH:MM"``, for quiet hours and ``between`` windows."""
+    if not isinstance(text, str) or text.count("-") != 1:
+        raise ValueError(f"expected a range like 22:30-07:30, got {text!r}")
+    start, end = (part.strip() for part in text.split("-"))
+    window = TimeRange(parse_clock(start), parse_clock(end))
+    if window.start == window.end:
+        raise ValueError(f"the range {text!r} is empty: start and end are the same")
+    return window
+
+
+def parse_days(value: object) -> tuple[int, ...]:
+    """``"daily"``, ``"weekdays"``, ``"weekends"`` or a list like ``["mon", "thu"]``.
+
+    Returns weekday numbers, 0 = Monday.
+    """
+    if isinstance(value, str):
+        if value in DAY_SETS:
+            return DAY_SETS[value]
+        raise ValueError(f"expected daily, weekdays, weekends or a list of days, got {value!r}")
+    if isinstance(value, list) and value and all(isinstance(day, str) for day in value):
+        unknown = [day for day in value if day.lower()[:3] not in WEEKDAYS]
+        if unknown:
+            raise ValueError(f"unknown day {unknown[0]!r}; use {', '.join(WEEKDAYS)}")
+        return tuple(sorted({WEEKDAYS.index(day.lower()[:3]) for day in value}))
+    raise ValueError(f"expected daily, weekdays, weekends or a list of days, got {value!r}")
+
+
+def parse_local_datetime(text: str | datetime) -> datetime:
+    """``"YYYY-MM-DD HH:MM[:SS]"`` (or with a ``T``), without a zone: read in the config's zone."""
+    if isinstance(text, datetime):
+        return text
+    if isinstance(text, str):
+        try:
+            moment = datetime.fromisoformat(text.strip())
+        except ValueError:
+            pass
+        else:
+            if len(text.strip()) > 10:
+                return moment
+    raise ValueError(f"expected a date and time like 2026-12-01 15:00, got {text!r}")
