@@ -205,9 +205,14 @@ def format_problems(source: Path, text: str, problems: list[Problem]) -> list[st
 
 def _syntax_error(source: Path, text: str, message: str) -> str:
     match = re.match(r"^(.*) \(at line (\d+), column (\d+)\)$", message)
-    if not match:
+    end = re.match(r"^(.*) \(at end of document\)$", message)
+    if match:
+        reason, line, col = match[1], int(match[2]), int(match[3])
+    elif end:
+        lines = text.splitlines() or [""]
+        reason, line, col = f"{end[1]} at the end of the file", len(lines), len(lines[-1]) + 1
+    else:
         return f"{source}: TOML syntax: {message}"
-    reason, line, col = match[1], int(match[2]), int(match[3])
     path = SourceMap(text).path_at_line(line)
     key = dotted(path) if path else "(top)"
     return f"{source}:{line}:{col}: {key}: TOML syntax: {reason}"
@@ -228,9 +233,8 @@ class _Reader:
         for key in self.table:
             if key not in allowed:
                 hint = difflib.get_close_matches(key, allowed, n=1)
-                suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
-                choices = ", ".join(allowed)
-                self.problem(key, f"unknown key{suggestion}; known keys: {choices}", at="key")
+                advice = f"did you mean {hint[0]!r}?" if hint else f"known keys: {', '.join(allowed)}"
+                self.problem(key, f"unknown key ({advice})", at="key")
 
     def problem(self, key: str | int | None, message: str, at: str = "value") -> None:
         path = self.path if key is None else (*self.path, key)
@@ -272,7 +276,10 @@ def _type_word(name: str) -> str:
         "list": "a list",
         "dict": "a table",
         "float": "a number",
+        "datetime": "a date and time",
     }
+    if name == "str or time":
+        return 'a time like "08:30"'
     return " or ".join(words.get(part, part) for part in name.split(" or "))
 
 

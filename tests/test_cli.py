@@ -1,0 +1,174 @@
+"""Every CLI command, through the daemon and with the daemon down (the same App either way)."""
+
+from __future__ import annotations
+
+import stat
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from .conftest import Env
+
+MODES = ["daemon", "direct"]
+
+
+@pytest.fixture(params=MODES)
+def world(request: pytest.FixtureRequest, env: Env) -> Env:
+    """The base config, with a running daemon or none."""
+    env.write_config()
+    if request.param == "daemon":
+        env.start_daemon()
+    return env
+
+
+def _direct(world: Env) -> bool:
+    return not world.daemons
+
+
+def test_done_and_skip_with_dates_and_notes(world: Env) -> None:
+    result = world.ok("done", "meditate", "--note", "calm")
+    assert f"meditate: done for {date.today()}" in result.out
+    assert ("daemon is not running; working on your data directly" in result.err) == _direct(
+        world
+    )
+    assert "skipped for 2026-01-05" in world.ok("skip", "walk", "--date", "2026-01-05").out
+    events = world.history()
+    assert [(e["event"], e["habit"], e["detail"].get("day")) for e in events] == [
+        ("done", "meditate", str(date.today())),
+        ("skipped", "walk", "2026-01-05"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("done", "run"), "no habit 'run'; habits: meditate, walk"),
+        (("done", "meditate", "--date", "2026-13-01"), "expected a date as YYYY-MM-DD"),
+        (("done", "meditate", "--date", "2999-01-01"), "2999-01-01 is in the future"),
+        (("skip", "nope"), "no habit 'nope'"),
+        (("trigger", "nope"), "no nudge 'nope'; nudges: morning, evening"),
+        (("snooze", "morning", "soon"), "expected a duration like 90s"),
+        (("pause", "0m"), "the duration must be more than zero"),
+        (("history", "--since", "yesterday-ish"), "expected a duration like 1d or 12h"),
+    ],
+)
+def test_bad_input_is_a_clear_error(world: Env, args: tuple[str, ...], message: str) -> None:
+    result = world.cli(*args)
+    assert result.rc == 1
+    assert message in result.err
+    assert "Traceback" not in result.err
+
+
+def test_next_lists_soonest_first(world: Env) -> None:
+    rows = world.ok("next", "--json").json()
+    assert sorted(row["nudge"] for row in rows) == ["evening", "morning"]
+    times = [datetime.fromisoformat(row["at"]) for row in rows]
+    assert times == sorted(times)
+    now = datetime.now(UTC)
+    assert all(now < moment <= now + timedelta(days=1) for moment in times)
+    morning = times[[row["nudge"] for row in rows].index("morning")]
+    assert (morning.hour, morning.minute) == (3, 0)
+    assert world.ok("next", "--json", "--limit", "1").json() == rows[:1]
+    assert "morning" in world.ok("next").out
+    assert world.cli("next", "--limit", "0").rc == 2
+
+
+def test_trigger_fires_and_records(world: Env) -> None:
+    result = world.ok("trigger", "evening", "--json").json()
+    assert result["status"] == "fired" and result["notifier"] == "log"
+    assert result["message"]["title"] == "Evening check"
+    assert [(e["nudge"], e["event"], e["title"]) for e in world.history()] == [
+        ("evening", "fired", "Evening check")
+    ]
+
+
+def test_snooze_shows_in_next_and_history(world: Env) -> None:
+    result = world.ok("snooze", "evening", "2h")
+    assert "snoozed evening until" in result.out
+    rows = world.ok("next", "--json").json()
+    assert rows[0]["nudge"] == "evening" and rows[0]["why"] == "snoozed"
+    due = datetime.fromisoformat(rows[0]["at"])
+    assert abs((due - datetime.now(UTC)) - timedelta(hours=2)) < timedelta(minutes=1)
+    assert [e["event"] for e in world.history()] == ["snoozed"]
+
+
+def test_pause_and_resume(world: Env) -> None:
+    assert "paused until" in world.ok("pause", "2h").out
+    if not _direct(world):
+        paused = world.ok("status", "--json").json()["paused_until"]
+        assert paused is not None
+    assert world.ok("resume").out == "resumed\n"
+    assert world.ok("resume").out == "was not paused\n"
+    assert "paused until" in world.ok("pause", "until-morning").out
+    assert "paused until" in world.ok("pause").out  # default: an hour
+    assert [e["event"] for e in world.history()] == ["paused", "resumed", "resumed", "paused",
+                                                     "paused"]
+
+
+def test_history_since_and_filters(world: Env) -> None:
+    world.ok("trigger", "morning")
+    world.ok("trigger", "evening")
+    assert len(world.history("--since", "1h")) == 2
+    assert [e["nudge"] for e in world.history("--nudge", "evening")] == ["evening"]
+    assert world.history("--since", "2999-01-01") == []
+    assert "fired" in world.ok("history").out
+
+
+def test_plugins_listing(world: Env) -> None:
+    rows = world.ok("plugins", "--json").json()
+    assert [(p["name"], p["source"], p["state"]) for p in rows] == [
+        ("reminder", "builtin", "active"),
+        ("quiet", "builtin", "active"),
+    ]
+    assert "habitd_compose" in rows[0]["hooks"]
+    assert "reminder" in world.ok("plugins").out
+
+
+def test_status_and_reload_need_the_daemon(world: Env) -> None:
+    if _direct(world):
+        status = world.cli("status", "--json")
+        assert status.rc == 3 and status.json() == {"running": False}
+        reload = world.cli("reload")
+        assert reload.rc == 3 and "daemon is not running" in reload.err
+    else:
+        assert world.ok("status", "--json").json()["running"] is True
+        assert "reloaded" in world.ok("reload").out
+
+
+def test_init_writes_a_private_commented_config(env: Env) -> None:
+    result = env.ok("init")
+    assert str(env.config_file) in result.out
+    text = env.config_file.read_text()
+    assert text.startswith("# habitd") and "quiet_hours" in text
+    assert stat.S_IMODE(env.config_file.stat().st_mode) == 0o600
+    again = env.cli("init")
+    assert again.rc == 1 and "already exists; use --force" in again.err
+    env.config_file.write_text("# mine\n")
+    env.ok("init", "--force")
+    assert env.config_file.read_text() == text
+    assert env.ok("config", "check").out == f"ok ({env.config_file})\n"
+
+
+def test_config_path_and_overrides(env: Env) -> None:
+    locations = env.ok("config", "path", "--json").json()
+    assert locations["config"] == str(env.config_file)
+    assert locations["socket"] == env.socket
+    assert locations["database"] == str(env.db)
+    custom = env.root / "elsewhere.toml"
+    assert env.ok("--config", str(custom), "config", "path", "--json").json()["config"] == str(
+        custom
+    )
+    env.environ["HABITD_CONFIG"] = str(custom)
+    assert env.ok("config", "path", "--json").json()["config"] == str(custom)
+    missing = env.cli("next")  # a named config must exist
+    assert missing.rc == 1 and f"{custom}: no such file" in missing.err
+
+
+def test_version_help_and_usage_errors(env: Env) -> None:
+    assert env.ok("--version").out.startswith("habitd, version ")
+    help_text = env.ok("--help").out
+    for command in ("run", "status", "next", "trigger", "history", "done", "skip", "snooze",
+                    "pause", "resume", "reload", "plugins", "init", "config"):
+        assert command in help_text
+    assert env.cli("frobnicate").rc == 2
+    assert env.cli("done").rc == 2
