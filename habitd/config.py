@@ -233,7 +233,9 @@ class _Reader:
         for key in self.table:
             if key not in allowed:
                 hint = difflib.get_close_matches(key, allowed, n=1)
-                advice = f"did you mean {hint[0]!r}?" if hint else f"known keys: {', '.join(allowed)}"
+                advice = (
+                    f"did you mean {hint[0]!r}?" if hint else f"known keys: {', '.join(allowed)}"
+                )
                 self.problem(key, f"unknown key ({advice})", at="key")
 
     def problem(self, key: str | int | None, message: str, at: str = "value") -> None:

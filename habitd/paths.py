@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from habitd.errors import HabitdError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 APP = "habitd"
 
@@ -37,9 +39,11 @@ def socket_path() -> str:
     return os.path.join(runtime_dir(), f"{APP}.sock")
 
 
-@dataclass(frozen=True)
-class Paths:
-    """Every location habitd reads or writes, resolved once."""
+class Paths(NamedTuple):
+    """Every location habitd reads or writes, resolved once.
+
+    (A NamedTuple, not a dataclass: this module is on the client's fast path.)
+    """
 
     config_file: Path
     config_dir: Path
@@ -86,6 +90,8 @@ class Paths:
 
 def resolve(config_file: str | os.PathLike[str] | None = None) -> Paths:
     """Resolve every location; ``config_file`` (or ``$HABITD_CONFIG``) overrides the config."""
+    from pathlib import Path
+
     import platformdirs
 
     config_dir = Path(platformdirs.user_config_dir(APP))

@@ -33,6 +33,31 @@ def zone(name: str) -> tzinfo:
     return ZoneInfo(name)
 
 
+class WallClockCronTrigger(CronTrigger):  # type: ignore[misc]
+    """A cron trigger that fires once per wall-clock time, even when DST repeats an hour.
+
+    APScheduler 3's ``CronTrigger`` fires twice when the clocks go back (02:30 summer time,
+    then 02:30 winter time); a daily nudge must come once.
+    """
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        found: datetime | None = super().get_next_fire_time(previous_fire_time, now)
+        while (
+            found is not None
+            and previous_fire_time is not None
+            and _same_wall_time(found, previous_fire_time)
+        ):
+            found = super().get_next_fire_time(found, found)
+        return found
+
+
+def _same_wall_time(first: datetime, second: datetime) -> bool:
+    zone_of_first = first.tzinfo
+    return first.replace(tzinfo=None) == second.astimezone(zone_of_first).replace(tzinfo=None)
+
+
 def cron_trigger(expression: str, timezone: tzinfo | str, jitter: int | None = None) -> CronTrigger:
     """A trigger from a standard crontab line, where weekday 0 and 7 are Sunday.
 
@@ -41,7 +66,7 @@ def cron_trigger(expression: str, timezone: tzinfo | str, jitter: int | None = N
     """
     minute, hour, day, month, weekday = expression.split()
     weekday = re.sub(r"\d+", lambda m: _weekday_name(int(m[0])), weekday)
-    return CronTrigger(
+    return WallClockCronTrigger(
         minute=minute,
         hour=hour,
         day=day,
@@ -75,7 +100,7 @@ def build_trigger(schedule: Schedule, timezone: tzinfo) -> BaseTrigger:
         )
     times = schedule.at or _times_between(schedule)
     triggers: list[Any] = [
-        CronTrigger(
+        WallClockCronTrigger(
             hour=t.hour,
             minute=t.minute,
             second=0,

@@ -28,9 +28,7 @@ def _direct(world: Env) -> bool:
 def test_done_and_skip_with_dates_and_notes(world: Env) -> None:
     result = world.ok("done", "meditate", "--note", "calm")
     assert f"meditate: done for {date.today()}" in result.out
-    assert ("daemon is not running; working on your data directly" in result.err) == _direct(
-        world
-    )
+    assert ("daemon is not running; working on your data directly" in result.err) == _direct(world)
     assert "skipped for 2026-01-05" in world.ok("skip", "walk", "--date", "2026-01-05").out
     events = world.history()
     assert [(e["event"], e["habit"], e["detail"].get("day")) for e in events] == [
@@ -101,8 +99,13 @@ def test_pause_and_resume(world: Env) -> None:
     assert world.ok("resume").out == "was not paused\n"
     assert "paused until" in world.ok("pause", "until-morning").out
     assert "paused until" in world.ok("pause").out  # default: an hour
-    assert [e["event"] for e in world.history()] == ["paused", "resumed", "resumed", "paused",
-                                                     "paused"]
+    assert [e["event"] for e in world.history()] == [
+        "paused",
+        "resumed",
+        "resumed",
+        "paused",
+        "paused",
+    ]
 
 
 def test_history_since_and_filters(world: Env) -> None:
@@ -167,8 +170,22 @@ def test_config_path_and_overrides(env: Env) -> None:
 def test_version_help_and_usage_errors(env: Env) -> None:
     assert env.ok("--version").out.startswith("habitd, version ")
     help_text = env.ok("--help").out
-    for command in ("run", "status", "next", "trigger", "history", "done", "skip", "snooze",
-                    "pause", "resume", "reload", "plugins", "init", "config"):
+    for command in (
+        "run",
+        "status",
+        "next",
+        "trigger",
+        "history",
+        "done",
+        "skip",
+        "snooze",
+        "pause",
+        "resume",
+        "reload",
+        "plugins",
+        "init",
+        "config",
+    ):
         assert command in help_text
     assert env.cli("frobnicate").rc == 2
     assert env.cli("done").rc == 2

@@ -90,8 +90,7 @@ CORPUS = {
         '[[nudge]]\nid = "a"\nat = ["08:00"]\noptions = { practice = 3 }\nsnooze = "soon"\n'
         'between = "10:00-12:00"\n',
         [
-            "t.toml:5:10: nudge[0].snooze: expected a duration like 90s, 15m, 2h or 1d, "
-            "got 'soon'",
+            "t.toml:5:10: nudge[0].snooze: expected a duration like 90s, 15m, 2h or 1d, got 'soon'",
             "t.toml:6:1: nudge[0].between: 'between' only goes with 'every'",
         ],
     ),
@@ -133,8 +132,9 @@ def test_default_config_is_valid_and_packaged_copy_matches() -> None:
 def test_missing_file_says_how_to_create_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         load(tmp_path / "nope.toml")
-    assert raised.value.lines == [f"{tmp_path / 'nope.toml'}: no such file (create one with "
-                                  "`habitd init`)"]
+    assert raised.value.lines == [
+        f"{tmp_path / 'nope.toml'}: no such file (create one with `habitd init`)"
+    ]
 
 
 def test_sourcemap_places_nested_tables_and_inline_keys() -> None:

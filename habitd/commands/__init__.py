@@ -1,0 +1,1 @@
+"""The built-in commands, one module per area, imported only when their command runs."""

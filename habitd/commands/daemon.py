@@ -1,0 +1,82 @@
+"""The daemon: ``habitd run``, ``status`` and ``reload``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from habitd import ipc
+from habitd.cli import EXIT_NO_DAEMON, Context, call, emit_json, fail, when
+from habitd.paths import socket_path
+
+
+@click.command()
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Config file (overrides the global option).",
+)
+@click.option(
+    "--notifier",
+    type=click.Choice(["auto", "desktop", "log"]),
+    default=None,
+    help="How to show nudges (default: the config's [habitd] notifier).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+@click.pass_obj
+def run(obj: Context, config: str | None, notifier: str | None, verbose: bool) -> None:
+    """Run the daemon in the foreground; logs go to stderr."""
+    from habitd import daemon
+    from habitd.paths import resolve
+
+    sys.exit(daemon.run(resolve(config or obj.config), notifier, verbose))
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status(as_json: bool) -> None:
+    """Is the daemon running, and how is it doing? Exit 3 if it is not running."""
+    try:
+        info = ipc.call(socket_path(), "status")
+    except ipc.NoDaemon:
+        if as_json:
+            emit_json({"running": False})
+        fail("the daemon is not running", EXIT_NO_DAEMON)
+    except ipc.RemoteError as exc:
+        fail(exc.message)
+    if as_json:
+        emit_json(info)
+        return
+    minutes = int(info["uptime"] // 60)
+    click.echo(
+        f"habitd {info['version']} is running (pid {info['pid']}, up "
+        f"{minutes // 60}h{minutes % 60:02d}m)"
+    )
+    click.echo(f"notifier:  {info['notifier']} ({info['notifier_reason']})")
+    click.echo(
+        f"paused:    {'until ' + when(paused) if (paused := info['paused_until']) else 'no'}"
+    )
+    click.echo(f"nudges:    {info['nudges']}    habits: {info['habits']}")
+    click.echo(f"config:    {info['config']}")
+    plugins = info["plugins"]
+    healthy = [p["name"] for p in plugins if p["state"] == "active" and not p["faults"]]
+    click.echo(f"plugins:   {', '.join(healthy) or 'none'}")
+    for plugin in plugins:
+        if plugin["state"] != "active" or plugin["faults"]:
+            click.echo(
+                f"  {plugin['name']}: {plugin['state']}"
+                f"{' — ' + plugin['last_error'] if plugin['last_error'] else ''}"
+            )
+    for name, facts in info["details"].items():
+        for key, value in facts.items():
+            click.echo(f"{name}.{key}: {value}")
+
+
+@click.command()
+def reload() -> None:
+    """Re-read the config; if it has problems, print them all and keep the running one."""
+    result = call("reload", need_daemon=True)
+    click.echo(f"reloaded {result['config']}: {result['nudges']} nudges")

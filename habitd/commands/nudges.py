@@ -1,0 +1,102 @@
+"""Nudges: ``next``, ``trigger``, ``history``, ``snooze``, ``pause``, ``resume``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from habitd.cli import call, emit_json, table, when
+
+
+@click.command("next")
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def next_(limit: int, as_json: bool) -> None:
+    """Upcoming nudges, soonest first."""
+    rows = call("next", limit=limit)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("no nudges scheduled")
+        return
+    table(
+        [
+            (
+                when(r["at"]),
+                r["nudge"],
+                r["kind"],
+                r["why"] if r["why"] != "scheduled" else r["schedule"],
+            )
+            for r in rows
+        ],
+        ("when", "nudge", "kind", "schedule"),
+    )
+
+
+@click.command()
+@click.argument("nudge")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def trigger(nudge: str, as_json: bool) -> None:
+    """Fire a nudge now, even in quiet hours or a pause."""
+    result = call("trigger", nudge=nudge)
+    if as_json:
+        emit_json(result)
+        return
+    click.echo(f"sent {nudge} ({result['notifier']}): {result['message']['title']}")
+
+
+@click.command()
+@click.option("--since", default=None, help="How far back: 1d, 12h, or a date (YYYY-MM-DD).")
+@click.option("--nudge", default=None, help="Only this nudge.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def history(since: str | None, nudge: str | None, as_json: bool) -> None:
+    """What fired and what you answered."""
+    rows = call("history", since=since, nudge=nudge)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("nothing yet")
+        return
+    table(
+        [
+            (
+                when(r["ts"]),
+                r["event"],
+                r["nudge"] or r["habit"] or "",
+                r["title"] or _detail(r["detail"]),
+            )
+            for r in rows
+        ],
+        ("when", "event", "what", "detail"),
+    )
+
+
+def _detail(detail: dict[str, Any]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in detail.items() if key != "source")
+
+
+@click.command()
+@click.argument("nudge")
+@click.argument("duration", required=False)
+def snooze(nudge: str, duration: str | None) -> None:
+    """Fire NUDGE again later: after DURATION (15m, 1h) or the nudge's own snooze time."""
+    result = call("snooze", nudge=nudge, duration=duration)
+    click.echo(f"snoozed {nudge} until {when(result['until'])}")
+
+
+@click.command()
+@click.argument("duration", required=False)
+def pause(duration: str | None) -> None:
+    """Hold every nudge for DURATION (default 1h; 2h, 30m, until-morning). It ends by itself."""
+    result = call("pause", duration=duration)
+    click.echo(f"paused until {when(result['paused_until'])}; `habitd resume` ends it sooner")
+
+
+@click.command()
+def resume() -> None:
+    """End a pause now."""
+    result = call("resume")
+    click.echo("resumed" if result["was_paused_until"] else "was not paused")

@@ -1,0 +1,83 @@
+"""Setting up: ``habitd init`` and ``habitd config``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from habitd.cli import Context, emit_json, fail
+
+
+@click.command()
+@click.option("--force", is_flag=True, help="Replace an existing config.")
+@click.pass_obj
+def init(obj: Context, force: bool) -> None:
+    """Write a commented default config (if none exists)."""
+    import os
+
+    from habitd.config import default_config_text
+    from habitd.paths import ensure_private_dir, resolve
+
+    paths = resolve(obj.config)
+    target = paths.config_file
+    if target.exists() and not force:
+        fail(f"{target} already exists; use --force to replace it")
+    ensure_private_dir(target.parent)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(default_config_text())
+    click.echo(f"wrote {target}")
+    click.echo("check it with `habitd config check`, then `habitd reload` if the daemon runs")
+
+
+@click.group("config")
+def config_group() -> None:
+    """Check your config, or see where habitd keeps its files."""
+
+
+@config_group.command("check")
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@click.pass_obj
+def config_check(obj: Context, path: str | None) -> None:
+    """Validate a config: prints "ok" or every problem as file:line:col: key: message."""
+    import asyncio
+    from pathlib import Path
+
+    from habitd.app import check_with_plugins, read_config
+    from habitd.config import ConfigError, load
+    from habitd.paths import resolve
+    from habitd.plugins import PluginHost
+
+    paths = resolve(path or obj.config)
+
+    async def check() -> str:
+        config = load(Path(path)) if path else read_config(paths)
+        host = PluginHost()
+        host.load(config, paths.plugins_dir)
+        await host.collect_kinds()
+        await check_with_plugins(config, host)
+        return str(config.source)
+
+    try:
+        source = asyncio.run(check())
+    except ConfigError as exc:
+        for line in exc.lines:
+            click.echo(line)
+        sys.exit(1)
+    click.echo(f"ok ({source})" if not path else "ok")
+
+
+@config_group.command("path")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def config_path(obj: Context, as_json: bool) -> None:
+    """Where the config, data, state and socket live."""
+    from habitd.paths import resolve
+
+    locations = resolve(obj.config).as_dict()
+    if as_json:
+        emit_json(locations)
+        return
+    for key, value in locations.items():
+        click.echo(f"{key + ':':12} {value}")

@@ -1,0 +1,192 @@
+"""Plugin isolation through the real daemon: broken plugins are reported, never fatal."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+from .conftest import BASE_CONFIG, Env, wait_for
+
+RAISES_ON_IMPORT = """
+raise RuntimeError("this plugin is broken on purpose")
+"""
+
+RAISES_IN_COMPOSE = """
+from habitd import hookimpl
+
+@hookimpl
+def habitd_compose(nudge, app):
+    raise ValueError("compose exploded")
+"""
+
+SLOW_KIND = """
+import subprocess
+import sys
+import time
+from habitd import hookimpl
+from habitd.notify import Message
+
+@hookimpl
+def habitd_nudge_kinds():
+    return ["slow"]
+
+@hookimpl
+def habitd_compose(nudge, app):
+    if nudge.kind == "slow":
+        time.sleep(30)
+        return Message(title="too late", body="")
+"""
+
+UNKNOWN_HOOK = """
+from habitd import hookimpl
+
+@hookimpl
+def habitd_compse(nudge, app):
+    return None
+"""
+
+GOOD = """
+from habitd import hookimpl
+from habitd.notify import Message
+
+__version__ = "1.2.3"
+
+@hookimpl
+def habitd_nudge_kinds():
+    return ["halt"]
+
+@hookimpl
+async def habitd_compose(nudge, app):
+    if nudge.kind == "halt":
+        return Message(title="HALT check", body="Hungry, angry, lonely or tired?")
+
+@hookimpl
+def habitd_validate_config(config, settings):
+    if "every" in settings and not isinstance(settings["every"], str):
+        return ["every must be a duration like 2h"]
+    return []
+
+@hookimpl
+def habitd_status(app):
+    return {"answered": app.state("good").get("answered", 0)}
+
+@hookimpl
+def habitd_on_action(action, app):
+    state = app.state("good")
+    state.set("answered", state.get("answered", 0) + 1)
+
+@hookimpl
+def habitd_rpc_methods(app):
+    async def hello(name: str) -> str:
+        return f"hello {name}"
+    return {"hello": hello}
+"""
+
+CONFIG = (
+    BASE_CONFIG
+    + """
+[[nudge]]
+id = "slow-one"
+kind = "slow"
+at = ["04:00"]
+
+[[nudge]]
+id = "halt"
+kind = "halt"
+at = ["04:30"]
+"""
+)
+
+
+def _states(env: Env) -> dict[str, tuple[str, str | None]]:
+    return {p["name"]: (p["state"], p["last_error"]) for p in env.ok("plugins", "--json").json()}
+
+
+def test_broken_plugins_are_isolated_and_reported(env: Env) -> None:
+    env.write_config(CONFIG)
+    env.add_plugin("broken", RAISES_ON_IMPORT)
+    env.add_plugin("exploding", RAISES_IN_COMPOSE)
+    env.add_plugin("slow", SLOW_KIND)
+    env.add_plugin("typo", UNKNOWN_HOOK)
+    env.add_plugin("good", GOOD)
+    daemon = env.start_daemon()
+
+    states = _states(env)
+    assert states["broken"] == (
+        "failed",
+        "could not load: RuntimeError: this plugin is broken on purpose",
+    )
+    assert states["typo"] == ("failed", "unknown hook habitd_compse (did you mean habitd_compose?)")
+    assert states["good"] == ("active", None)
+    assert "plugin broken (" in daemon.log and "failed to load" in daemon.log
+
+    # A compose that raises: the fault is recorded and the reminder still goes out.
+    sent = env.ok("trigger", "morning", "--json").json()
+    assert sent["message"]["title"] == "A quiet minute"
+    assert _states(env)["exploding"] == ("active", "habitd_compose: ValueError: compose exploded")
+
+    # A compose that blocks: the daemon keeps answering meanwhile, and a plain message is sent.
+    background = subprocess.Popen(
+        [sys.executable, "-m", "habitd", "trigger", "slow-one", "--json"],
+        env=env.environ,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(0.5)
+    assert env.ok("trigger", "halt", "--json").json()["message"]["title"] == "HALT check"
+    assert background.wait(30) == 0
+    assert background.stdout is not None
+    assert '"status": "fired"' in background.stdout.read()
+    assert _states(env)["slow"] == ("active", "habitd_compose: TimeoutError: took longer than 5s")
+
+    # Three faults and a plugin is quarantined; the others carry on.
+    env.ok("trigger", "evening")
+    env.ok("trigger", "evening")
+    assert _states(env)["exploding"][0] == "quarantined"
+    assert env.ok("trigger", "evening", "--json").json()["message"]["title"] == "Evening check"
+    status = env.ok("status").out
+    assert "exploding: quarantined" in status
+    assert "broken: failed" in status
+
+    # The good plugin's own hooks: answers counted in its state, an RPC method, status lines.
+    env.ok("done", "meditate")
+    assert daemon.call("good.hello", name="Sam") == "hello Sam"
+    assert env.ok("status", "--json").json()["details"]["good"] == {"answered": 1}
+    listing = {p["name"]: p for p in env.ok("plugins", "--json").json()}
+    assert listing["good"]["version"] == "1.2.3"
+    assert listing["good"]["source"] == "file"
+    assert listing["good"]["origin"].endswith("plugins/good.py")
+
+
+def test_plugin_settings_are_validated_by_the_plugin(env: Env) -> None:
+    env.add_plugin("good", GOOD)
+    env.write_config(BASE_CONFIG + "\n[plugins.good]\nevery = 5\n")
+    result = env.cli("config", "check")
+    assert result.rc == 1
+    assert result.out == f"{env.config_file}:27:2: plugins.good: every must be a duration like 2h\n"
+
+
+def test_disabled_plugins_are_not_loaded(env: Env) -> None:
+    env.add_plugin("broken", RAISES_ON_IMPORT)
+    env.write_config(
+        BASE_CONFIG.replace('notifier = "log"', 'notifier = "log"\nquiet_hours = "00:00-23:59"')
+        + '\n[plugins]\ndisabled = ["broken", "quiet"]\n'
+    )
+    env.start_daemon()
+    states = _states(env)
+    assert states["broken"] == ("disabled", None) and states["quiet"] == ("disabled", None)
+    env.ok("pause", "1h")
+    # with quiet disabled, neither quiet hours nor the pause hold anything
+    env.ok("snooze", "evening", "1s")
+    wait_for(lambda: any(e["event"] == "fired" for e in env.history()))
+
+
+def test_two_plugins_claiming_one_kind(env: Env) -> None:
+    env.add_plugin("good", GOOD)
+    env.add_plugin("copycat", GOOD.replace('"1.2.3"', '"0.1"'))
+    env.write_config(BASE_CONFIG + '\n[[nudge]]\nid = "h"\nkind = "halt"\nat = ["09:00"]\n')
+    result = env.cli("config", "check")
+    assert result.rc == 1
+    assert "nudge[2].kind: kind 'halt' is claimed by plugins" in result.out
+    assert "copycat" in result.out and "good" in result.out
