@@ -1,0 +1,201 @@
+"""habitd's benchmarks, each measured beside its floor in the same run (the machine is shared).
+
+    python bench/run.py [--runs 30] [--idle-seconds 60] [--json]
+
+- client: wall time of ``habitd status`` against a running daemon, interleaved with
+  ``python -c "import click"`` (the floor), median and quartiles, and their ratio;
+- imports: heavy modules that ``python -X importtime -m habitd status`` loads (want none);
+- idle: the daemon's CPU time and context switches over an idle period (no nudge due);
+- memory: the daemon's RSS after start on the default config, beside a bare asyncio process.
+
+Everything runs on private temporary XDG folders; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("asyncio", "apscheduler", "pluggy", "desktop_notifier", "dbus_fast", "sqlite3")
+
+
+def private_env(root: Path) -> dict[str, str]:
+    """An environment whose XDG folders are under ``root``, with no desktop session."""
+    runtime = root / "run"
+    runtime.mkdir(mode=0o700)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "DBUS_", "HABITD_"))}
+    env.update(
+        XDG_CONFIG_HOME=str(root / "config"),
+        XDG_DATA_HOME=str(root / "data"),
+        XDG_STATE_HOME=str(root / "state"),
+        XDG_RUNTIME_DIR=str(runtime),
+    )
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure what an installed habitd does
+    return env
+
+
+def start_daemon(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """``habitd run`` on the default config with the log notifier; returns once it answers."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "habitd", "run", "--notifier", "log"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        done = subprocess.run(
+            [sys.executable, "-m", "habitd", "status"], env=env, capture_output=True, check=False
+        )
+        if done.returncode == 0:
+            return proc
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the daemon did not start")
+
+
+def quartiles(samples: list[float]) -> dict[str, float]:
+    """Median and interquartile range, in milliseconds."""
+    q1, median, q3 = statistics.quantiles(samples, n=4)
+    return {"median_ms": median * 1000, "q1_ms": q1 * 1000, "q3_ms": q3 * 1000}
+
+
+def bench_client(env: dict[str, str], runs: int) -> dict[str, Any]:
+    """``habitd status`` (console script and ``-m``) interleaved with the ``import click`` floor."""
+    script = str(Path(sys.executable).parent / "habitd")
+    commands = {
+        "floor: python -c 'import click'": [sys.executable, "-c", "import click"],
+        "habitd status": [script, "status"],
+        "python -m habitd status": [sys.executable, "-m", "habitd", "status"],
+    }
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs + 3):  # the first rounds warm the page cache and are dropped
+        for name, command in commands.items():
+            started = time.perf_counter()
+            subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=True)
+            samples[name].append(time.perf_counter() - started)
+    result = {name: quartiles(values[3:]) for name, values in samples.items()}
+    floor = result["floor: python -c 'import click'"]["median_ms"]
+    for name in commands:
+        result[name]["ratio"] = result[name]["median_ms"] / floor
+    return result
+
+
+def bench_imports(env: dict[str, str]) -> list[str]:
+    """Heavy modules imported by ``habitd status`` (the goal is none)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "habitd", "status"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+    return sorted(name for name in HEAVY if name in loaded)
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+
+def _context_switches(pid: int) -> int:
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for line in (task / "status").read_text().splitlines():
+            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                total += int(line.split()[1])
+    return total
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def bench_daemon(env: dict[str, str], proc: subprocess.Popen[bytes], idle: float) -> dict[str, Any]:
+    """CPU time and context switches over ``idle`` seconds; RSS beside a bare asyncio process."""
+    time.sleep(2)  # let start-up settle
+    cpu, switches = _cpu_seconds(proc.pid), _context_switches(proc.pid)
+    time.sleep(idle)
+    cpu_used = _cpu_seconds(proc.pid) - cpu
+    switched = _context_switches(proc.pid) - switches
+    bare = subprocess.Popen(
+        [sys.executable, "-c", "import asyncio; asyncio.run(asyncio.sleep(30))"],
+        stdout=subprocess.DEVNULL,
+    )
+    time.sleep(1)
+    bare_rss = _rss_mb(bare.pid)
+    bare.kill()
+    bare.wait()
+    return {
+        "idle_seconds": idle,
+        "idle_cpu_ms": cpu_used * 1000,
+        "idle_context_switches": switched,
+        "rss_mb": _rss_mb(proc.pid),
+        "floor_rss_mb_bare_asyncio": bare_rss,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=30, help="client runs per command")
+    parser.add_argument("--idle-seconds", type=float, default=60.0)
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args()
+
+    compileall.compile_dir(ROOT / "habitd", quiet=1)  # as an installed package would have
+    root = Path(tempfile.mkdtemp(prefix="hdb-"))
+    env = private_env(root)
+    proc = start_daemon(env)
+    try:
+        results: dict[str, Any] = {
+            "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}",
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "client": bench_client(env, args.runs),
+            "heavy_imports_in_status": bench_imports(env),
+            "daemon": bench_daemon(env, proc, args.idle_seconds),
+        }
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(root, ignore_errors=True)
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    print(f"{results['machine']}, {results['date']}\n")
+    print("| command | median ms | q1-q3 ms | ratio to floor |\n|---|---|---|---|")
+    for name, figures in results["client"].items():
+        print(
+            f"| {name} | {figures['median_ms']:.1f} | {figures['q1_ms']:.1f}-"
+            f"{figures['q3_ms']:.1f} | {figures['ratio']:.2f} |"
+        )
+    heavy = results["heavy_imports_in_status"]
+    print(f"\nheavy modules imported by `habitd status`: {', '.join(heavy) or 'none'}")
+    daemon = results["daemon"]
+    print(
+        f"\ndaemon idle {daemon['idle_seconds']:.0f} s: {daemon['idle_cpu_ms']:.0f} ms CPU, "
+        f"{daemon['idle_context_switches']} context switches; RSS {daemon['rss_mb']:.1f} MB "
+        f"(bare asyncio process: {daemon['floor_rss_mb_bare_asyncio']:.1f} MB)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

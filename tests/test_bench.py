@@ -1,0 +1,28 @@
+"""The benchmarks run (on tiny inputs): a smoke test, never a timing assert."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
+
+
+def test_benchmarks_run_and_the_client_imports_nothing_heavy() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--runs", "4", "--idle-seconds", "0.5", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    results = json.loads(done.stdout)
+    assert results["heavy_imports_in_status"] == []
+    assert set(results["client"]) == {
+        "floor: python -c 'import click'",
+        "habitd status",
+        "python -m habitd status",
+    }
+    assert results["daemon"]["rss_mb"] > 0
