@@ -378,6 +378,7 @@ _NUDGE_KEYS = (
     "enabled",
 )
 _HABIT_KEYS = ("id", "name", "target", "type")
+_SCHEDULE_KEYS = ("at", "every", "between", "cron", "date", "days", "jitter")
 _PLUGINS_KEYS = ("disabled", "paths")
 
 
@@ -458,10 +459,23 @@ def _habit(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> 
     return habit if len(problems) == before else None
 
 
-def _nudge(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> Nudge | None:
-    read = _Reader(table, path, problems)
-    read.check_keys(_NUDGE_KEYS)
-    before = len(problems)
+def parse_schedule(table: Mapping[str, Any]) -> Schedule:
+    """A :class:`Schedule` from the keys a nudge uses (``at``, ``every``, ``between``, ``cron``,
+    ``date``, ``days``, ``jitter``), for plugins' jobs. Raises ``ValueError`` naming each problem.
+    """
+    problems: list[Problem] = []
+    read = _Reader(table, (), problems)
+    read.check_keys(_SCHEDULE_KEYS)
+    schedule = _schedule(read, "a schedule")
+    if problems:
+        raise ValueError(
+            "; ".join(f"{dotted(p.path) or 'schedule'}: {p.message}" for p in problems)
+        )
+    return schedule
+
+
+def _schedule(read: _Reader, what: str) -> Schedule:
+    table = read.table
     at = read.get("at", (list, str), [])
     at_times: list[time] = []
     for position, value in enumerate([at] if isinstance(at, str) else at):
@@ -482,7 +496,7 @@ def _nudge(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> 
     if len(chosen) != 1:
         found = " and ".join(chosen) if chosen else "none"
         read.problem(
-            None, f"a nudge needs exactly one of at, every, cron or date (found {found})", at="key"
+            None, f"{what} needs exactly one of at, every, cron or date (found {found})", at="key"
         )
     if "between" in table and "every" not in table:
         read.problem("between", "'between' only goes with 'every'", at="key")
@@ -490,6 +504,14 @@ def _nudge(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> 
         read.problem(
             "days", "'days' goes with 'at' or 'every'; a cron or date says its own days", at="key"
         )
+    return schedule
+
+
+def _nudge(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> Nudge | None:
+    read = _Reader(table, path, problems)
+    read.check_keys(_NUDGE_KEYS)
+    before = len(problems)
+    schedule = _schedule(read, "a nudge")
     options = read.get("options", dict, {})
     nudge = Nudge(
         id=read.get("id", str, "", _id, required=True),

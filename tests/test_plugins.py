@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import subprocess
 import sys
 import time
@@ -21,6 +23,8 @@ def habitd_compose(nudge, app):
 """
 
 SLOW_KIND = """
+import json
+import sqlite3
 import subprocess
 import sys
 import time
@@ -190,3 +194,66 @@ def test_two_plugins_claiming_one_kind(env: Env) -> None:
     assert result.rc == 1
     assert "nudge[2].kind: kind 'halt' is claimed by plugins" in result.out
     assert "copycat" in result.out and "good" in result.out
+
+
+HOOKS = """
+import click
+from habitd import hookimpl
+from habitd.app import Job
+from habitd.config import parse_schedule
+
+
+@hookimpl
+def habitd_startup(app):
+    app.state("hooks").set("started", True)
+
+
+@hookimpl
+def habitd_shutdown(app):
+    app.state("hooks").set("stopped", True)
+
+
+@hookimpl
+def habitd_jobs(config, app):
+    async def tick():
+        state = app.state("hooks")
+        state.set("ticks", state.get("ticks", 0) + 1)
+
+    return [Job("tick", parse_schedule({"every": "1s"}), tick)]
+
+
+@hookimpl
+def habitd_on_entry(entry, app):
+    app.state("hooks").set("last_entry", entry.fields.get("note"))
+
+
+@hookimpl
+def habitd_commands():
+    @click.command("hello")
+    @click.argument("name")
+    def hello(name):
+        click.echo(f"hello {name}, from a plugin")
+
+    return [hello]
+"""
+
+
+def _plugin_state(env: Env) -> dict[str, object]:
+    rows = sqlite3.connect(env.db).execute(
+        "SELECT key, value FROM plugin_state WHERE plugin = 'hooks'"
+    )
+    return {key: json.loads(value) for key, value in rows}
+
+
+def test_lifecycle_jobs_entries_and_commands(env: Env) -> None:
+    env.write_config()
+    env.add_plugin("hooks", HOOKS)
+    daemon = env.start_daemon()
+    assert _plugin_state(env)["started"] is True
+    wait_for(lambda: int(_plugin_state(env).get("ticks", 0)) >= 2)  # type: ignore[call-overload]
+    assert daemon.call("add_journal_entry", note="a calm evening") == {"id": 1}
+    assert _plugin_state(env)["last_entry"] == "a calm evening"
+    assert env.ok("hello", "Sam").out == "hello Sam, from a plugin\n"
+    assert "hello" in env.ok("--help").out
+    assert daemon.stop() == 0
+    assert _plugin_state(env)["stopped"] is True
