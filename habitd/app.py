@@ -14,7 +14,7 @@ import time as monotonic_time
 import types
 import typing
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
@@ -101,6 +101,11 @@ class Job:
     schedule: Schedule
     run: Callable[[], Awaitable[None] | None]
     grace: timedelta = timedelta(minutes=10)
+
+
+def answer_command(nudge: Nudge) -> str:
+    """The CLI command that answers a nudge: ``habitd done HABIT``, else a snooze."""
+    return f"habitd done {nudge.habit}" if nudge.habit else f"habitd snooze {nudge.id}"
 
 
 def answer_buttons(nudge: Nudge) -> tuple[Button, ...]:
@@ -203,17 +208,25 @@ class App:
     # --- firing ---------------------------------------------------------------------------
 
     async def compose(self, nudge: Nudge) -> Message:
-        """Render a nudge through ``habitd_compose``; a plain message if no plugin can."""
+        """Render a nudge through ``habitd_compose``; a plain message if no plugin can.
+
+        A message without a ``command`` gets the one that answers it (``habitd done HABIT``),
+        shown where the notification server has no buttons.
+        """
         found = await self.plugins.call_first("habitd_compose", nudge=nudge, app=self)
         if found and isinstance(found[1], Message):
-            return found[1]
-        if found:
-            log.error("plugin %s composed %r, not a Message; using a plain message", *found)
-        return Message(
-            title=nudge.title or "A gentle reminder from habitd",
-            body=nudge.body or "",
-            buttons=answer_buttons(nudge),
-        )
+            message: Message = found[1]
+        else:
+            if found:
+                log.error("plugin %s composed %r, not a Message; using a plain message", *found)
+            message = Message(
+                title=nudge.title or "A gentle reminder from habitd",
+                body=nudge.body or "",
+                buttons=answer_buttons(nudge),
+            )
+        if message.command is None:
+            message = replace(message, command=answer_command(nudge))
+        return message
 
     async def fire(
         self, nudge_id: str, *, forced: bool = False, cause: str = "schedule"
@@ -258,22 +271,28 @@ class App:
                 )
                 return {"nudge": nudge.id, "status": "dropped", "reason": verdict.reason}
         notifier = await self.ensure_notifier()
+        delivered = True
         try:
             await notifier.send(nudge.id, message)
         except Exception as exc:
+            delivered = False
             log.error("could not deliver nudge %s: %s", nudge.id, exc)
+        detail = {"cause": cause, "forced": forced, "notifier": notifier.name}
+        if not delivered:
+            detail["delivered"] = False
         self.store.add_event(
             "fired",
             nudge.id,
             title=message.title,
             body=message.body,
             habit=nudge.habit,
-            detail={"cause": cause, "forced": forced, "notifier": notifier.name},
+            detail=detail,
         )
         return {
             "nudge": nudge.id,
             "status": "fired",
             "notifier": notifier.name,
+            "delivered": delivered,
             "message": message.as_json(),
         }
 

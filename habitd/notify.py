@@ -10,10 +10,12 @@ built each time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
@@ -41,9 +43,11 @@ class Message:
     body: str
     buttons: tuple[Button, ...] = ()
     reply: str | None = None
-    """Placeholder of an inline reply field, or None for no reply field."""
+    """The label of an inline reply field ("Write"), or None for no reply field."""
     urgency: str = "normal"
-    extra: dict[str, Any] = field(default_factory=dict)
+    """``low``, ``normal`` or ``critical`` (for support escalations)."""
+    command: str | None = None
+    """The CLI command that answers this nudge, shown where the server has no buttons."""
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-friendly form, for RPC answers and history."""
@@ -53,6 +57,7 @@ class Message:
             "urgency": self.urgency,
             "buttons": [{"id": b.id, "title": b.title} for b in self.buttons],
             "reply": self.reply,
+            "command": self.command,
         }
 
 
@@ -83,7 +88,8 @@ class LogNotifier:
         self.reason = reason
 
     async def send(self, nudge_id: str, message: Message) -> None:
-        log.info("nudge %s: %s — %s", nudge_id, message.title, message.body)
+        answer = f" (answer: {message.command})" if message.command else ""
+        log.info("nudge %s: %s — %s%s", nudge_id, message.title, message.body, answer)
 
     async def close(self) -> None:
         return None
@@ -105,7 +111,15 @@ def ensure_bus_address() -> None:
 
 
 class DesktopNotifier:
-    """Native notifications through desktop-notifier, with buttons and inline replies."""
+    """Native notifications through desktop-notifier: buttons, inline replies, urgency.
+
+    What is sent follows what the server says it can show: without ``actions`` the body
+    ends with the CLI command that answers the nudge; without ``inline-reply`` there is no
+    reply field. A nudge replaces its own earlier notification if that one is still
+    unanswered. Before each send the connection is checked (a capabilities call), and a
+    fresh one is built when the bus went away, because desktop-notifier keeps a dead
+    connection forever and its ``send`` only logs failures.
+    """
 
     name = "desktop"
 
@@ -114,10 +128,18 @@ class DesktopNotifier:
         self.reason = "not connected yet"
         self.capabilities: frozenset[str] = frozenset()
         self._notifier: Any = None
+        self._shown: dict[str, str] = {}
+        self._run = secrets.token_hex(4)
+
+    @property
+    def connected(self) -> bool:
+        """Whether the last check found a notification server."""
+        return self._notifier is not None
 
     async def connect(self, timeout: float = 3.0) -> bool:
         """Open a fresh connection and ask the server what it supports; False if none answers."""
         ensure_bus_address()
+        self._notifier = None
         try:
             from desktop_notifier import DesktopNotifier as Backend
             from desktop_notifier import Icon
@@ -126,92 +148,139 @@ class DesktopNotifier:
             capabilities = await asyncio.wait_for(notifier.get_capabilities(), timeout)
         except Exception as exc:  # every failure here means "no desktop notifications now"
             self.reason = f"no notification server: {type(exc).__name__}: {exc}".rstrip(": ")
-            self._notifier = None
             return False
         self._notifier = notifier
         self.capabilities = frozenset(c.name.lower() for c in capabilities)
         self.reason = "notification server answered"
+        self._watch_foreign_answers(notifier)
         return True
 
-    @property
-    def connected(self) -> bool:
-        """Whether the last connection attempt worked."""
-        return self._notifier is not None
+    async def _check(self, timeout: float = 3.0) -> bool:
+        """Is the connection alive (and what can the server show now)? Reconnect if not."""
+        if self._notifier is not None:
+            try:
+                capabilities = await asyncio.wait_for(self._notifier.get_capabilities(), timeout)
+            except Exception as exc:
+                log.warning("notification server connection lost (%s); reconnecting", exc)
+            else:
+                self.capabilities = frozenset(c.name.lower() for c in capabilities)
+                return True
+        return await self.connect(timeout)
 
     async def send(self, nudge_id: str, message: Message) -> None:
+        if not await self._check():
+            raise ConnectionError(self.reason)
         from desktop_notifier import Button as DNButton
         from desktop_notifier import Notification, ReplyField, Urgency
 
-        if self._notifier is None and not await self.connect():
-            raise ConnectionError(self.reason)
-        handler = self.on_action
-        buttons = tuple(
-            DNButton(title=button.title, on_pressed=_bind(handler, nudge_id, button.id))
-            for button in message.buttons
-        )
+        body = message.body
+        buttons: tuple[Any, ...] = ()
+        if "buttons" in self.capabilities:
+            buttons = tuple(
+                DNButton(
+                    title=button.title,
+                    on_pressed=self._answer(nudge_id, button.id),
+                    identifier=f"habitd-{self._run}-{nudge_id}-{button.id}",
+                )
+                for button in message.buttons
+            )
+        elif message.command:
+            body = f"{body}\n\nAnswer with: {message.command}".lstrip()
         reply = None
-        if message.reply is not None:
+        if message.reply is not None and "reply_field" in self.capabilities:
             reply = ReplyField(
                 title=message.reply,
                 button_title="Save",
-                on_replied=lambda text: handler(nudge_id, "replied", text),
+                on_replied=lambda text: self._answer(nudge_id, "replied")(text),
             )
+        dispatched: list[bool] = []
         notification = Notification(
             title=message.title,
-            message=message.body,
+            message=body,
             urgency={"low": Urgency.Low, "critical": Urgency.Critical}.get(
                 message.urgency, Urgency.Normal
             ),
             buttons=buttons,
             reply_field=reply,
-            on_clicked=_bind(handler, nudge_id, "clicked"),
-            on_dismissed=_bind(handler, nudge_id, "dismissed"),
+            on_dispatched=lambda: dispatched.append(True),
+            on_clicked=self._answer(nudge_id, "clicked"),
+            on_dismissed=self._answer(nudge_id, "dismissed"),
         )
+        await self.withdraw(nudge_id)
         await self._notifier.send_notification(notification)
+        if not dispatched:  # desktop-notifier logged why; it never raises
+            self._notifier = None
+            self.reason = "the notification server did not take the notification"
+            raise ConnectionError(self.reason)
+        self._shown[nudge_id] = notification.identifier
+        self.reason = "notification server answered"
+
+    async def withdraw(self, nudge_id: str) -> None:
+        """Close the nudge's earlier notification if it is still on screen."""
+        previous = self._shown.pop(nudge_id, None)
+        if previous is not None and self._notifier is not None:
+            with contextlib.suppress(Exception):
+                await self._notifier.clear(previous)
+
+    def _answer(self, nudge_id: str, action: str) -> Callable[..., None]:
+        def answered(text: str | None = None) -> None:
+            self._shown.pop(nudge_id, None)
+            try:
+                self.on_action(nudge_id, action, text)
+            except Exception:  # a callback must never break the notifier's connection
+                log.exception("could not handle the answer %s to nudge %s", action, nudge_id)
+
+        return answered
+
+    def _watch_foreign_answers(self, notifier: Any) -> None:
+        """Log answers to notifications from an earlier run (desktop-notifier drops them)."""
+        interface = getattr(getattr(notifier, "_backend", None), "interface", None)
+        if interface is not None and hasattr(interface, "on_action_invoked"):
+            interface.on_action_invoked(self._log_foreign_answer)
+
+    def _log_foreign_answer(self, notification_id: int, key: str) -> None:
+        if key.startswith("habitd-") and not key.startswith(f"habitd-{self._run}-"):
+            log.info(
+                "ignoring an answer to notification %d from an earlier run of habitd (%s)",
+                notification_id,
+                key,
+            )
 
     async def close(self) -> None:
         self._notifier = None
 
 
-def _bind(handler: ActionHandler, nudge_id: str, action: str) -> Callable[[], None]:
-    return lambda: handler(nudge_id, action, None)
-
-
 class AutoNotifier:
-    """The desktop when it answers, else the log; the desktop is retried at every send."""
+    """The desktop when a notification server answers, else the log; the desktop is tried
+    again at every nudge, so notifications come back when the bus or server does."""
 
     def __init__(self, on_action: ActionHandler) -> None:
         self.desktop = DesktopNotifier(on_action)
         self.fallback = LogNotifier()
+        self.name = "log"
         self.reason = "not started"
-
-    @property
-    def name(self) -> str:
-        """The backend in use now."""
-        return "desktop" if self.desktop.connected else "log"
 
     async def start(self) -> None:
         """Probe the desktop once, so ``status`` can say which backend is live and why."""
-        await self.desktop.connect()
+        self._settle(await self.desktop.connect())
+
+    def _settle(self, desktop: bool) -> None:
+        was = self.name
+        self.name = "desktop" if desktop else "log"
         self.reason = (
-            self.desktop.reason
-            if self.desktop.connected
-            else (f"falling back to the log: {self.desktop.reason}")
+            self.desktop.reason if desktop else (f"falling back to the log: {self.desktop.reason}")
         )
+        if was != self.name:
+            log.info("notifications go to the %s (%s)", self.name, self.reason)
 
     async def send(self, nudge_id: str, message: Message) -> None:
-        if not self.desktop.connected:
-            await self.desktop.connect()
-        if self.desktop.connected:
-            try:
-                await self.desktop.send(nudge_id, message)
-                self.reason = self.desktop.reason
-                return
-            except Exception as exc:
-                await self.desktop.close()
-                self.desktop.reason = f"desktop send failed: {exc}"
-        self.reason = f"falling back to the log: {self.desktop.reason}"
-        await self.fallback.send(nudge_id, message)
+        try:
+            await self.desktop.send(nudge_id, message)
+        except ConnectionError:
+            self._settle(False)
+            await self.fallback.send(nudge_id, message)
+        else:
+            self._settle(True)
 
     async def close(self) -> None:
         await self.desktop.close()

@@ -162,12 +162,12 @@ class Env:
         assert result.rc == 0, f"habitd {' '.join(args)} -> {result.rc}\n{result.out}\n{result.err}"
         return result
 
-    def start_daemon(self, *args: str, wait: bool = True) -> Daemon:
+    def start_daemon(self, *args: str, wait: bool = True, notifier: str = "log") -> Daemon:
         """Start ``habitd run`` in the background; by default wait until it answers."""
         log_path = self.root / f"daemon-{len(self.daemons)}.log"
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "habitd", "run", "--notifier", "log", *args],
+                [sys.executable, "-m", "habitd", "run", "--notifier", notifier, *args],
                 env=self.environ,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -226,3 +226,65 @@ def wait_for(predicate: Any, timeout: float = 15.0, interval: float = 0.1) -> An
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+# --- D-Bus: a private session bus and notification servers -------------------------------------
+
+DBUS_CONFIG = Path(__file__).parent / "data" / "session-bus.conf"
+
+
+def need(program: str) -> str:
+    """The program's path; in CI a missing one fails (``.ci/run`` installs it), else skips."""
+    found = shutil.which(program)
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{program} is not installed; .ci/run must install it")
+        pytest.skip(f"{program} is not installed")
+    return found
+
+
+@dataclass
+class SessionBus:
+    """A private ``dbus-daemon --session`` listening on a fixed path (so it can come back)."""
+
+    path: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def address(self) -> str:
+        """The D-Bus address of this bus."""
+        return f"unix:path={self.path}"
+
+    def start(self) -> SessionBus:
+        """Start the bus daemon; returns once it listens."""
+        self.proc = subprocess.Popen(
+            [
+                need("dbus-daemon"),
+                f"--config-file={DBUS_CONFIG}",
+                "--nofork",
+                "--print-address=1",
+                f"--address={self.address}",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().decode()
+        assert line.startswith(self.address), line
+        return self
+
+    def stop(self) -> None:
+        """Kill the bus (as when a desktop session dies)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self.path.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def session_bus(env: Env) -> Iterator[SessionBus]:
+    """A private session bus at ``$XDG_RUNTIME_DIR/bus``, named in the daemon's environment."""
+    bus = SessionBus(env.runtime / "bus").start()
+    env.environ["DBUS_SESSION_BUS_ADDRESS"] = bus.address
+    yield bus
+    bus.stop()

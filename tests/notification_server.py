@@ -1,0 +1,203 @@
+"""A real ``org.freedesktop.Notifications`` server for tests, on a private session bus.
+
+It records every ``Notify`` call and can emit ``ActionInvoked``, ``NotificationClosed``
+and ``NotificationReplied`` as a desktop would when the person clicks. It runs its own
+event loop in a thread, so tests drive it from ordinary synchronous code.
+
+(No ``from __future__ import annotations`` here: dbus-fast reads the D-Bus signatures
+from the annotations at class creation, which is also why ruff's F722, F821 and N802 are off for
+this file.)
+"""
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from dbus_fast.aio import MessageBus
+from dbus_fast.service import ServiceInterface, method, signal
+
+NAME = "org.freedesktop.Notifications"
+PATH = "/org/freedesktop/Notifications"
+ALL_CAPABILITIES = ("actions", "body", "body-markup", "icon-static", "inline-reply", "persistence")
+
+
+@dataclass
+class Shown:
+    """One ``Notify`` call as the server received it."""
+
+    id: int
+    app_name: str
+    replaces_id: int
+    app_icon: str
+    summary: str
+    body: str
+    actions: dict[str, str]
+    hints: dict[str, Any]
+    timeout: int
+    closed: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def urgency(self) -> int | None:
+        """The urgency hint: 0 low, 1 normal, 2 critical."""
+        value = self.hints.get("urgency")
+        return int(value) if value is not None else None
+
+
+class _Interface(ServiceInterface):
+    def __init__(self, server: "NotificationServer") -> None:
+        super().__init__(NAME)
+        self.server = server
+
+    @method()
+    def Notify(
+        self,
+        app_name: "s",
+        replaces_id: "u",
+        app_icon: "s",
+        summary: "s",
+        body: "s",
+        actions: "as",
+        hints: "a{sv}",
+        expire_timeout: "i",
+    ) -> "u":
+        return self.server._notify(
+            app_name, replaces_id, app_icon, summary, body, actions, hints, expire_timeout
+        )
+
+    @method()
+    def CloseNotification(self, nid: "u") -> None:
+        self.server._close(nid, 3)
+
+    @method()
+    def GetCapabilities(self) -> "as":
+        return list(self.server.capabilities)
+
+    @method()
+    def GetServerInformation(self) -> "ssss":
+        return ["habitd-test-server", "habitd", "1.0", "1.2"]
+
+    @signal()
+    def NotificationClosed(self, nid: int, reason: int) -> "uu":
+        return [nid, reason]
+
+    @signal()
+    def ActionInvoked(self, nid: int, key: str) -> "us":
+        return [nid, key]
+
+    @signal()
+    def NotificationReplied(self, nid: int, text: str) -> "us":
+        return [nid, text]
+
+
+class NotificationServer:
+    """Own ``org.freedesktop.Notifications`` on the bus at ``address`` until :meth:`stop`."""
+
+    def __init__(self, address: str, capabilities: tuple[str, ...] = ALL_CAPABILITIES) -> None:
+        self.address = address
+        self.capabilities = capabilities
+        self.shown: list[Shown] = []
+        self._next_id = 1000
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._interface: _Interface | None = None
+        self._ready = threading.Event()
+        self._stopping: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._run, name="notification-server", daemon=True)
+        self._error: BaseException | None = None
+
+    def start(self) -> "NotificationServer":
+        """Start serving; returns once the name is owned."""
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("the test notification server did not start")
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def stop(self) -> None:
+        """Release the name and stop the loop."""
+        if self._loop is not None and self._stopping is not None:
+            self._loop.call_soon_threadsafe(self._stopping.set)
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:  # reported to the test through start()
+            self._error = exc
+            self._ready.set()
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        bus = await MessageBus(bus_address=self.address).connect()
+        self._interface = _Interface(self)
+        bus.export(PATH, self._interface)
+        await bus.request_name(NAME)
+        self._ready.set()
+        await self._stopping.wait()
+        bus.disconnect()
+
+    # --- what the server received ------------------------------------------------------------
+
+    def _notify(
+        self,
+        app_name: str,
+        replaces_id: int,
+        app_icon: str,
+        summary: str,
+        body: str,
+        actions: list[str],
+        hints: dict[str, Any],
+        timeout: int,
+    ) -> int:
+        if replaces_id:
+            nid = replaces_id
+        else:
+            self._next_id += 1
+            nid = self._next_id
+        pairs = dict(zip(actions[::2], actions[1::2], strict=False))
+        plain_hints = {key: getattr(value, "value", value) for key, value in hints.items()}
+        self.shown.append(
+            Shown(nid, app_name, replaces_id, app_icon, summary, body, pairs, plain_hints, timeout)
+        )
+        return nid
+
+    def _close(self, nid: int, reason: int) -> None:
+        for shown in self.shown:
+            if shown.id == nid:
+                shown.closed = True
+        assert self._interface is not None
+        self._interface.NotificationClosed(nid, reason)
+
+    # --- what the person does -----------------------------------------------------------------
+
+    def _emit(self, function: Any, *args: Any) -> None:
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(function, *args)
+
+    def press(self, shown: Shown, title: str) -> None:
+        """Press the button with this title (``ActionInvoked`` then ``NotificationClosed``)."""
+        key = next(key for key, label in shown.actions.items() if label == title)
+        self.invoke(shown.id, key)
+
+    def invoke(self, nid: int, key: str) -> None:
+        """Emit ``ActionInvoked(nid, key)`` and close the notification, as servers do."""
+        assert self._interface is not None
+        self._emit(self._interface.ActionInvoked, nid, key)
+        self._emit(self._close, nid, 2)
+
+    def click(self, shown: Shown) -> None:
+        """Click the notification's body (the ``default`` action)."""
+        self.invoke(shown.id, "default")
+
+    def dismiss(self, shown: Shown) -> None:
+        """The person closes the notification."""
+        self._emit(self._close, shown.id, 2)
+
+    def reply(self, shown: Shown, text: str) -> None:
+        """Type ``text`` into the inline reply field and send it."""
+        assert self._interface is not None
+        self._emit(self._interface.NotificationReplied, shown.id, text)
+        self._emit(self._close, shown.id, 2)

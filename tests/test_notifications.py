@@ -1,0 +1,233 @@
+"""Desktop notifications end to end: the real daemon, a private D-Bus session bus and a
+notification server that records every Notify and clicks like a person would."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+import pytest
+
+from .conftest import BASE_CONFIG, Env, SessionBus, wait_for
+from .notification_server import ALL_CAPABILITIES, NotificationServer, Shown
+
+CONFIG = (
+    BASE_CONFIG.replace('notifier = "log"', 'notifier = "auto"')
+    + """
+[[nudge]]
+id = "journal"
+at = ["05:00"]
+title = "How did today feel?"
+body = "One feeling, and what set it off."
+snooze = "2s"
+[nudge.options]
+reply = "Write"
+"""
+)
+
+
+@pytest.fixture
+def server(session_bus: SessionBus) -> Iterator[NotificationServer]:
+    """A notification server with every capability, on the private bus."""
+    running = NotificationServer(session_bus.address).start()
+    yield running
+    running.stop()
+
+
+def _start(env: Env, config: str = CONFIG) -> None:
+    env.write_config(config)
+    env.start_daemon(notifier="auto")
+
+
+def _shown(server: NotificationServer, count: int) -> Shown:
+    wait_for(lambda: len(server.shown) >= count)
+    return server.shown[count - 1]
+
+
+def _events(env: Env) -> list[tuple[str | None, str]]:
+    return [(e["nudge"], e["event"]) for e in env.history()]
+
+
+def test_a_nudge_is_a_native_notification_with_buttons(
+    env: Env, server: NotificationServer
+) -> None:
+    _start(env)
+    status = env.ok("status", "--json").json()
+    assert status["notifier"] == "desktop"
+    assert status["notifier_reason"] == "notification server answered"
+    sent = env.ok("trigger", "morning", "--json").json()
+    assert sent["notifier"] == "desktop" and sent["delivered"] is True
+    shown = _shown(server, 1)
+    assert shown.app_name == "habitd"
+    assert shown.app_icon.startswith("file://") and shown.app_icon.endswith("habitd.svg")
+    assert (shown.summary, shown.body) == ("A quiet minute", "Breathe.")
+    assert list(shown.actions.values()) == ["", "Done", "Snooze", "Skip"]  # "" is the body click
+    assert shown.urgency == 1
+
+
+def test_done_snooze_skip_click_dismiss_from_the_notification(
+    env: Env, server: NotificationServer
+) -> None:
+    _start(env)
+    env.ok("trigger", "morning")
+    server.press(_shown(server, 1), "Done")
+    wait_for(lambda: ("morning", "done") in _events(env))
+    done = env.history()[-1]
+    assert done["habit"] == "meditate" and done["detail"]["source"] == "notification"
+    marks = sqlite3.connect(env.db).execute("SELECT habit, state FROM checks").fetchall()
+    assert marks == [("meditate", "done")]
+
+    env.ok("trigger", "morning")
+    server.press(_shown(server, 2), "Skip")
+    wait_for(lambda: _events(env)[-1] == ("morning", "skipped"))
+
+    env.ok("trigger", "evening")
+    server.click(_shown(server, 3))
+    wait_for(lambda: _events(env)[-1] == ("evening", "clicked"))
+
+    env.ok("trigger", "evening")
+    server.dismiss(_shown(server, 4))
+    wait_for(lambda: _events(env)[-1] == ("evening", "dismissed"))
+
+    # Snooze: the nudge comes back after its snooze time (2s here) as a new notification.
+    env.ok("trigger", "journal")
+    server.press(_shown(server, 5), "Snooze")
+    wait_for(lambda: _events(env)[-1] == ("journal", "snoozed"))
+    again = _shown(server, 6)
+    assert again.summary == "How did today feel?"
+    assert env.history()[-1]["detail"]["cause"] == "snoozed"
+
+
+def test_an_unanswered_nudge_is_replaced_not_stacked(env: Env, server: NotificationServer) -> None:
+    _start(env)
+    env.ok("trigger", "morning")
+    first = _shown(server, 1)
+    env.ok("trigger", "morning")
+    _shown(server, 2)
+    assert first.closed is True
+    env.ok("trigger", "evening")
+    assert [s.closed for s in server.shown] == [True, False, False]
+
+
+def test_an_inline_reply_becomes_a_journal_entry(env: Env, server: NotificationServer) -> None:
+    _start(env)
+    env.ok("trigger", "journal")
+    shown = _shown(server, 1)
+    assert shown.actions["inline-reply"] == "Write"
+    assert shown.hints["x-kde-reply-submit-button-text"] == "Save"
+    server.reply(shown, "Tense at work, then a good walk.")
+    wait_for(lambda: ("journal", "replied") in _events(env))
+    entries = sqlite3.connect(env.db).execute("SELECT kind, note FROM entries").fetchall()
+    assert entries == [("reply", "Tense at work, then a good walk.")]
+
+
+@pytest.mark.parametrize(
+    "capabilities", [("body",), tuple(c for c in ALL_CAPABILITIES if c != "inline-reply")]
+)
+def test_what_is_sent_follows_the_servers_capabilities(
+    env: Env, session_bus: SessionBus, capabilities: tuple[str, ...]
+) -> None:
+    server = NotificationServer(session_bus.address, capabilities).start()
+    try:
+        _start(env)
+        env.ok("trigger", "morning")
+        env.ok("trigger", "journal")
+        morning, journal = _shown(server, 1), _shown(server, 2)
+        assert "inline-reply" not in journal.actions
+        if "actions" in capabilities:
+            assert list(journal.actions.values()) == ["", "Done", "Snooze"]
+            assert morning.body == "Breathe."
+        else:
+            assert [label for label in morning.actions.values() if label] == []
+            assert morning.body == "Breathe.\n\nAnswer with: habitd done meditate"
+            assert journal.body.endswith("Answer with: habitd snooze journal")
+    finally:
+        server.stop()
+
+
+URGENT = """
+from habitd import hookimpl
+from habitd.notify import Message
+
+@hookimpl
+def habitd_nudge_kinds():
+    return ["urgent"]
+
+@hookimpl
+def habitd_compose(nudge, app):
+    if nudge.kind == "urgent":
+        return Message(title="Reach out now", body="Sam: call 555-0100", urgency="critical")
+"""
+
+
+def test_urgency_comes_from_the_message(env: Env, server: NotificationServer) -> None:
+    env.add_plugin("urgent", URGENT)
+    _start(env, CONFIG + '\n[[nudge]]\nid = "escalate"\nkind = "urgent"\nat = ["06:00"]\n')
+    env.ok("trigger", "escalate")
+    assert _shown(server, 1).urgency == 2
+
+
+def test_an_answer_to_a_notification_from_before_a_restart_is_ignored(
+    env: Env, server: NotificationServer
+) -> None:
+    _start(env)
+    env.ok("trigger", "morning")
+    old = _shown(server, 1)
+    assert env.daemons[0].stop() == 0
+    daemon = env.start_daemon(notifier="auto")
+    env.ok("trigger", "evening")  # the new run has a notification of its own
+    _shown(server, 2)
+    server.press(old, "Done")
+    wait_for(lambda: "from an earlier run of habitd" in daemon.log)
+    assert ("morning", "done") not in _events(env)
+    assert sqlite3.connect(env.db).execute("SELECT count(*) FROM checks").fetchone() == (0,)
+
+
+def test_no_bus_means_the_log_and_the_daemon_lives(env: Env) -> None:
+    env.write_config(CONFIG)
+    env.start_daemon(notifier="auto")
+    status = env.ok("status", "--json").json()
+    assert status["notifier"] == "log"
+    assert status["notifier_reason"].startswith("falling back to the log: no notification server")
+    assert env.ok("trigger", "morning", "--json").json()["notifier"] == "log"
+
+
+def test_no_notification_server_on_the_bus(env: Env, session_bus: SessionBus) -> None:
+    _start(env)
+    status = env.ok("status", "--json").json()
+    assert status["notifier"] == "log"
+    assert (
+        "ServiceUnknown" in status["notifier_reason"] or "not provided" in status["notifier_reason"]
+    )
+
+
+def test_bus_address_found_in_the_runtime_dir(env: Env, server: NotificationServer) -> None:
+    del env.environ["DBUS_SESSION_BUS_ADDRESS"]  # as under systemd: only $XDG_RUNTIME_DIR/bus
+    _start(env)
+    assert env.ok("status", "--json").json()["notifier"] == "desktop"
+    env.ok("trigger", "morning")
+    assert _shown(server, 1).summary == "A quiet minute"
+
+
+def test_the_bus_dies_and_comes_back(env: Env, session_bus: SessionBus) -> None:
+    server = NotificationServer(session_bus.address).start()
+    _start(env)
+    env.ok("trigger", "morning")
+    _shown(server, 1)
+    server.stop()
+    session_bus.stop()
+
+    fallback = env.ok("trigger", "evening", "--json").json()
+    assert fallback["notifier"] == "log" and fallback["delivered"] is True
+    assert "nudge evening: Evening check" in env.daemons[0].log
+    assert env.ok("status", "--json").json()["notifier"] == "log"
+
+    session_bus.start()
+    server = NotificationServer(session_bus.address).start()
+    try:
+        back = env.ok("trigger", "evening", "--json").json()
+        assert back["notifier"] == "desktop"
+        assert _shown(server, 1).summary == "Evening check"
+        assert env.ok("status", "--json").json()["notifier"] == "desktop"
+    finally:
+        server.stop()
