@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench screenshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,8 @@ run: $(STAMP)  ## start the daemon in the foreground on the default config
 	$(BIN)/habitd run -v
 
 lint: $(STAMP)
-	$(BIN)/ruff check habitd tests bench
-	$(BIN)/ruff format --check habitd tests bench
+	$(BIN)/ruff check habitd tests bench tools
+	$(BIN)/ruff format --check habitd tests bench tools
 	$(BIN)/mypy
 
 test: lint  ## ruff, mypy and the whole test suite
@@ -27,6 +27,9 @@ test: lint  ## ruff, mypy and the whole test suite
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+screenshot: $(STAMP)  ## a nudge as dunst shows it, in docs/img/nudge.png (needs xvfb, dunst, imagemagick)
+	$(BIN)/python tools/screenshot.py
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache

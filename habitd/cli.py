@@ -105,6 +105,7 @@ BUILTIN_COMMANDS = {
     "done": "answers:done",
     "skip": "answers:skip",
     "plugins": "plugins:plugins_",
+    "doctor": "doctor:doctor",
 }
 """Command name -> ``module:attribute`` in :mod:`habitd.commands`, imported on first use."""
 

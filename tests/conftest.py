@@ -19,6 +19,8 @@ import pytest
 
 from habitd import ipc
 
+from .desktop import Dunst, SessionBus, VirtualDisplay
+
 BASE_CONFIG = """\
 [habitd]
 timezone = "UTC"
@@ -230,56 +232,6 @@ def wait_for(predicate: Any, timeout: float = 15.0, interval: float = 0.1) -> An
 
 # --- D-Bus: a private session bus and notification servers -------------------------------------
 
-DBUS_CONFIG = Path(__file__).parent / "data" / "session-bus.conf"
-
-
-def need(program: str) -> str:
-    """The program's path; in CI a missing one fails (``.ci/run`` installs it), else skips."""
-    found = shutil.which(program)
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{program} is not installed; .ci/run must install it")
-        pytest.skip(f"{program} is not installed")
-    return found
-
-
-@dataclass
-class SessionBus:
-    """A private ``dbus-daemon --session`` listening on a fixed path (so it can come back)."""
-
-    path: Path
-    proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def address(self) -> str:
-        """The D-Bus address of this bus."""
-        return f"unix:path={self.path}"
-
-    def start(self) -> SessionBus:
-        """Start the bus daemon; returns once it listens."""
-        self.proc = subprocess.Popen(
-            [
-                need("dbus-daemon"),
-                f"--config-file={DBUS_CONFIG}",
-                "--nofork",
-                "--print-address=1",
-                f"--address={self.address}",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline().decode()
-        assert line.startswith(self.address), line
-        return self
-
-    def stop(self) -> None:
-        """Kill the bus (as when a desktop session dies)."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-        self.path.unlink(missing_ok=True)
-
 
 @pytest.fixture
 def session_bus(env: Env) -> Iterator[SessionBus]:
@@ -288,3 +240,13 @@ def session_bus(env: Env) -> Iterator[SessionBus]:
     env.environ["DBUS_SESSION_BUS_ADDRESS"] = bus.address
     yield bus
     bus.stop()
+
+
+@pytest.fixture
+def dunst(env: Env, session_bus: SessionBus) -> Iterator[Dunst]:
+    """dunst, a real notification server, showing on a virtual X display (Xvfb)."""
+    display = VirtualDisplay().start()
+    server = Dunst(session_bus.address, display).start()
+    yield server
+    server.stop()
+    display.stop()

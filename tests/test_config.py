@@ -202,3 +202,16 @@ def test_config_check_ok_and_explicit_path(env: Env, tmp_path: Path) -> None:
     result = env.cli("config", "check", str(other))
     assert result.rc == 1
     assert result.out.startswith(f"{other}:1:8: (top): TOML syntax: ")
+
+
+def test_reminder_options_are_validated_by_the_reminder_plugin(env: Env) -> None:
+    env.write_config(
+        '[[nudge]]\nid = "a"\nat = ["08:00"]\n[nudge.options]\nreplay = "Write"\n\n'
+        '[[nudge]]\nid = "b"\nat = ["09:00"]\noptions = { reply = 3 }\n'
+    )
+    result = env.cli("config", "check")
+    assert result.rc == 1
+    assert result.out.splitlines() == [
+        f"{env.config_file}:5:1: nudge[0].options.replay: unknown option (a reminder has: reply)",
+        f'{env.config_file}:10:21: nudge[1].options.reply: expected a short label like "Write"',
+    ]

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from .conftest import BASE_CONFIG, Env, SessionBus, wait_for
+from .conftest import BASE_CONFIG, Env, wait_for
+from .desktop import Dunst, SessionBus
 from .notification_server import ALL_CAPABILITIES, NotificationServer, Shown
 
 CONFIG = (
@@ -231,3 +233,70 @@ def test_the_bus_dies_and_comes_back(env: Env, session_bus: SessionBus) -> None:
         assert env.ok("status", "--json").json()["notifier"] == "desktop"
     finally:
         server.stop()
+
+
+def test_dunst_shows_the_nudge(env: Env, dunst: Dunst, tmp_path: Path) -> None:
+    """A real notification server on a (virtual) screen shows what habitd sends."""
+    _start(env)
+    assert env.ok("status", "--json").json()["notifier"] == "desktop"
+    env.ok("trigger", "journal")
+    wait_for(lambda: dunst.displayed() == 1)
+    picture = dunst.display.screenshot(tmp_path / "nudge.png")
+    assert picture.stat().st_size > 1000
+    dunst.ctl("close-all")
+    wait_for(lambda: dunst.history())
+    [shown] = dunst.history()
+    assert shown["appname"] == "habitd"
+    assert shown["summary"] == "How did today feel?"
+    assert shown["body"] == "One feeling, and what set it off."
+    assert shown["icon_path"].endswith("habitd.svg")
+    wait_for(lambda: ("journal", "dismissed") in _events(env))
+
+
+def _doctor(env: Env) -> dict[str, dict[str, object]]:
+    result = env.cli("doctor", "--json")
+    assert result.rc in (0, 1), result.err
+    return {finding["check"]: finding for finding in result.json()}
+
+
+def test_doctor_with_a_working_desktop(env: Env, server: NotificationServer) -> None:
+    _start(env)
+    findings = _doctor(env)
+    assert findings["session bus"]["ok"] is True
+    server_info = findings["notification server"]
+    assert server_info["ok"] is True
+    assert str(server_info["detail"]).startswith("habitd-test-server 1.0 by habitd (spec 1.2)")
+    assert "inline-reply" in str(server_info["detail"])
+    assert findings["answer buttons"]["ok"] is True
+    assert findings["daemon"]["ok"] is True and findings["config"]["ok"] is True
+    unit = findings["systemd unit"]
+    assert unit["ok"] is False and "habitd service install" in str(unit["fix"])
+
+
+def test_doctor_names_each_problem_and_its_fix(env: Env) -> None:
+    env.write_config('[[nudge]]\nid = "x"\nat = ["8:61"]\n')
+    env.db.parent.mkdir(parents=True)
+    env.db.parent.chmod(0o755)
+    findings = _doctor(env)
+    assert env.cli("doctor").rc == 1
+    assert findings["session bus"]["ok"] is False
+    assert "DBUS_SESSION_BUS_ADDRESS" in str(findings["session bus"]["fix"])
+    assert findings["daemon"] == {
+        "check": "daemon",
+        "ok": False,
+        "detail": "not running",
+        "fix": "habitd run (or: systemctl --user start habitd)",
+    }
+    config = findings["config"]
+    assert config["ok"] is False
+    assert str(config["detail"]).startswith(f"{env.config_file}:3:6: nudge[0].at: item 0:")
+    folder = findings[f"folder {env.db.parent}"]
+    assert (folder["ok"], folder["fix"]) == (False, f"chmod 700 {env.db.parent}")
+
+
+def test_doctor_without_a_notification_server(env: Env, session_bus: SessionBus) -> None:
+    findings = _doctor(env)
+    assert findings["session bus"]["ok"] is True
+    assert findings["notification server"]["ok"] is False
+    assert "ServiceUnknown" in str(findings["notification server"]["detail"])
+    assert 'notifier = "log"' in str(findings["notification server"]["fix"])

@@ -1,0 +1,231 @@
+"""``habitd doctor``: why don't my nudges show? Each check says what it found and, when
+something is wrong, the one line that fixes it.
+
+Checks: the session bus, the notification server (name, version, capabilities), the
+daemon, the systemd user unit, the config, and the permissions of the data folders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import stat
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from habitd import ipc
+from habitd.notify import ensure_bus_address
+from habitd.paths import Paths
+
+NOTIFICATIONS = "org.freedesktop.Notifications"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check's result."""
+
+    check: str
+    ok: bool
+    detail: str
+    fix: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """For ``habitd doctor --json``."""
+        return asdict(self)
+
+
+async def _bus_call(address: str, member: str, timeout: float = 3.0) -> list[Any]:
+    from dbus_fast import Message as BusMessage
+    from dbus_fast import MessageType
+    from dbus_fast.aio import MessageBus
+
+    bus = await asyncio.wait_for(MessageBus(bus_address=address).connect(), timeout)
+    try:
+        reply = await asyncio.wait_for(
+            bus.call(
+                BusMessage(
+                    destination=NOTIFICATIONS,
+                    path="/org/freedesktop/Notifications",
+                    interface=NOTIFICATIONS,
+                    member=member,
+                )
+            ),
+            timeout,
+        )
+    finally:
+        bus.disconnect()
+    assert reply is not None
+    if reply.message_type == MessageType.ERROR:
+        raise LookupError(f"{reply.error_name}: {' '.join(map(str, reply.body))}")
+    return list(reply.body)
+
+
+async def check_notifications() -> list[Finding]:
+    """The session bus, and the notification server on it."""
+    ensure_bus_address()
+    address = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+    if not address:
+        return [
+            Finding(
+                "session bus",
+                False,
+                "no DBUS_SESSION_BUS_ADDRESS, and no $XDG_RUNTIME_DIR/bus",
+                "run habitd inside your desktop session (or export DBUS_SESSION_BUS_ADDRESS)",
+            )
+        ]
+    try:
+        info = await _bus_call(address, "GetServerInformation")
+        capabilities = (await _bus_call(address, "GetCapabilities"))[0]
+    except LookupError as exc:
+        return [
+            Finding("session bus", True, f"{address} answers"),
+            Finding(
+                "notification server",
+                False,
+                f"nobody serves {NOTIFICATIONS} ({exc})",
+                'install or start one (dunst, mako, your desktop\'s), or set notifier = "log"',
+            ),
+        ]
+    except Exception as exc:  # cannot connect: a dead or wrong address
+        return [
+            Finding(
+                "session bus",
+                False,
+                f"{address} does not answer ({type(exc).__name__}: {exc})",
+                "log in to your desktop session again, or fix DBUS_SESSION_BUS_ADDRESS",
+            )
+        ]
+    name, vendor, version, spec = (str(part) for part in info[:4])
+    missing = [c for c in ("actions", "body") if c not in capabilities]
+    detail = f"{name} {version} by {vendor} (spec {spec}); capabilities: {', '.join(capabilities)}"
+    return [
+        Finding("session bus", True, f"{address} answers"),
+        Finding("notification server", True, detail),
+        Finding(
+            "answer buttons",
+            not missing,
+            "buttons and body shown"
+            if not missing
+            else f"the server lacks {', '.join(missing)}: nudges name the command that answers",
+            None if not missing else "answer from the terminal, or use a server with actions",
+        ),
+    ]
+
+
+def check_daemon() -> Finding:
+    """Is a daemon answering on the socket?"""
+    from habitd.paths import socket_path
+
+    try:
+        status = ipc.call(socket_path(), "status", timeout=5)
+    except ipc.NoDaemon:
+        return Finding(
+            "daemon",
+            False,
+            "not running",
+            "habitd run (or: systemctl --user start habitd)",
+        )
+    return Finding("daemon", True, f"running, pid {status['pid']}, notifier {status['notifier']}")
+
+
+def check_unit() -> Finding:
+    """The systemd user unit: installed, and active?"""
+    from platformdirs import user_config_dir
+
+    unit = Path(user_config_dir("systemd")) / "user" / "habitd.service"
+    if not unit.exists():
+        return Finding(
+            "systemd unit",
+            False,
+            f"{unit} is not installed",
+            "habitd service install --now (or run `habitd run` yourself)",
+        )
+    systemctl = shutil.which("systemctl")
+    if systemctl is None:
+        return Finding("systemd unit", True, f"{unit} installed; no systemctl to ask")
+    state = (
+        subprocess.run(
+            [systemctl, "--user", "is-active", "habitd"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        or "unknown"
+    )
+    active = state == "active"
+    return Finding(
+        "systemd unit",
+        active,
+        f"{unit} installed, {state}",
+        None if active else "systemctl --user enable --now habitd",
+    )
+
+
+async def check_config(paths: Paths) -> Finding:
+    """Does the config validate, with every plugin?"""
+    from habitd.app import check_with_plugins, read_config
+    from habitd.config import ConfigError
+    from habitd.plugins import PluginHost
+
+    try:
+        config = read_config(paths)
+        host = PluginHost()
+        host.load(config, paths.plugins_dir)
+        await host.collect_kinds()
+        await check_with_plugins(config, host)
+    except ConfigError as exc:
+        first = exc.lines[0]
+        more = f" (and {len(exc.lines) - 1} more)" if len(exc.lines) > 1 else ""
+        return Finding("config", False, f"{first}{more}", "habitd config check, then fix each line")
+    return Finding("config", True, f"{config.source} is valid")
+
+
+def check_permissions(paths: Paths) -> list[Finding]:
+    """Private folders (0700) and database (0600), owned by this user."""
+    findings = []
+    for folder in (paths.data_dir, paths.state_dir, paths.runtime_dir):
+        if not folder.exists():
+            findings.append(Finding(f"folder {folder}", True, "not created yet"))
+            continue
+        info = folder.stat()
+        mode = stat.S_IMODE(info.st_mode)
+        if info.st_uid != os.getuid():
+            findings.append(
+                Finding(
+                    f"folder {folder}",
+                    False,
+                    f"owned by uid {info.st_uid}",
+                    f"chown $USER {folder}",
+                )
+            )
+        elif mode & 0o077:
+            findings.append(
+                Finding(f"folder {folder}", False, f"mode {mode:04o}", f"chmod 700 {folder}")
+            )
+        else:
+            findings.append(Finding(f"folder {folder}", True, "private (0700)"))
+    if paths.db.exists():
+        mode = stat.S_IMODE(paths.db.stat().st_mode)
+        findings.append(
+            Finding(
+                "database",
+                not mode & 0o077,
+                f"{paths.db} mode {mode:04o}",
+                None if not mode & 0o077 else f"chmod 600 {paths.db}",
+            )
+        )
+    return findings
+
+
+async def examine(paths: Paths) -> list[Finding]:
+    """Every check, in the order a person would look."""
+    return [
+        *await check_notifications(),
+        check_daemon(),
+        check_unit(),
+        await check_config(paths),
+        *check_permissions(paths),
+    ]

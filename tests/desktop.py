@@ -1,0 +1,182 @@
+"""A desktop session in miniature for tests and screenshots: a private D-Bus session bus,
+a virtual X display (Xvfb) and dunst, a real notification server.
+
+Missing programs skip a test on a developer's machine but fail it in CI, where
+``.ci/run`` installs them (Debian: dbus-daemon, xvfb, dunst).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DBUS_CONFIG = Path(__file__).parent / "data" / "session-bus.conf"
+
+
+def need(program: str) -> str:
+    """The program's path; in CI a missing one fails (``.ci/run`` installs it), else skips."""
+    found = shutil.which(program)
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{program} is not installed; .ci/run must install it")
+        pytest.skip(f"{program} is not installed")
+    return found
+
+
+@dataclass
+class SessionBus:
+    """A private ``dbus-daemon --session`` listening on a fixed path (so it can come back).
+
+    Its config has no standard service dirs: a developer's own notification daemon is never
+    activated on it.
+    """
+
+    path: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def address(self) -> str:
+        """The D-Bus address of this bus."""
+        return f"unix:path={self.path}"
+
+    def start(self) -> SessionBus:
+        """Start the bus daemon; returns once it listens."""
+        self.proc = subprocess.Popen(
+            [
+                need("dbus-daemon"),
+                f"--config-file={DBUS_CONFIG}",
+                "--nofork",
+                "--print-address=1",
+                f"--address={self.address}",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().decode()
+        assert line.startswith(self.address), line
+        return self
+
+    def stop(self) -> None:
+        """Kill the bus (as when a desktop session dies)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self.path.unlink(missing_ok=True)
+
+
+@dataclass
+class VirtualDisplay:
+    """An Xvfb server on a free display number."""
+
+    width: int = 1024
+    height: int = 600
+    proc: subprocess.Popen[bytes] | None = None
+    display: str = ""
+
+    def start(self) -> VirtualDisplay:
+        """Start Xvfb and learn its display number (``-displayfd``)."""
+        read, write = os.pipe()
+        self.proc = subprocess.Popen(
+            [
+                need("Xvfb"),
+                "-displayfd",
+                str(write),
+                "-screen",
+                "0",
+                f"{self.width}x{self.height}x24",
+                "-nolisten",
+                "tcp",
+            ],
+            pass_fds=(write,),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(write)
+        with os.fdopen(read) as numbers:
+            number = numbers.readline().strip()
+        assert number, "Xvfb did not report a display"
+        self.display = f":{number}"
+        return self
+
+    def screenshot(self, path: Path, crop: str | None = None) -> Path:
+        """The screen (or a ``WxH+X+Y`` part of it) as a PNG, with ImageMagick's ``import``."""
+        part = ["-crop", crop] if crop else []
+        subprocess.run(
+            [need("import"), "-window", "root", *part, str(path)],
+            env={**os.environ, "DISPLAY": self.display},
+            check=True,
+        )
+        return path
+
+    def stop(self) -> None:
+        """Stop Xvfb."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+@dataclass
+class Dunst:
+    """dunst on ``display``, owning org.freedesktop.Notifications on the bus at ``address``."""
+
+    address: str
+    display: VirtualDisplay
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def environ(self) -> dict[str, str]:
+        """What dunst and dunstctl need to find the bus and the screen."""
+        return {
+            **os.environ,
+            "DBUS_SESSION_BUS_ADDRESS": self.address,
+            "DISPLAY": self.display.display,
+        }
+
+    def start(self) -> Dunst:
+        """Start dunst and wait until it answers on the bus."""
+        self.proc = subprocess.Popen(
+            [need("dunst")],
+            env=self.environ,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.ctl("count", "displayed", check=False).returncode == 0:
+                return self
+            time.sleep(0.1)
+        raise RuntimeError("dunst did not start")
+
+    def ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run ``dunstctl ARGS`` against this dunst."""
+        return subprocess.run(
+            [need("dunstctl"), *args],
+            env=self.environ,
+            capture_output=True,
+            text=True,
+            check=check,
+        )
+
+    def displayed(self) -> int:
+        """How many notifications are on screen."""
+        return int(self.ctl("count", "displayed").stdout.strip())
+
+    def history(self) -> list[dict[str, Any]]:
+        """Closed notifications, newest first, as plain dicts."""
+        data = json.loads(self.ctl("history").stdout)["data"][0]
+        return [{key: value["data"] for key, value in item.items()} for item in data]
+
+    def stop(self) -> None:
+        """Stop dunst."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
