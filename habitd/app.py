@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
-from habitd import __version__
+from habitd import __version__, systemd
 from habitd.config import Config, ConfigError, Nudge, Schedule, default_config_path, load
 from habitd.errors import HabitdError, InvalidInput, NotFound
 from habitd.notify import Button, Message, Notifier, make_notifier
@@ -563,17 +563,20 @@ class App:
     @rpc
     async def reload(self) -> dict[str, Any]:
         """Read the config again; on any problem keep the running one and report every error."""
+        systemd.notify("RELOADING=1")
         try:
             config = read_config(self.paths)
             await check_with_plugins(config, self.plugins)
         except ConfigError as exc:
             log.error("reload refused, keeping the running config:\n  %s", "\n  ".join(exc.lines))
+            systemd.notify("READY=1", "STATUS=reload refused; running the previous config")
             raise
         self.config = config
         await self.plugins.call_all("habitd_configure", config=config, app=self)
         if self.scheduler is not None:
             await self.schedule()
         self.store.add_event("reloaded", detail={"config": str(config.source)})
+        systemd.notify("READY=1", f"STATUS={len(config.nudges)} nudges")
         log.info("config reloaded from %s: %d nudges", config.source, len(config.nudges))
         return {"config": str(config.source), "nudges": len(config.nudges)}
 

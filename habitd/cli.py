@@ -106,6 +106,7 @@ BUILTIN_COMMANDS = {
     "skip": "answers:skip",
     "plugins": "plugins:plugins_",
     "doctor": "doctor:doctor",
+    "service": "service:service",
 }
 """Command name -> ``module:attribute`` in :mod:`habitd.commands`, imported on first use."""
 

@@ -17,7 +17,7 @@ import signal
 from collections.abc import Callable
 from typing import IO, Any
 
-from habitd import __version__, ipc
+from habitd import __version__, ipc, systemd
 from habitd.app import App
 from habitd.config import ConfigError
 from habitd.errors import HabitdError
@@ -100,7 +100,8 @@ async def _run_locked(paths: Paths, notifier_mode: str | None) -> int:
             f"the socket path is too long for Unix sockets: {socket_path}; "
             "set XDG_RUNTIME_DIR to a shorter folder"
         )
-    if os.path.exists(socket_path):  # we hold the lock, so nothing listens there
+    activated = systemd.listened_sockets()  # socket activation: systemd owns the socket
+    if not activated and os.path.exists(socket_path):  # we hold the lock: nobody listens
         log.info("removing a stale socket left by an earlier daemon: %s", socket_path)
         os.unlink(socket_path)
     try:
@@ -118,11 +119,18 @@ async def _run_locked(paths: Paths, notifier_mode: str | None) -> int:
         app.scheduler = NudgeScheduler(app.fire, app.record_missed, app.plugins.call_job)
         app.scheduler.start()
         await app.schedule()
-        server = await ipc.serve(socket_path, app.dispatch)
+        server = await ipc.serve(
+            socket_path, app.dispatch, listening=activated[0] if activated else None
+        )
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         loop.add_signal_handler(signal.SIGHUP, _spawn(loop, lambda: _reload(app)))
         await app.plugins.call_all("habitd_startup", app=app)
+        systemd.notify(
+            "READY=1",
+            f"STATUS={len(app.config.nudges)} nudges, notifier {app.notifier.name}",
+            f"MAINPID={app.pid}",
+        )
         log.info(
             "habitd %s ready: pid %d, %d nudges, notifier %s, config %s, socket %s",
             __version__,
@@ -133,12 +141,13 @@ async def _run_locked(paths: Paths, notifier_mode: str | None) -> int:
             socket_path,
         )
         await stop.wait()
+        systemd.notify("STOPPING=1")
         log.info("stopping")
         await app.plugins.call_all("habitd_shutdown", app=app)
     finally:
         if server is not None:
             server.close()
-        if os.path.exists(socket_path):
+        if not activated and os.path.exists(socket_path):
             os.unlink(socket_path)
         if app.scheduler is not None:
             app.scheduler.shutdown()

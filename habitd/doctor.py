@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import stat
-import subprocess
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from habitd import ipc
@@ -133,9 +130,9 @@ def check_daemon() -> Finding:
 
 def check_unit() -> Finding:
     """The systemd user unit: installed, and active?"""
-    from platformdirs import user_config_dir
+    from habitd import systemd
 
-    unit = Path(user_config_dir("systemd")) / "user" / "habitd.service"
+    unit = systemd.unit_dir() / systemd.UNIT
     if not unit.exists():
         return Finding(
             "systemd unit",
@@ -143,24 +140,15 @@ def check_unit() -> Finding:
             f"{unit} is not installed",
             "habitd service install --now (or run `habitd run` yourself)",
         )
-    systemctl = shutil.which("systemctl")
-    if systemctl is None:
-        return Finding("systemd unit", True, f"{unit} installed; no systemctl to ask")
-    state = (
-        subprocess.run(
-            [systemctl, "--user", "is-active", "habitd"],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
-        or "unknown"
-    )
-    active = state == "active"
+    done = systemd.systemctl("is-active", systemd.UNIT)
+    if done is None:
+        return Finding("systemd unit", True, f"{unit} installed; systemd --user is not reachable")
+    state = done.stdout.strip() or "unknown"
     return Finding(
         "systemd unit",
-        active,
+        state == "active",
         f"{unit} installed, {state}",
-        None if active else "systemctl --user enable --now habitd",
+        None if state == "active" else "systemctl --user enable --now habitd",
     )
 
 

@@ -109,6 +109,11 @@ def test_an_unanswered_nudge_is_replaced_not_stacked(env: Env, server: Notificat
     assert first.closed is True
     env.ok("trigger", "evening")
     assert [s.closed for s in server.shown] == [True, False, False]
+    # snoozed from the terminal while still on screen: when it comes back, it replaces itself
+    env.ok("snooze", "evening", "1s")
+    wait_for(lambda: len(server.shown) == 4)
+    assert server.shown[3].summary == "Evening check"
+    assert [s.closed for s in server.shown] == [True, False, True, False]
 
 
 def test_an_inline_reply_becomes_a_journal_entry(env: Env, server: NotificationServer) -> None:
