@@ -31,6 +31,11 @@ from habitd.timeparse import parse_duration
 log = logging.getLogger("habitd.app")
 
 ANSWERS = ("done", "skipped", "snoozed", "clicked", "dismissed", "replied")
+AWAY_GATHER = 2.0
+"""Seconds to gather missed nudges into one summary after a wakeup."""
+REFIRE_GAP = 60.0
+"""A scheduled firing is skipped if the nudge fired this recently (its snooze, a trigger or a
+wakeup just delivered it): one nudge, one notification."""
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -146,6 +151,12 @@ class App:
         self._started_monotonic = monotonic_time.monotonic()
         self._plugin_methods: dict[str, Callable[..., Any]] = {}
         self.notifier_mode = config.settings.notifier
+        self.busy: str | None = None
+        """Why the desktop cannot take a nudge now ("do not disturb", "screen locked"), as
+        checked just before each nudge; ``habitd_before_send`` implementations read it."""
+        self.screen_locked = False
+        self._away: list[str] = []
+        self._last_fired: dict[str, float] = {}
 
     # --- building ----------------------------------------------------------------------
 
@@ -236,8 +247,21 @@ class App:
         nudge = self._nudge(nudge_id)
         if cause in ("snoozed", "held"):
             self.store.clear_pending(nudge.id)
+        last = self._last_fired.get(nudge.id)
+        if (
+            cause == "schedule"
+            and last is not None
+            and monotonic_time.monotonic() - last < REFIRE_GAP
+        ):
+            log.info(
+                "nudge %s already fired %.0fs ago; not again",
+                nudge.id,
+                monotonic_time.monotonic() - last,
+            )
+            return {"nudge": nudge.id, "status": "skipped", "reason": "fired moments ago"}
         message = await self.compose(nudge)
         if not forced:
+            self.busy = await self._desktop_busy()
             found = await self.plugins.call_first(
                 "habitd_before_send", nudge=nudge, message=message, app=self
             )
@@ -271,6 +295,7 @@ class App:
                 )
                 return {"nudge": nudge.id, "status": "dropped", "reason": verdict.reason}
         notifier = await self.ensure_notifier()
+        self._last_fired[nudge.id] = monotonic_time.monotonic()
         delivered = True
         try:
             await notifier.send(nudge.id, message)
@@ -296,8 +321,20 @@ class App:
             "message": message.as_json(),
         }
 
+    async def _desktop_busy(self) -> str | None:
+        if self.screen_locked:
+            return "screen locked"
+        notifier = await self.ensure_notifier()
+        if await notifier.inhibited():
+            return "do not disturb"
+        return None
+
     def record_missed(self, nudge_id: str, due: datetime) -> None:
-        """A nudge was due while habitd could not run it (asleep, stopped) and is now stale."""
+        """A nudge was due while habitd could not run it (asleep, stopped) and is now stale.
+
+        Missed nudges that come together (after a long sleep) are summed up in one gentle
+        "while you were away" notification instead of a burst.
+        """
         nudge = self.config.nudge(nudge_id)
         self.store.clear_pending(nudge_id)
         self.store.add_event(
@@ -307,6 +344,73 @@ class App:
             habit=nudge.habit if nudge else None,
             detail={"due": due.isoformat()},
         )
+        self._away.append(nudge_id)
+        if len(self._away) == 1:
+            import asyncio
+
+            task = asyncio.get_running_loop().create_task(self._sum_up_missed())
+            task.add_done_callback(_log_task_error)
+
+    async def _sum_up_missed(self) -> None:
+        import asyncio
+
+        await asyncio.sleep(AWAY_GATHER)  # let the other misses of the same wakeup arrive
+        missed, self._away = self._away, []
+        if len(missed) < 2:
+            return
+        names = ", ".join(dict.fromkeys(missed))
+        message = Message(
+            title="While you were away",
+            body=f"{len(missed)} nudges passed ({names}). Nothing to catch up on; "
+            "pick one now if it would help.",
+            urgency="low",
+            command="habitd history --since 1d",
+        )
+        notifier = await self.ensure_notifier()
+        try:
+            await notifier.send("away", message)
+        except Exception as exc:
+            log.error("could not deliver the summary of missed nudges: %s", exc)
+        self.store.add_event(
+            "away", title=message.title, body=message.body, detail={"missed": missed}
+        )
+
+    def on_clock_jump(self, reason: str) -> None:
+        """Time moved under us (a suspend, a clock change, a new zone): re-check the schedule."""
+        import asyncio
+
+        log.info("%s; checking the schedule", reason)
+        task = asyncio.get_running_loop().create_task(self.resync())
+        task.add_done_callback(_log_task_error)
+
+    def on_resume(self) -> None:
+        """logind says the machine woke up."""
+        self.on_clock_jump("resumed from sleep")
+
+    def on_lock(self, locked: bool) -> None:
+        """The screen was locked (nudges wait) or unlocked (held ones come now)."""
+        if locked == self.screen_locked:
+            return
+        self.screen_locked = locked
+        log.info("screen %s", "locked: nudges wait" if locked else "unlocked")
+        if not locked:
+            import asyncio
+
+            task = asyncio.get_running_loop().create_task(self._release_held())
+            task.add_done_callback(_log_task_error)
+
+    async def _release_held(self) -> None:
+        now = self.now()
+        for nudge_id, _due, reason in self.store.pending():
+            if reason == "held":
+                await self._set_pending(nudge_id, now, "held")
+
+    async def resync(self) -> None:
+        """Rebuild the schedule (a new local zone moves every nudge) and run what is due."""
+        if self.scheduler is None:
+            return
+        await self.schedule()
+        self.scheduler.wakeup()
 
     def on_notification_answer(self, nudge_id: str, action: str, text: str | None) -> None:
         """Called by the desktop notifier (synchronously, on the loop) when a button is pressed."""
@@ -655,8 +759,9 @@ class App:
 
     def _morning(self, now: datetime) -> datetime:
         quiet = self.config.settings.quiet_hours
-        if quiet is not None:
-            return quiet.end_after(now)
+        end = quiet.next_end(now) if quiet is not None else None
+        if end is not None:
+            return end
         morning = now.replace(hour=8, minute=0, second=0, microsecond=0)
         return morning if morning > now else morning + timedelta(days=1)
 

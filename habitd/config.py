@@ -23,11 +23,13 @@ from habitd.errors import HabitdError
 from habitd.sourcemap import Path as KeyPath
 from habitd.sourcemap import SourceMap, dotted
 from habitd.timeparse import (
+    QuietHours,
     TimeRange,
     parse_clock,
     parse_days,
     parse_duration,
     parse_local_datetime,
+    parse_quiet_hours,
     parse_range,
 )
 
@@ -62,7 +64,7 @@ class Settings:
     timezone: str = "local"
     day_starts: time = time(4, 0)
     notifier: str = "auto"
-    quiet_hours: TimeRange | None = None
+    quiet_hours: QuietHours | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ class Nudge:
     options: Mapping[str, Any] = field(default_factory=dict)
     grace: timedelta = timedelta(hours=1)
     snooze: timedelta = timedelta(minutes=15)
+    catch_up: bool = True
+    """Deliver it when quiet hours end (True), or let it go (False)."""
     enabled: bool = True
 
 
@@ -375,6 +379,7 @@ _NUDGE_KEYS = (
     "options",
     "grace",
     "snooze",
+    "catch_up",
     "enabled",
 )
 _HABIT_KEYS = ("id", "name", "target", "type")
@@ -411,7 +416,7 @@ def _settings(table: Mapping[str, Any], problems: list[Problem]) -> Settings:
         timezone=read.get("timezone", str, "local", _timezone),
         day_starts=read.get("day_starts", (str, time), time(4, 0), _clock),
         notifier=read.get("notifier", str, "auto", _choice(NOTIFIERS)),
-        quiet_hours=read.get("quiet_hours", str, None, parse_range),
+        quiet_hours=read.get("quiet_hours", (str, dict), None, parse_quiet_hours),
     )
 
 
@@ -523,6 +528,7 @@ def _nudge(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> 
         options=options,
         grace=read.get("grace", str, timedelta(hours=1), parse_duration),
         snooze=read.get("snooze", str, timedelta(minutes=15), _positive),
+        catch_up=read.get("catch_up", bool, True),
         enabled=read.get("enabled", bool, True),
     )
     return nudge if len(problems) == before else None

@@ -2,7 +2,8 @@
 
 Start-up order: private folders, the single-instance lock (a second daemon refuses to
 start; a socket left by a crashed one is replaced), the store, the config validated with
-every plugin, the notifier, the socket, the schedule; then ``habitd_startup``. SIGTERM and
+every plugin, the notifier, the schedule, the clock watch and logind, the socket; then
+``habitd_startup`` and READY=1 to systemd. SIGTERM and
 SIGINT stop it cleanly (socket removed); SIGHUP reloads the config, keeping the running
 one if the new one has any problem.
 """
@@ -24,6 +25,7 @@ from habitd.errors import HabitdError
 from habitd.notify import make_notifier
 from habitd.paths import Paths, ensure_private_dir
 from habitd.schedule import NudgeScheduler
+from habitd.wake import ClockWatch, Logind
 
 log = logging.getLogger("habitd.daemon")
 
@@ -114,11 +116,15 @@ async def _run_locked(paths: Paths, notifier_mode: str | None) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     server = None
+    clock = ClockWatch(app.on_clock_jump)
+    logind = Logind(app.on_resume, app.on_lock)
     try:
         app.notifier = await make_notifier(app.notifier_mode, app.on_notification_answer)
         app.scheduler = NudgeScheduler(app.fire, app.record_missed, app.plugins.call_job)
         app.scheduler.start()
         await app.schedule()
+        clock.start()
+        await logind.start()
         server = await ipc.serve(
             socket_path, app.dispatch, listening=activated[0] if activated else None
         )
@@ -149,6 +155,8 @@ async def _run_locked(paths: Paths, notifier_mode: str | None) -> int:
             server.close()
         if not activated and os.path.exists(socket_path):
             os.unlink(socket_path)
+        clock.stop()
+        logind.stop()
         if app.scheduler is not None:
             app.scheduler.shutdown()
         await app.close()

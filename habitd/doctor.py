@@ -7,17 +7,14 @@ daemon, the systemd user unit, the config, and the permissions of the data folde
 
 from __future__ import annotations
 
-import asyncio
 import os
 import stat
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from habitd import ipc
-from habitd.notify import ensure_bus_address
+from habitd import dbus, ipc
+from habitd.notify import NOTIFICATIONS, NOTIFICATIONS_PATH, ensure_bus_address
 from habitd.paths import Paths
-
-NOTIFICATIONS = "org.freedesktop.Notifications"
 
 
 @dataclass(frozen=True)
@@ -34,30 +31,10 @@ class Finding:
         return asdict(self)
 
 
-async def _bus_call(address: str, member: str, timeout: float = 3.0) -> list[Any]:
-    from dbus_fast import Message as BusMessage
-    from dbus_fast import MessageType
-    from dbus_fast.aio import MessageBus
-
-    bus = await asyncio.wait_for(MessageBus(bus_address=address).connect(), timeout)
-    try:
-        reply = await asyncio.wait_for(
-            bus.call(
-                BusMessage(
-                    destination=NOTIFICATIONS,
-                    path="/org/freedesktop/Notifications",
-                    interface=NOTIFICATIONS,
-                    member=member,
-                )
-            ),
-            timeout,
-        )
-    finally:
-        bus.disconnect()
-    assert reply is not None
-    if reply.message_type == MessageType.ERROR:
-        raise LookupError(f"{reply.error_name}: {' '.join(map(str, reply.body))}")
-    return list(reply.body)
+async def _server_call(address: str, member: str) -> list[Any]:
+    return await dbus.call(
+        NOTIFICATIONS, NOTIFICATIONS_PATH, NOTIFICATIONS, member, address=address
+    )
 
 
 async def check_notifications() -> list[Finding]:
@@ -74,9 +51,18 @@ async def check_notifications() -> list[Finding]:
             )
         ]
     try:
-        info = await _bus_call(address, "GetServerInformation")
-        capabilities = (await _bus_call(address, "GetCapabilities"))[0]
-    except LookupError as exc:
+        info = await _server_call(address, "GetServerInformation")
+        capabilities = (await _server_call(address, "GetCapabilities"))[0]
+    except dbus.BusUnreachable as exc:
+        return [
+            Finding(
+                "session bus",
+                False,
+                f"{address} does not answer ({exc})",
+                "log in to your desktop session again, or fix DBUS_SESSION_BUS_ADDRESS",
+            )
+        ]
+    except dbus.BusError as exc:
         return [
             Finding("session bus", True, f"{address} answers"),
             Finding(
@@ -85,15 +71,6 @@ async def check_notifications() -> list[Finding]:
                 f"nobody serves {NOTIFICATIONS} ({exc})",
                 'install or start one (dunst, mako, your desktop\'s), or set notifier = "log"',
             ),
-        ]
-    except Exception as exc:  # cannot connect: a dead or wrong address
-        return [
-            Finding(
-                "session bus",
-                False,
-                f"{address} does not answer ({type(exc).__name__}: {exc})",
-                "log in to your desktop session again, or fix DBUS_SESSION_BUS_ADDRESS",
-            )
         ]
     name, vendor, version, spec = (str(part) for part in info[:4])
     missing = [c for c in ("actions", "body") if c not in capabilities]

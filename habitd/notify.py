@@ -23,6 +23,8 @@ from typing import Any, Protocol
 log = logging.getLogger("habitd.notify")
 
 URGENCIES = ("low", "normal", "critical")
+NOTIFICATIONS = "org.freedesktop.Notifications"
+NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
 ActionHandler = Callable[[str, str, "str | None"], None]
 """Called as ``handler(nudge_id, action, text)`` when the person answers a notification."""
 
@@ -75,6 +77,9 @@ class Notifier(Protocol):
     async def send(self, nudge_id: str, message: Message) -> None:
         """Show ``message``; never raises for a delivery problem (it logs instead)."""
 
+    async def inhibited(self) -> bool:
+        """Whether the notification server is in do-not-disturb mode."""
+
     async def close(self) -> None:
         """Release any connection."""
 
@@ -90,6 +95,9 @@ class LogNotifier:
     async def send(self, nudge_id: str, message: Message) -> None:
         answer = f" (answer: {message.command})" if message.command else ""
         log.info("nudge %s: %s — %s%s", nudge_id, message.title, message.body, answer)
+
+    async def inhibited(self) -> bool:
+        return False
 
     async def close(self) -> None:
         return None
@@ -215,6 +223,20 @@ class DesktopNotifier:
         self._shown[nudge_id] = notification.identifier
         self.reason = "notification server answered"
 
+    async def inhibited(self) -> bool:
+        """The server's ``Inhibited`` property (do-not-disturb); False where it has none."""
+        if self._notifier is None:
+            return False
+        from habitd import dbus
+
+        try:
+            value = await dbus.get_property(
+                NOTIFICATIONS, NOTIFICATIONS_PATH, NOTIFICATIONS, "Inhibited"
+            )
+        except dbus.BusError:
+            return False
+        return bool(value)
+
     async def withdraw(self, nudge_id: str) -> None:
         """Close the nudge's earlier notification if it is still on screen."""
         previous = self._shown.pop(nudge_id, None)
@@ -281,6 +303,9 @@ class AutoNotifier:
             await self.fallback.send(nudge_id, message)
         else:
             self._settle(True)
+
+    async def inhibited(self) -> bool:
+        return self.name == "desktop" and await self.desktop.inhibited()
 
     async def close(self) -> None:
         await self.desktop.close()

@@ -173,7 +173,7 @@ class NudgeScheduler:
         timezone = zone(config.settings.timezone)
         wanted = {n.id: n for n in config.nudges if n.enabled}
         for nudge_id, (nudge, tz_name) in list(self._nudges.items()):
-            if wanted.get(nudge_id) != nudge or tz_name != config.settings.timezone:
+            if wanted.get(nudge_id) != nudge or tz_name != str(timezone):
                 self._remove(f"nudge:{nudge_id}")
                 del self._nudges[nudge_id]
         for nudge_id in {
@@ -193,7 +193,7 @@ class NudgeScheduler:
                 misfire_grace_time=_seconds(nudge.grace),
                 replace_existing=True,
             )
-            self._nudges[nudge.id] = (nudge, config.settings.timezone)
+            self._nudges[nudge.id] = (nudge, str(timezone))
         for job in self._aps.get_jobs():
             if job.id.startswith("job:"):
                 job.remove()

@@ -80,6 +80,80 @@ def parse_range(text: str) -> TimeRange:
     return window
 
 
+@dataclass(frozen=True)
+class QuietHours:
+    """Quiet hours, possibly different per weekday. A night belongs to the day it starts:
+    ``fri = "23:30-09:00"`` is Friday night into Saturday morning."""
+
+    by_day: tuple[TimeRange | None, ...]
+    """Seven windows (or None for none), Monday first."""
+
+    def end_if_quiet(self, now: datetime) -> datetime | None:
+        """When the quiet period ``now`` is in ends, or None if ``now`` is not quiet."""
+        moment = now.time()
+        today = self.by_day[now.weekday()]
+        if today is not None:
+            if today.start <= today.end and today.start <= moment < today.end:
+                return _at(now, today.end)
+            if today.start > today.end and moment >= today.start:
+                return _at(now + timedelta(days=1), today.end)
+        yesterday = self.by_day[(now.weekday() - 1) % 7]
+        if yesterday is not None and yesterday.start > yesterday.end and moment < yesterday.end:
+            return _at(now, yesterday.end)
+        return None
+
+    def next_end(self, now: datetime) -> datetime | None:
+        """The end of the current quiet period, else of the next one ("until morning")."""
+        current = self.end_if_quiet(now)
+        if current is not None:
+            return current
+        for offset in range(8):
+            day = now + timedelta(days=offset)
+            window = self.by_day[day.weekday()]
+            if window is None:
+                continue
+            start = _at(day, window.start)
+            if start > now:
+                end_day = day if window.start < window.end else day + timedelta(days=1)
+                return _at(end_day, window.end)
+        return None
+
+    def __str__(self) -> str:
+        if len(set(self.by_day)) == 1:
+            return str(self.by_day[0] or "off")
+        return ", ".join(
+            f"{WEEKDAYS[day]} {window or 'off'}" for day, window in enumerate(self.by_day)
+        )
+
+
+def _at(day: datetime, clock: time) -> datetime:
+    return day.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
+
+
+def parse_quiet_hours(value: object) -> QuietHours:
+    """``"22:30-07:30"`` every day, or a table by day set, the most specific winning:
+    ``{ daily = "22:30-07:30", weekends = "23:30-09:00", fri = "23:30-09:00", sun = "off" }``.
+    """
+    if isinstance(value, str):
+        return QuietHours((parse_range(value),) * 7)
+    if not isinstance(value, dict) or not value:
+        raise ValueError(f'expected a range like "22:30-07:30" or a table by day, got {value!r}')
+    by_day: list[TimeRange | None] = [None] * 7
+    order = ["daily", "weekdays", "weekends", *WEEKDAYS]
+    for key in value:
+        if key not in order:
+            raise ValueError(f"unknown day {key!r} in quiet_hours; use {', '.join(order)}")
+    for key in sorted(value, key=order.index):
+        text = value[key]
+        try:
+            window = None if text == "off" else parse_range(text)
+        except ValueError as exc:
+            raise ValueError(f'{key}: {exc} (or "off")') from None
+        for day in DAY_SETS.get(key) or (WEEKDAYS.index(key),):
+            by_day[day] = window
+    return QuietHours(tuple(by_day))
+
+
 def parse_days(value: object) -> tuple[int, ...]:
     """``"daily"``, ``"weekdays"``, ``"weekends"`` or a list like ``["mon", "thu"]``.
 

@@ -9,7 +9,14 @@ import pytest
 
 from habitd.config import ConfigError, default_config_path, load, loads
 from habitd.sourcemap import SourceMap
-from habitd.timeparse import TimeRange, format_duration, parse_days, parse_duration, parse_range
+from habitd.timeparse import (
+    QuietHours,
+    TimeRange,
+    format_duration,
+    parse_days,
+    parse_duration,
+    parse_range,
+)
 
 from .conftest import Env
 
@@ -125,7 +132,7 @@ def test_default_config_is_valid_and_packaged_copy_matches() -> None:
         "kratom-free-check-in",
         "support-check",
     ]
-    assert config.settings.quiet_hours == TimeRange(time(22, 30), time(7, 30))
+    assert config.settings.quiet_hours == QuietHours((TimeRange(time(22, 30), time(7, 30)),) * 7)
     assert config.habit("kratom-free") is not None
 
 

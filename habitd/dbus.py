@@ -1,0 +1,85 @@
+"""Small one-shot D-Bus calls (dbus-fast), for what desktop-notifier does not ask:
+server information, the ``Inhibited`` property, logind's state."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+
+class BusError(Exception):
+    """The bus answered with an error (the message names it), or could not be reached."""
+
+
+class BusUnreachable(BusError):
+    """No bus answers at the address."""
+
+
+async def call(
+    destination: str,
+    path: str,
+    interface: str,
+    member: str,
+    signature: str = "",
+    body: Sequence[Any] = (),
+    *,
+    address: str | None = None,
+    system: bool = False,
+    timeout: float = 3.0,
+) -> list[Any]:
+    """Call one method and return the reply's body; raises :class:`BusError` on any failure."""
+    from dbus_fast import BusType, MessageType
+    from dbus_fast import Message as BusMessage
+    from dbus_fast.aio import MessageBus
+
+    try:
+        bus = await asyncio.wait_for(
+            MessageBus(
+                bus_address=address, bus_type=BusType.SYSTEM if system else BusType.SESSION
+            ).connect(),
+            timeout,
+        )
+    except Exception as exc:
+        raise BusUnreachable(
+            f"cannot reach the {'system' if system else 'session'} bus: {type(exc).__name__}: {exc}"
+        ) from None
+    try:
+        reply = await asyncio.wait_for(
+            bus.call(
+                BusMessage(
+                    destination=destination,
+                    path=path,
+                    interface=interface,
+                    member=member,
+                    signature=signature,
+                    body=list(body),
+                )
+            ),
+            timeout,
+        )
+    except Exception as exc:
+        raise BusError(f"{member} failed: {type(exc).__name__}: {exc}") from None
+    finally:
+        bus.disconnect()
+    if reply is None:
+        raise BusError(f"{member}: no reply")
+    if reply.message_type == MessageType.ERROR:
+        raise BusError(f"{reply.error_name}: {' '.join(map(str, reply.body))}")
+    return list(reply.body)
+
+
+async def get_property(
+    destination: str, path: str, interface: str, name: str, **options: Any
+) -> Any:
+    """Read one property (``org.freedesktop.DBus.Properties.Get``)."""
+    body = await call(
+        destination,
+        path,
+        "org.freedesktop.DBus.Properties",
+        "Get",
+        "ss",
+        (interface, name),
+        **options,
+    )
+    return getattr(body[0], "value", body[0])
