@@ -641,16 +641,23 @@ class App:
         return {"nudge": target.id, "until": due.isoformat()}
 
     @rpc
-    async def pause(self, duration: str | None = None) -> dict[str, Any]:
-        """Hold every nudge for a while (``2h``) or ``until-morning``; it ends by itself."""
+    async def pause(self, duration: str | None = None, until: str | None = None) -> dict[str, Any]:
+        """Hold every nudge for a while (``2h``), ``until-morning`` (the end of quiet hours),
+        or ``until`` a date (``2026-12-24``) or time; it always ends by itself."""
         now = self.now()
-        if duration in (None, "until-morning"):
-            until = self._morning(now) if duration else now + timedelta(hours=1)
+        if until is not None:
+            if duration is not None:
+                raise InvalidInput("give a duration or --until, not both")
+            end = self._moment(until)
+            if end <= now:
+                raise InvalidInput(f"{until} has passed; a pause must end in the future")
+        elif duration in (None, "until-morning"):
+            end = self._morning(now) if duration else now + timedelta(hours=1)
         else:
-            until = now + self._duration(duration)
-        self.store.set_state("habitd", "paused_until", until.isoformat())
-        self.store.add_event("paused", detail={"until": until.isoformat()})
-        return {"paused_until": until.isoformat()}
+            end = now + self._duration(duration)
+        self.store.set_state("habitd", "paused_until", end.isoformat())
+        self.store.add_event("paused", detail={"until": end.isoformat()})
+        return {"paused_until": end.isoformat()}
 
     @rpc
     async def resume(self) -> dict[str, Any]:
@@ -756,6 +763,16 @@ class App:
         if not delta:
             raise InvalidInput(f"the duration must be more than zero, got {text!r}")
         return delta
+
+    def _moment(self, text: str) -> datetime:
+        """``YYYY-MM-DD`` (its first minute) or ``YYYY-MM-DD HH:MM``, in the configured zone."""
+        try:
+            moment = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise InvalidInput(
+                f"expected a date (2026-12-24) or date and time (2026-12-24 08:00), got {text!r}"
+            ) from None
+        return moment.replace(tzinfo=self.tz) if moment.tzinfo is None else moment
 
     def _morning(self, now: datetime) -> datetime:
         quiet = self.config.settings.quiet_hours

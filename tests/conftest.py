@@ -202,6 +202,8 @@ def env(tmp_path: Path) -> Iterator[Env]:
         XDG_STATE_HOME=str(tmp_path / "state"),
         XDG_RUNTIME_DIR=str(runtime),
         PYTHONUNBUFFERED="1",
+        # the machine's own system bus stays out of the tests; logind tests bring their own
+        DBUS_SYSTEM_BUS_ADDRESS=f"unix:path={runtime}/no-system-bus",
     )
     world = Env(tmp_path, runtime, environ)
     yield world
@@ -238,6 +240,15 @@ def session_bus(env: Env) -> Iterator[SessionBus]:
     """A private session bus at ``$XDG_RUNTIME_DIR/bus``, named in the daemon's environment."""
     bus = SessionBus(env.runtime / "bus").start()
     env.environ["DBUS_SESSION_BUS_ADDRESS"] = bus.address
+    yield bus
+    bus.stop()
+
+
+@pytest.fixture
+def system_bus(env: Env) -> Iterator[SessionBus]:
+    """A second private bus standing in for the system bus (where logind lives)."""
+    bus = SessionBus(env.runtime / "system_bus").start()
+    env.environ["DBUS_SYSTEM_BUS_ADDRESS"] = bus.address
     yield bus
     bus.stop()
 

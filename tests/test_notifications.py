@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from .conftest import BASE_CONFIG, Env, wait_for
+from .dbus_services import ALL_CAPABILITIES, NotificationServer, Shown
 from .desktop import Dunst, SessionBus
-from .notification_server import ALL_CAPABILITIES, NotificationServer, Shown
 
 CONFIG = (
     BASE_CONFIG.replace('notifier = "log"', 'notifier = "auto"')

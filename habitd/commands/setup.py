@@ -6,7 +6,9 @@ import sys
 
 import click
 
+from habitd import ipc
 from habitd.cli import Context, emit_json, fail
+from habitd.paths import socket_path
 
 
 @click.command()
@@ -81,3 +83,79 @@ def config_path(obj: Context, as_json: bool) -> None:
         return
     for key, value in locations.items():
         click.echo(f"{key + ':':12} {value}")
+
+
+@config_group.command("edit")
+@click.pass_obj
+def config_edit(obj: Context) -> None:
+    """Edit the config in $VISUAL/$EDITOR, validated before it is saved (like visudo).
+
+    You edit a copy; on save it is checked with every plugin. With problems, you see each
+    one and go back into the editor (or quit, leaving the config as it was). Once valid,
+    it replaces the config and a running daemon reloads it.
+    """
+    import asyncio
+    import os
+    import shlex
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from habitd.app import check_with_plugins
+    from habitd.config import ConfigError, default_config_text, loads
+    from habitd.paths import ensure_private_dir, resolve
+    from habitd.plugins import PluginHost
+
+    paths = resolve(obj.config)
+    target = paths.config_file
+    original = target.read_text(encoding="utf-8") if target.exists() else default_config_text()
+    ensure_private_dir(target.parent)
+    editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+    fd, name = tempfile.mkstemp(prefix=".habitd-edit-", suffix=".toml", dir=target.parent)
+    draft = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(original)
+
+        async def check(text: str) -> None:
+            config = loads(text, target)
+            host = PluginHost()
+            host.load(config, paths.plugins_dir)
+            await host.collect_kinds()
+            await check_with_plugins(config, host)
+
+        while True:
+            if subprocess.run([*editor, str(draft)], check=False).returncode != 0:
+                fail(f"the editor ({' '.join(editor)}) failed; {target} is unchanged")
+            text = draft.read_text(encoding="utf-8")
+            if text == original:
+                click.echo(f"no changes; {target} is unchanged")
+                return
+            try:
+                asyncio.run(check(text))
+            except ConfigError as exc:
+                for line in exc.lines:
+                    click.echo(line, err=True)
+                answer = click.prompt(
+                    "(e)dit again or (q)uit without saving?",
+                    type=click.Choice(["e", "q"]),
+                    default="e",
+                    err=True,
+                )
+                if answer == "q":
+                    click.echo(f"{target} is unchanged", err=True)
+                    sys.exit(1)
+                continue
+            os.replace(draft, target)
+            click.echo(f"saved {target}")
+            break
+    finally:
+        draft.unlink(missing_ok=True)
+    try:
+        result = ipc.call(socket_path(), "reload")
+    except ipc.NoDaemon:
+        click.echo("the daemon is not running; it will read the new config when it starts")
+    except ipc.RemoteError as exc:
+        fail(exc.message)
+    else:
+        click.echo(f"the daemon reloaded it: {result['nudges']} nudges")

@@ -1,8 +1,12 @@
-"""A real ``org.freedesktop.Notifications`` server for tests, on a private session bus.
+"""Real D-Bus services for tests, each on a private bus, each in its own thread and loop
+so that tests drive them from ordinary synchronous code:
 
-It records every ``Notify`` call and can emit ``ActionInvoked``, ``NotificationClosed``
-and ``NotificationReplied`` as a desktop would when the person clicks. It runs its own
-event loop in a thread, so tests drive it from ordinary synchronous code.
+- :class:`NotificationServer`, an ``org.freedesktop.Notifications`` server that records
+  every ``Notify`` and emits ``ActionInvoked``, ``NotificationClosed`` and
+  ``NotificationReplied`` as a desktop does when the person clicks, with an ``Inhibited``
+  (do-not-disturb) property;
+- :class:`Logind`, the part of ``org.freedesktop.login1`` habitd listens to: the
+  ``PrepareForSleep`` signal and a session's ``LockedHint``.
 
 (No ``from __future__ import annotations`` here: dbus-fast reads the D-Bus signatures
 from the annotations at class creation, which is also why ruff's F722, F821 and N802 are off for
@@ -15,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dbus_fast.aio import MessageBus
-from dbus_fast.service import ServiceInterface, method, signal
+from dbus_fast.service import PropertyAccess, ServiceInterface, dbus_property, method, signal
 
 NAME = "org.freedesktop.Notifications"
 PATH = "/org/freedesktop/Notifications"
@@ -78,6 +82,10 @@ class _Interface(ServiceInterface):
     def GetServerInformation(self) -> "ssss":
         return ["habitd-test-server", "habitd", "1.0", "1.2"]
 
+    @dbus_property(access=PropertyAccess.READ)
+    def Inhibited(self) -> "b":
+        return self.server.inhibited
+
     @signal()
     def NotificationClosed(self, nid: int, reason: int) -> "uu":
         return [nid, reason]
@@ -91,26 +99,28 @@ class _Interface(ServiceInterface):
         return [nid, text]
 
 
-class NotificationServer:
-    """Own ``org.freedesktop.Notifications`` on the bus at ``address`` until :meth:`stop`."""
+class BusService:
+    """Own a name on the bus at ``address`` from a thread of its own, until :meth:`stop`."""
 
-    def __init__(self, address: str, capabilities: tuple[str, ...] = ALL_CAPABILITIES) -> None:
+    name = ""
+
+    def __init__(self, address: str) -> None:
         self.address = address
-        self.capabilities = capabilities
-        self.shown: list[Shown] = []
-        self._next_id = 1000
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._interface: _Interface | None = None
         self._ready = threading.Event()
         self._stopping: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run, name="notification-server", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._error: BaseException | None = None
 
-    def start(self) -> "NotificationServer":
+    def exports(self) -> dict[str, ServiceInterface]:
+        """Object path -> interface to export."""
+        raise NotImplementedError
+
+    def start(self) -> "BusService":
         """Start serving; returns once the name is owned."""
         self._thread.start()
         if not self._ready.wait(10):
-            raise RuntimeError("the test notification server did not start")
+            raise RuntimeError(f"{self.name} did not start")
         if self._error is not None:
             raise self._error
         return self
@@ -132,12 +142,42 @@ class NotificationServer:
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
         bus = await MessageBus(bus_address=self.address).connect()
-        self._interface = _Interface(self)
-        bus.export(PATH, self._interface)
-        await bus.request_name(NAME)
+        for path, interface in self.exports().items():
+            bus.export(path, interface)
+        await bus.request_name(self.name)
         self._ready.set()
         await self._stopping.wait()
         bus.disconnect()
+
+    def _emit(self, function: Any, *args: Any) -> None:
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(function, *args)
+
+
+class NotificationServer(BusService):
+    """A notification server that records what it is asked to show."""
+
+    name = NAME
+
+    def __init__(self, address: str, capabilities: tuple[str, ...] = ALL_CAPABILITIES) -> None:
+        super().__init__(address)
+        self.capabilities = capabilities
+        self.shown: list[Shown] = []
+        self.inhibited = False
+        self._next_id = 1000
+        self._interface = _Interface(self)
+
+    def exports(self) -> dict[str, ServiceInterface]:
+        return {PATH: self._interface}
+
+    def start(self) -> "NotificationServer":
+        super().start()
+        return self
+
+    def set_inhibited(self, inhibited: bool) -> None:
+        """Turn do-not-disturb on or off (and announce it, as servers do)."""
+        self.inhibited = inhibited
+        self._emit(self._interface.emit_properties_changed, {"Inhibited": inhibited})
 
     # --- what the server received ------------------------------------------------------------
 
@@ -168,14 +208,9 @@ class NotificationServer:
         for shown in self.shown:
             if shown.id == nid:
                 shown.closed = True
-        assert self._interface is not None
         self._interface.NotificationClosed(nid, reason)
 
     # --- what the person does -----------------------------------------------------------------
-
-    def _emit(self, function: Any, *args: Any) -> None:
-        assert self._loop is not None
-        self._loop.call_soon_threadsafe(function, *args)
 
     def press(self, shown: Shown, title: str) -> None:
         """Press the button with this title (``ActionInvoked`` then ``NotificationClosed``)."""
@@ -184,7 +219,6 @@ class NotificationServer:
 
     def invoke(self, nid: int, key: str) -> None:
         """Emit ``ActionInvoked(nid, key)`` and close the notification, as servers do."""
-        assert self._interface is not None
         self._emit(self._interface.ActionInvoked, nid, key)
         self._emit(self._close, nid, 2)
 
@@ -198,6 +232,72 @@ class NotificationServer:
 
     def reply(self, shown: Shown, text: str) -> None:
         """Type ``text`` into the inline reply field and send it."""
-        assert self._interface is not None
         self._emit(self._interface.NotificationReplied, shown.id, text)
         self._emit(self._close, shown.id, 2)
+
+
+# --- logind ---------------------------------------------------------------------------------
+
+LOGIND = "org.freedesktop.login1"
+LOGIND_PATH = "/org/freedesktop/login1"
+SESSION_PATH = f"{LOGIND_PATH}/session/c1"
+
+
+class _Manager(ServiceInterface):
+    def __init__(self) -> None:
+        super().__init__(f"{LOGIND}.Manager")
+
+    @method()
+    def GetSession(self, session_id: "s") -> "o":
+        return SESSION_PATH
+
+    @signal()
+    def PrepareForSleep(self, start: bool) -> "b":
+        return start
+
+
+class _Session(ServiceInterface):
+    def __init__(self, logind: "Logind") -> None:
+        super().__init__(f"{LOGIND}.Session")
+        self.logind = logind
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Id(self) -> "s":
+        return "c1"
+
+    @dbus_property(access=PropertyAccess.READ)
+    def LockedHint(self) -> "b":
+        return self.logind.locked
+
+
+class Logind(BusService):
+    """logind as habitd sees it: sleep and resume, and the screen lock of session c1."""
+
+    name = LOGIND
+
+    def __init__(self, address: str) -> None:
+        super().__init__(address)
+        self.locked = False
+        self._manager = _Manager()
+        self._session = _Session(self)
+
+    def exports(self) -> dict[str, ServiceInterface]:
+        return {
+            LOGIND_PATH: self._manager,
+            f"{LOGIND_PATH}/session/auto": _Session(self),
+            SESSION_PATH: self._session,
+        }
+
+    def start(self) -> "Logind":
+        super().start()
+        return self
+
+    def sleep_and_resume(self) -> None:
+        """``PrepareForSleep(true)``, then ``PrepareForSleep(false)`` as on resume."""
+        self._emit(self._manager.PrepareForSleep, True)
+        self._emit(self._manager.PrepareForSleep, False)
+
+    def lock(self, locked: bool) -> None:
+        """Lock or unlock the screen."""
+        self.locked = locked
+        self._emit(self._session.emit_properties_changed, {"LockedHint": locked})
