@@ -368,3 +368,31 @@ def test_config_edit_without_changes(env: Env, tmp_path: Path) -> None:
     env.environ["EDITOR"] = _editor(tmp_path, BASE_CONFIG)
     result = env.cli("config", "edit")
     assert result.rc == 0 and "no changes" in result.out
+
+
+def test_with_local_time_a_new_zone_moves_every_nudge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Travel: the machine's zone changes; the clock check notices and reschedules."""
+    monkeypatch.setenv("TZ", "Europe/London")
+    harness = Harness(
+        tmp_path, '[habitd]\nnotifier = "log"\n\n[[nudge]]\nid = "m"\nat = ["08:00"]\n'
+    )
+    seen: list[tuple[str, datetime | None]] = []
+
+    async def scenario() -> None:
+        app = await harness.start()
+        assert app.scheduler is not None and harness.watch is not None
+        seen.append(("London", app.scheduler.next_time("m")))
+        monkeypatch.setenv("TZ", "Asia/Tokyo")
+        reason = harness.watch.check("test")
+        assert reason == "the local time zone changed from Europe/London to Asia/Tokyo"
+        await asyncio.sleep(0.3)
+        seen.append(("Tokyo", app.scheduler.next_time("m")))
+        await harness.stop()
+
+    asyncio.run(scenario())
+    for place, when in seen:
+        assert when is not None
+        assert str(when.tzinfo) == {"London": "Europe/London", "Tokyo": "Asia/Tokyo"}[place]
+        assert (when.hour, when.minute) == (8, 0)
