@@ -19,7 +19,15 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
 from habitd import __version__, systemd
-from habitd.config import Config, ConfigError, Nudge, Schedule, default_config_path, load
+from habitd.config import (
+    Config,
+    ConfigError,
+    Habit,
+    Nudge,
+    Schedule,
+    default_config_path,
+    load,
+)
 from habitd.errors import HabitdError, InvalidInput, NotFound
 from habitd.notify import Button, Message, Notifier, make_notifier
 from habitd.paths import Paths, ensure_private_dir
@@ -30,7 +38,7 @@ from habitd.timeparse import parse_duration
 
 log = logging.getLogger("habitd.app")
 
-ANSWERS = ("done", "skipped", "snoozed", "clicked", "dismissed", "replied")
+ANSWERS = ("done", "skipped", "lapse", "snoozed", "clicked", "dismissed", "replied")
 AWAY_GATHER = 2.0
 """Seconds to gather missed nudges into one summary after a wakeup."""
 REFIRE_GAP = 60.0
@@ -113,8 +121,11 @@ def answer_command(nudge: Nudge) -> str:
     return f"habitd done {nudge.habit}" if nudge.habit else f"habitd snooze {nudge.id}"
 
 
-def answer_buttons(nudge: Nudge) -> tuple[Button, ...]:
-    """The usual buttons: Done / Snooze / Skip for a habit nudge, else Done / Snooze."""
+def answer_buttons(nudge: Nudge, habit: Habit | None = None) -> tuple[Button, ...]:
+    """The usual buttons: Done / Snooze / Skip for a habit nudge (Yes / I slipped / Later for
+    an abstain habit's check-in), else Done / Snooze."""
+    if habit is not None and habit.type == "abstain":
+        return (Button("done", "Yes"), Button("lapse", "I slipped"), Button("snoozed", "Later"))
     if nudge.habit:
         return (Button("done", "Done"), Button("snoozed", "Snooze"), Button("skipped", "Skip"))
     return (Button("done", "Done"), Button("snoozed", "Snooze"))
@@ -166,6 +177,7 @@ class App:
         for folder in (paths.data_dir, paths.state_dir):
             ensure_private_dir(folder)
         config = read_config(paths)
+        refresh_local_zone()
         plugins = PluginHost()
         plugins.load(config, paths.plugins_dir)
         await plugins.collect_kinds()
@@ -233,7 +245,7 @@ class App:
             message = Message(
                 title=nudge.title or "A gentle reminder from habitd",
                 body=nudge.body or "",
-                buttons=answer_buttons(nudge),
+                buttons=answer_buttons(nudge, self.config.habit(nudge.habit or "")),
             )
         if message.command is None:
             message = replace(message, command=answer_command(nudge))
@@ -267,7 +279,7 @@ class App:
             )
             verdict = found[1] if found and isinstance(found[1], Verdict) else None
             if verdict and verdict.action == "hold" and verdict.until:
-                await self._set_pending(nudge.id, verdict.until, "held")
+                await self.fire_later(nudge.id, verdict.until, "held")
                 self.store.add_event(
                     "held",
                     nudge.id,
@@ -305,6 +317,7 @@ class App:
         detail = {"cause": cause, "forced": forced, "notifier": notifier.name}
         if not delivered:
             detail["delivered"] = False
+        await self.plugins.call_all("habitd_after_send", nudge=nudge, message=message, app=self)
         self.store.add_event(
             "fired",
             nudge.id,
@@ -320,6 +333,21 @@ class App:
             "delivered": delivered,
             "message": message.as_json(),
         }
+
+    async def notify(self, message: Message, about: str, event: str = "note") -> None:
+        """Show a message that is not a scheduled nudge (a celebration, a kind reply) and
+        record it in history as ``event``. ``about`` names what it concerns (a habit...)."""
+        notifier = await self.ensure_notifier()
+        try:
+            await notifier.send(f"{event}-{about}", message)
+        except Exception as exc:
+            log.error("could not show %s about %s: %s", event, about, exc)
+        self.store.add_event(
+            event,
+            title=message.title,
+            body=message.body,
+            habit=about if self.config.habit(about) else None,
+        )
 
     async def _desktop_busy(self) -> str | None:
         if self.screen_locked:
@@ -403,7 +431,7 @@ class App:
         now = self.now()
         for nudge_id, _due, reason in self.store.pending():
             if reason == "held":
-                await self._set_pending(nudge_id, now, "held")
+                await self.fire_later(nudge_id, now, "held")
 
     async def resync(self) -> None:
         """Rebuild the schedule (a new local zone moves every nudge) and run what is due."""
@@ -439,13 +467,13 @@ class App:
             "nudge": action.nudge,
             "habit": action.habit,
         }
-        if action.habit and action.action in ("done", "skipped"):
+        if action.habit and action.action in ("done", "skipped", "lapse"):
             self.store.set_check(action.habit, day, action.action, action.value, action.note)
             result["day"] = day.isoformat()
         if action.action == "snoozed" and action.nudge:
             nudge = self._nudge(action.nudge)
             due = self.now() + nudge.snooze
-            await self._set_pending(nudge.id, due, "snoozed")
+            await self.fire_later(nudge.id, due, "snoozed")
             result["until"] = due.isoformat()
         if action.action == "replied" and action.text:
             result["entry"] = await self.add_entry("reply", note=action.text, nudge=action.nudge)
@@ -474,7 +502,9 @@ class App:
         await self.plugins.call_all("habitd_on_entry", entry=entry, app=self)
         return entry_id
 
-    async def _set_pending(self, nudge_id: str, due: datetime, reason: str) -> None:
+    async def fire_later(self, nudge_id: str, due: datetime, reason: str) -> None:
+        """Fire ``nudge_id`` once at ``due`` (replacing any earlier pending one); it survives a
+        restart. ``reason`` is recorded as the firing's cause (``snoozed``, ``held``...)."""
         self.store.set_pending(nudge_id, due, reason)
         if self.scheduler is not None:
             self.scheduler.add_pending(nudge_id, due, reason)
@@ -597,16 +627,35 @@ class App:
         value: float | None = None,
         nudge: str | None = None,
     ) -> dict[str, Any]:
-        """Mark a habit done for today (or ``date``)."""
-        return await self.record_action(
-            Action(
-                "done",
-                nudge=nudge,
-                habit=self._habit_id(habit),
-                day=self._day(date),
-                note=note,
-                value=value,
+        """Mark a habit done for today (or ``date``); ``value`` for a counted habit (water,
+        a dose). Without a value, a counted habit counts as having met its target."""
+        target = self.config.habit(self._habit_id(habit))
+        assert target is not None
+        if value is not None and not target.counted:
+            raise InvalidInput(
+                f"{habit} is a {target.type} habit: it takes no --value (at-least and at-most "
+                "habits do)"
             )
+        if value is not None and (value < 0 or value != value):
+            raise InvalidInput(f"the value must be a number of zero or more, got {value}")
+        return await self.record_action(
+            Action("done", nudge=nudge, habit=habit, day=self._day(date), note=note, value=value)
+        )
+
+    @rpc
+    async def lapse(
+        self, habit: str, date: str | None = None, note: str | None = None, nudge: str | None = None
+    ) -> dict[str, Any]:
+        """Record a lapse on an abstain habit, honestly: it ends the streak, never the total."""
+        target = self.config.habit(self._habit_id(habit))
+        assert target is not None
+        if target.type != "abstain":
+            raise InvalidInput(
+                f"{habit} is a {target.type} habit; a lapse is for abstain habits "
+                "(for a day that did not happen, use `habitd skip` or just leave it)"
+            )
+        return await self.record_action(
+            Action("lapse", nudge=nudge, habit=habit, day=self._day(date), note=note)
         )
 
     @rpc
@@ -626,7 +675,7 @@ class App:
         target = self._nudge(nudge)
         delay = self._duration(duration) if duration else target.snooze
         due = self.now() + delay
-        await self._set_pending(target.id, due, "snoozed")
+        await self.fire_later(target.id, due, "snoozed")
         self.store.add_event(
             "snoozed",
             target.id,
@@ -641,9 +690,12 @@ class App:
         return {"nudge": target.id, "until": due.isoformat()}
 
     @rpc
-    async def pause(self, duration: str | None = None, until: str | None = None) -> dict[str, Any]:
+    async def pause(
+        self, duration: str | None = None, until: str | None = None, habits: bool = False
+    ) -> dict[str, Any]:
         """Hold every nudge for a while (``2h``), ``until-morning`` (the end of quiet hours),
-        or ``until`` a date (``2026-12-24``) or time; it always ends by itself."""
+        or ``until`` a date (``2026-12-24``) or time; it always ends by itself. With
+        ``habits``, it is a vacation too: the days it covers freeze every streak."""
         now = self.now()
         if until is not None:
             if duration is not None:
@@ -656,19 +708,40 @@ class App:
         else:
             end = now + self._duration(duration)
         self.store.set_state("habitd", "paused_until", end.isoformat())
-        self.store.add_event("paused", detail={"until": end.isoformat()})
-        return {"paused_until": end.isoformat()}
+        if habits:
+            last_day = habit_day(end - timedelta(seconds=1), self.config.settings.day_starts)
+            vacations = [*self.vacations(), (self.today(), last_day)]
+            self._save_vacations(vacations)
+        self.store.add_event("paused", detail={"until": end.isoformat(), "habits": habits})
+        return {"paused_until": end.isoformat(), "habits": habits}
+
+    def vacations(self) -> list[tuple[date, date]]:
+        """Ranges of habit days frozen by ``habitd pause --habits`` (both ends included)."""
+        stored = self.store.get_state("habitd", "vacations", [])
+        return [(date.fromisoformat(start), date.fromisoformat(end)) for start, end in stored]
+
+    def _save_vacations(self, ranges: list[tuple[date, date]]) -> None:
+        self.store.set_state(
+            "habitd", "vacations", [[start.isoformat(), end.isoformat()] for start, end in ranges]
+        )
 
     @rpc
     async def resume(self) -> dict[str, Any]:
         """End a pause now; nudges held by it are delivered (if nothing else holds them)."""
         was = self.paused_until()
         self.store.set_state("habitd", "paused_until", None)
+        today = self.today()
+        vacations = [
+            (start, min(end, today - timedelta(days=1)) if end >= today else end)
+            for start, end in self.vacations()
+            if start < today or end < today  # a vacation begun today and ended today: none
+        ]
+        self._save_vacations(vacations)
         self.store.add_event("resumed")
         now = self.now()
         for nudge_id, _due, reason in self.store.pending():
             if reason == "held":
-                await self._set_pending(nudge_id, now, "held")
+                await self.fire_later(nudge_id, now, "held")
         return {"was_paused_until": was.isoformat() if was else None}
 
     @rpc
@@ -677,6 +750,7 @@ class App:
         systemd.notify("RELOADING=1")
         try:
             config = read_config(self.paths)
+            refresh_local_zone()
             await check_with_plugins(config, self.plugins)
         except ConfigError as exc:
             log.error("reload refused, keeping the running config:\n  %s", "\n  ".join(exc.lines))
@@ -781,6 +855,13 @@ class App:
             return end
         morning = now.replace(hour=8, minute=0, second=0, microsecond=0)
         return morning if morning > now else morning + timedelta(days=1)
+
+
+def refresh_local_zone() -> None:
+    """Read the machine's zone afresh (tzlocal caches it for the life of the process)."""
+    from tzlocal import reload_localzone
+
+    reload_localzone()
 
 
 def habit_day(moment: datetime, day_starts: Any) -> date:

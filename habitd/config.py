@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from habitd.errors import HabitdError
 from habitd.sourcemap import Path as KeyPath
 from habitd.sourcemap import SourceMap, dotted
+from habitd.stats import parse_pause_range
 from habitd.timeparse import (
     QuietHours,
     TimeRange,
@@ -108,6 +109,8 @@ class Nudge:
     snooze: timedelta = timedelta(minutes=15)
     catch_up: bool = True
     """Deliver it when quiet hours end (True), or let it go (False)."""
+    repeat: timedelta | None = None
+    """For a habit nudge: ask again this often until the habit is answered that day."""
     enabled: bool = True
 
 
@@ -119,6 +122,18 @@ class Habit:
     name: str
     target: str = "daily"
     type: str = "yes-no"
+    threshold: float | None = None
+    """For ``at-least``/``at-most``: the value a day must reach (or stay within)."""
+    unit: str = ""
+    start: date | None = None
+    """For counting days since the start (kratom-free days); default: the first mark."""
+    paused: tuple[tuple[date, date], ...] = ()
+    """Vacations: days in these ranges neither break nor extend a streak."""
+
+    @property
+    def counted(self) -> bool:
+        """Whether a mark needs a value (at-least, at-most)."""
+        return self.type in ("at-least", "at-most")
 
 
 @dataclass(frozen=True)
@@ -380,9 +395,10 @@ _NUDGE_KEYS = (
     "grace",
     "snooze",
     "catch_up",
+    "repeat",
     "enabled",
 )
-_HABIT_KEYS = ("id", "name", "target", "type")
+_HABIT_KEYS = ("id", "name", "target", "type", "threshold", "unit", "start", "paused")
 _SCHEDULE_KEYS = ("at", "every", "between", "cron", "date", "days", "jitter")
 _PLUGINS_KEYS = ("disabled", "paths")
 
@@ -455,13 +471,41 @@ def _habit(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> 
     read.check_keys(_HABIT_KEYS)
     before = len(problems)
     habit_id = read.get("id", str, "", _id, required=True)
+    kind = read.get("type", str, "yes-no", _choice(HABIT_TYPES))
+    threshold = read.get("threshold", (int, float), None)
+    if kind in ("at-least", "at-most") and "threshold" not in table:
+        read.problem(None, f"an {kind} habit needs a threshold (like threshold = 6)", at="key")
+    if kind not in ("at-least", "at-most") and "threshold" in table:
+        read.problem(
+            "threshold", f"a threshold only goes with at-least or at-most, not {kind}", at="key"
+        )
+    paused = read.get("paused", list, [])
+    ranges = []
+    for position, text in enumerate(paused):
+        try:
+            ranges.append(parse_pause_range(text))
+        except ValueError as exc:
+            read.problem("paused", f"item {position}: {exc}")
     habit = Habit(
         id=habit_id,
         name=read.get("name", str, habit_id),
         target=read.get("target", str, "daily", _target),
-        type=read.get("type", str, "yes-no", _choice(HABIT_TYPES)),
+        type=kind,
+        threshold=float(threshold) if threshold is not None else None,
+        unit=read.get("unit", str, ""),
+        start=read.get("start", (str, date), None, _date),
+        paused=tuple(ranges),
     )
     return habit if len(problems) == before else None
+
+
+def _date(value: str | date) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
 
 
 def parse_schedule(table: Mapping[str, Any]) -> Schedule:
@@ -517,6 +561,10 @@ def _nudge(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> 
     read.check_keys(_NUDGE_KEYS)
     before = len(problems)
     schedule = _schedule(read, "a nudge")
+    if "repeat" in table and "habit" not in table:
+        read.problem(
+            "repeat", "'repeat' asks again until a habit is answered: add habit = ...", at="key"
+        )
     options = read.get("options", dict, {})
     nudge = Nudge(
         id=read.get("id", str, "", _id, required=True),
@@ -529,6 +577,7 @@ def _nudge(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> 
         grace=read.get("grace", str, timedelta(hours=1), parse_duration),
         snooze=read.get("snooze", str, timedelta(minutes=15), _positive),
         catch_up=read.get("catch_up", bool, True),
+        repeat=read.get("repeat", str, None, _positive),
         enabled=read.get("enabled", bool, True),
     )
     return nudge if len(problems) == before else None

@@ -92,6 +92,14 @@ def habitd_before_send(nudge: Nudge, message: Message, app: App) -> Verdict | No
 
 
 @hookspec
+def habitd_after_send(nudge: Nudge, message: Message, app: App) -> None:
+    """A nudge was just shown (or logged) to the person. Fan-out.
+
+    Not called when ``habitd_before_send`` held or dropped it.
+    """
+
+
+@hookspec
 def habitd_on_action(action: Action, app: App) -> None:
     """React to the person's answer to a nudge (done, skipped, snoozed, clicked, dismissed,
     replied), from a notification button or the CLI. The answer is already stored.

@@ -31,7 +31,7 @@ LOGIND_PATH = "/org/freedesktop/login1"
 
 
 def local_zone_name() -> str:
-    """The machine's zone as it is now (re-read, not cached)."""
+    """The machine's zone as it is now (re-read, not cached: what ``"local"`` uses next)."""
     from tzlocal import reload_localzone
 
     return str(reload_localzone())

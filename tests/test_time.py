@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from tzlocal import reload_localzone
 
 from habitd import app as app_module
 from habitd.app import App
@@ -391,7 +392,11 @@ def test_with_local_time_a_new_zone_moves_every_nudge(
         seen.append(("Tokyo", app.scheduler.next_time("m")))
         await harness.stop()
 
-    asyncio.run(scenario())
+    try:
+        asyncio.run(scenario())
+    finally:
+        monkeypatch.undo()
+        reload_localzone()  # leave no traveller's zone behind for other tests
     for place, when in seen:
         assert when is not None
         assert str(when.tzinfo) == {"London": "Europe/London", "Tokyo": "Asia/Tokyo"}[place]

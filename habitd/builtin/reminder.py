@@ -47,5 +47,8 @@ def habitd_compose(nudge: Nudge, app: App) -> Message | None:
     title = nudge.title or (habit.name if habit else "A gentle reminder")
     body = nudge.body or ("Whenever you are ready." if habit else "")
     return Message(
-        title=title, body=body, buttons=answer_buttons(nudge), reply=nudge.options.get("reply")
+        title=title,
+        body=body,
+        buttons=answer_buttons(nudge, habit),
+        reply=nudge.options.get("reply"),
     )
