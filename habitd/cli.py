@@ -84,9 +84,12 @@ def when(text: str | None) -> str:
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
     """Print aligned columns."""
     cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    widths = [max(len(click.unstyle(row[i])) for row in cells) for i in range(len(headers))]
     for number, row in enumerate(cells):
-        line = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        line = "  ".join(
+            cell + " " * (width - len(click.unstyle(cell)))
+            for cell, width in zip(row, widths, strict=True)
+        )
         click.echo(click.style(line.rstrip(), bold=True) if number == 0 else line.rstrip())
 
 
@@ -107,6 +110,10 @@ BUILTIN_COMMANDS = {
     "plugins": "plugins:plugins_",
     "doctor": "doctor:doctor",
     "service": "service:service",
+    "lapse": "goals:lapse",
+    "streaks": "goals:streaks",
+    "habit": "goals:habit",
+    "export": "goals:export",
 }
 """Command name -> ``module:attribute`` in :mod:`habitd.commands`, imported on first use."""
 

@@ -37,7 +37,7 @@ from habitd.hookspecs import HOOK_TIMEOUT, QUARANTINE_AFTER
 
 log = logging.getLogger("habitd.plugins")
 
-BUILTINS = ("reminder", "quiet")
+BUILTINS = ("reminder", "quiet", "goals")
 """Built-in plugin modules in ``habitd.builtin``, registered like any other plugin."""
 
 

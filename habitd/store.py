@@ -77,6 +77,10 @@ MIGRATIONS: tuple[str, ...] = (
         reason TEXT NOT NULL
     );
     """,
+    # 2: "what is marked today" without a scan
+    """
+    CREATE INDEX checks_day ON checks (day);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -270,6 +274,18 @@ class Store:
             sql += " WHERE habit = ?"
             params = (habit,)
         rows = self._read(sql + " ORDER BY day, habit", params)
+        return [Check(r[0], date.fromisoformat(r[1]), r[2], r[3], r[4]) for r in rows]
+
+    def check_on(self, habit: str, day: date) -> Check | None:
+        """A habit's mark for one day, if any."""
+        found = [c for c in self.checks_on(day) if c.habit == habit]
+        return found[0] if found else None
+
+    def checks_on(self, day: date) -> list[Check]:
+        """Every habit's mark for one day."""
+        rows = self._read(
+            "SELECT habit, day, state, value, note FROM checks WHERE day = ?", (day.isoformat(),)
+        )
         return [Check(r[0], date.fromisoformat(r[1]), r[2], r[3], r[4]) for r in rows]
 
     # --- journal entries ----------------------------------------------------------------------

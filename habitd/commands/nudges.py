@@ -90,12 +90,13 @@ def snooze(nudge: str, duration: str | None) -> None:
 @click.command()
 @click.argument("duration", required=False)
 @click.option("--until", "until", default=None, help="A date (2026-12-24) or date and time.")
-def pause(duration: str | None, until: str | None) -> None:
+@click.option("--habits", is_flag=True, help="A vacation: freeze every streak meanwhile.")
+def pause(duration: str | None, until: str | None, habits: bool) -> None:
     """Hold every nudge for DURATION (default 1h; 2h, 30m, until-morning) or --until a date.
 
     It always ends by itself; held nudges come when it does (`habitd resume` ends it sooner).
     """
-    result = call("pause", duration=duration, until=until)
+    result = call("pause", duration=duration, until=until, habits=habits or None)
     click.echo(f"paused until {when(result['paused_until'])}; `habitd resume` ends it sooner")
 
 

@@ -1,0 +1,235 @@
+"""Goals: ``habitd lapse``, ``streaks``, ``habit show`` and ``export``.
+
+The figures come from the built-in ``goals`` plugin (RPC ``goals.*``); this module only
+renders them, in colour on a terminal and as JSON or files on request.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from habitd.cli import call, emit_json, table
+
+SYMBOLS = {"done": "■", "failed": "·", "skipped": "○", "empty": " "}
+COLOURS = {"done": "green", "failed": None, "skipped": "blue", "empty": None}
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def cell(kind: str, past: bool = True) -> str:
+    """One day as a coloured symbol; a past day with nothing recorded was not done."""
+    if kind == "empty" and past:
+        kind = "failed"
+    colour = COLOURS.get(kind)
+    symbol = SYMBOLS.get(kind, "?")
+    return click.style(symbol, fg=colour) if colour else symbol
+
+
+def weeks_strip(kinds: list[str]) -> str:
+    """The last days as symbols, a space between weeks (ending today)."""
+    cells = [cell(kind, past=n < len(kinds) - 1) for n, kind in enumerate(kinds)]
+    groups = [cells[max(0, end - 7) : end] for end in range(len(cells), 0, -7)]
+    return " ".join("".join(group) for group in reversed(groups))
+
+
+def span(count: int, unit: str) -> str:
+    """``1 day``, ``5 days``, ``2 weeks``."""
+    return f"{count} {unit[:-1] if count == 1 else unit}"
+
+
+@click.command()
+@click.argument("habit")
+@click.option("--note", default=None, help="What led to it, if you want to say.")
+@click.option("--date", "day", default=None, help="A past day (YYYY-MM-DD).")
+def lapse(habit: str, note: str | None, day: str | None) -> None:
+    """Record a lapse on an abstain habit (kratom-free days). Your total stays yours."""
+    result = call("lapse", habit=habit, date=day, note=note)
+    click.echo(f"{habit}: noted for {result['day']}. Thank you for being honest.")
+    click.echo("A slip is one day, not the whole story. When you're ready: habitd journal")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def streaks(as_json: bool) -> None:
+    """Every habit: today, current and best streak, total, strength, the last four weeks."""
+    rows = call("goals.streaks")
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("no habits yet: add a [[habit]] to your config (habitd config edit)")
+        return
+    table(
+        [
+            (
+                row["habit"],
+                row["today"],
+                span(row["current"], row["unit"]),
+                row["best"],
+                row["total"],
+                f"{row['strength']:.0%}",
+                weeks_strip(row["recent"]),
+                f"★ {max(row['milestones'])}" if row["milestones"] else "",
+            )
+            for row in rows
+        ],
+        ("habit", "today", "current", "best", "total", "strength", "last 4 weeks", "milestone"),
+    )
+    for row in rows:
+        if "clean_days" in row:
+            click.echo(
+                f"{row['habit']}: {span(row['clean_days'], 'days')} clean in total, "
+                f"{span(row['days_since_start'], 'days')} since you started."
+            )
+
+
+@click.group("habit")
+def habit() -> None:
+    """One habit in detail."""
+
+
+@habit.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def habit_show(name: str, as_json: bool) -> None:
+    """The whole history: a calendar, strength over time, streaks and notes."""
+    info = call("goals.habit", habit=name)
+    if as_json:
+        emit_json(info)
+        return
+    click.echo(
+        click.style(f"{info['name']} ({info['habit']})", bold=True)
+        + f"  {info['type']}, {info['target']}"
+    )
+    if not info["days"]:
+        click.echo("nothing recorded yet")
+        return
+    click.echo(
+        f"current {span(info['current'], info['unit'])}, best {info['best']}, "
+        f"{info['total']} days done, strength {info['strength']:.0%}, since {info['since']}"
+    )
+    click.echo()
+    days = info["days"][-7 * 26 :]
+    first = date.fromisoformat(days[0]["day"])
+    lead = first.weekday()
+    columns = (lead + len(days) + 6) // 7
+    for weekday in range(7):
+        line = []
+        for column in range(columns):
+            index = column * 7 + weekday - lead
+            inside = 0 <= index < len(days)
+            line.append(cell(days[index]["kind"], index < len(days) - 1) if inside else " ")
+        click.echo(f"{'MTWTFSS'[weekday]} {''.join(line)}")
+    click.echo(f"  {first:%d %b} → today   ■ done  ○ skipped  · not done")
+    click.echo()
+    weekly = [days[min(end, len(days)) - 1]["strength"] for end in range(7, len(days) + 7, 7)]
+    bars = "".join(BARS[min(len(BARS) - 1, int(value * len(BARS)))] for value in weekly)
+    click.echo(f"strength by week: {bars}")
+    notes = [d for d in info["days"] if d["note"]][-5:]
+    for note in notes:
+        click.echo(f"  {note['day']}: {note['note']}")
+
+
+@click.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write (default: ./habitd-export-DATE).",
+)
+def export(fmt: str, out: Path | None) -> None:
+    """Write your habits and marks to files (CSV laid out like Loop Habit Tracker's)."""
+    data = call("goals.export")
+    folder = out or Path(f"habitd-export-{data['today']}")
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    written = write_json(folder, data) if fmt == "json" else write_loop_csv(folder, data)
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+def _private(path: Path) -> Any:
+    return open(
+        os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+        "w",
+        encoding="utf-8",
+        newline="",
+    )
+
+
+def write_json(folder: Path, data: dict[str, Any]) -> list[Path]:
+    """One ``habits.json``."""
+    path = folder / "habits.json"
+    with _private(path) as handle:
+        json.dump(data, handle, indent=2)
+    return [path]
+
+
+LOOP_HEADER = [
+    "Position",
+    "Name",
+    "Type",
+    "Question",
+    "Description",
+    "FrequencyNumerator",
+    "FrequencyDenominator",
+    "Color",
+    "Unit",
+    "Target Type",
+    "Target Value",
+    "Archived?",
+]
+LOOP_VALUES = {"done": "YES_MANUAL", "skipped": "SKIP", "lapse": "NO"}
+
+
+def write_loop_csv(folder: Path, data: dict[str, Any]) -> list[Path]:
+    """``Habits.csv`` and ``NNN Name/Checkmarks.csv`` per habit, as Loop exports them."""
+    from habitd.stats import parse_target
+
+    written = [folder / "Habits.csv"]
+    with _private(written[0]) as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(LOOP_HEADER)
+        for position, habit in enumerate(data["habits"], start=1):
+            target = parse_target(habit["target"])
+            counted = habit["type"] in ("at-least", "at-most")
+            writer.writerow(
+                [
+                    f"{position:03d}",
+                    habit["name"],
+                    1 if counted else 0,
+                    "",
+                    "",
+                    target.times,
+                    target.days,
+                    "#37474F",
+                    habit["unit"] or "",
+                    1 if habit["type"] == "at-most" else 0,
+                    f"{habit['threshold']:g}" if habit["threshold"] is not None else 0,
+                    "false",
+                ]
+            )
+    for position, habit in enumerate(data["habits"], start=1):
+        safe = "".join(c for c in habit["name"] if c.isalnum() or c in " ._-")[:100].strip()
+        habit_folder = folder / f"{position:03d} {safe}"
+        habit_folder.mkdir(mode=0o700, exist_ok=True)
+        path = habit_folder / "Checkmarks.csv"
+        counted = habit["type"] in ("at-least", "at-most")
+        with _private(path) as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(["Date", "Value", "Notes"])
+            for mark in reversed(habit["marks"]):  # newest first, as Loop writes them
+                value = LOOP_VALUES[mark["state"]]
+                if counted and mark["state"] == "done" and mark["value"] is not None:
+                    value = f"{mark['value']:g}"
+                writer.writerow([mark["day"], value, mark["note"] or ""])
+        written.append(path)
+    return written
