@@ -179,8 +179,8 @@ def _weeks(kinds: list[str], first: date, target: Target) -> list[str]:
         week = padded[begin : begin + 7]
         if sum(kind == DONE for kind in week) >= target.times:
             outcomes.append(DONE)
-        elif len(week) < 7:
-            outcomes.append(EMPTY)  # the current week is still open
+        elif begin + 7 >= len(padded):
+            outcomes.append(EMPTY)  # this week holds today: it is still open
         elif all(kind == SKIPPED for kind in week):
             outcomes.append(SKIPPED)
         else:

@@ -196,7 +196,7 @@ def test_config_check_command_reports_unknown_kind_and_plugin_settings(env: Env)
         f"{env.config_file}:3:8: nudge[0].kind: unknown kind 'mindfulnes'; installed kinds: "
         "reminder",
         f"{env.config_file}:6:2: plugins.nosuch: no plugin named 'nosuch' is installed; "
-        "plugins: quiet, reminder",
+        "plugins: goals, quiet, reminder",
     ]
 
 

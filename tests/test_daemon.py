@@ -20,6 +20,7 @@ def test_status_trigger_history_done(env: Env, daemon: Daemon) -> None:
     assert {p["name"]: p["state"] for p in info["plugins"]} == {
         "reminder": "active",
         "quiet": "active",
+        "goals": "active",
     }
     human = env.ok("status").out
     assert f"pid {daemon.proc.pid}" in human and "notifier:  log" in human
@@ -31,7 +32,11 @@ def test_status_trigger_history_done(env: Env, daemon: Daemon) -> None:
     )
     env.ok("done", "meditate", "--note", "ten minutes")
     events = env.history()
-    assert [(e["nudge"], e["event"]) for e in events] == [("morning", "fired"), (None, "done")]
+    assert [(e["nudge"], e["event"]) for e in events] == [
+        ("morning", "fired"),
+        (None, "done"),
+        (None, "celebrated"),  # day one of meditating
+    ]
     assert events[0]["title"] == "A quiet minute" and events[0]["body"] == "Breathe."
     assert events[1]["habit"] == "meditate" and events[1]["detail"]["note"] == "ten minutes"
 

@@ -74,28 +74,30 @@ def test_done_snooze_skip_click_dismiss_from_the_notification(
     env.ok("trigger", "morning")
     server.press(_shown(server, 1), "Done")
     wait_for(lambda: ("morning", "done") in _events(env))
-    done = env.history()[-1]
+    done = next(e for e in env.history() if e["event"] == "done")
     assert done["habit"] == "meditate" and done["detail"]["source"] == "notification"
     marks = sqlite3.connect(env.db).execute("SELECT habit, state FROM checks").fetchall()
     assert marks == [("meditate", "done")]
 
+    assert _shown(server, 2).summary == "Milestone: 1 day"  # day one, celebrated
+
     env.ok("trigger", "morning")
-    server.press(_shown(server, 2), "Skip")
+    server.press(_shown(server, 3), "Skip")
     wait_for(lambda: _events(env)[-1] == ("morning", "skipped"))
 
     env.ok("trigger", "evening")
-    server.click(_shown(server, 3))
+    server.click(_shown(server, 4))
     wait_for(lambda: _events(env)[-1] == ("evening", "clicked"))
 
     env.ok("trigger", "evening")
-    server.dismiss(_shown(server, 4))
+    server.dismiss(_shown(server, 5))
     wait_for(lambda: _events(env)[-1] == ("evening", "dismissed"))
 
     # Snooze: the nudge comes back after its snooze time (2s here) as a new notification.
     env.ok("trigger", "journal")
-    server.press(_shown(server, 5), "Snooze")
+    server.press(_shown(server, 6), "Snooze")
     wait_for(lambda: _events(env)[-1] == ("journal", "snoozed"))
-    again = _shown(server, 6)
+    again = _shown(server, 7)
     assert again.summary == "How did today feel?"
     assert env.history()[-1]["detail"]["cause"] == "snoozed"
 

@@ -1,0 +1,240 @@
+"""Goals through the real daemon: marks, streaks, milestones, lapses, nudges that stop once
+the habit is answered, repeats, vacations and the export."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import stat
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+
+from habitd.app import App
+from habitd.paths import Paths
+
+from .conftest import Env, wait_for
+from .dbus_services import NotificationServer
+from .desktop import SessionBus
+
+CONFIG = """
+[habitd]
+timezone = "UTC"
+notifier = "log"
+
+[[habit]]
+id = "meditate"
+name = "Meditate"
+
+[[habit]]
+id = "water"
+name = "Drink water"
+type = "at-least"
+threshold = 6
+unit = "glasses"
+
+[[habit]]
+id = "kratom-free"
+name = "Kratom-free"
+type = "abstain"
+
+[[nudge]]
+id = "sit"
+at = ["03:00"]
+habit = "meditate"
+repeat = "2s"
+
+[[nudge]]
+id = "check-in"
+at = ["03:30"]
+habit = "kratom-free"
+title = "Kratom-free today?"
+"""
+
+
+@pytest.fixture
+def world(env: Env) -> Env:
+    env.write_config(CONFIG)
+    env.start_daemon()
+    return env
+
+
+def _events(env: Env) -> list[tuple[str | None, str]]:
+    return [(e["habit"] or e["nudge"], e["event"]) for e in env.history()]
+
+
+def _streak(env: Env, habit: str) -> dict[str, object]:
+    rows = {row["habit"]: row for row in env.ok("streaks", "--json").json()}
+    return rows[habit]
+
+
+def _days_ago(days: int) -> str:
+    return str((datetime.now(UTC) - timedelta(days=days)).date())
+
+
+def test_done_builds_a_streak_and_celebrates_once(world: Env) -> None:
+    for back in (2, 1):
+        world.ok("done", "meditate", "--date", _days_ago(back))
+    world.ok("done", "meditate", "--note", "ten minutes")
+    row = _streak(world, "meditate")
+    assert (row["current"], row["best"], row["total"], row["today"]) == (3, 3, 3, "done")
+    assert row["unit"] == "days" and 0 < float(str(row["strength"])) < 1
+    assert row["milestones"] == [1, 3]
+    celebrations = [e for e in world.history() if e["event"] == "celebrated"]
+    assert [e["title"] for e in celebrations] == ["Milestone: 1 day", "Milestone: 3 days"]
+    assert "Meditate: 3 days in a row." in celebrations[1]["body"]
+    world.ok("done", "meditate", "--note", "again")  # marking again replaces; no new milestone
+    assert len([e for e in world.history() if e["event"] == "celebrated"]) == 2
+    table = world.ok("streaks").out
+    assert "meditate" in table and "3 days" in table and "★ 3" in table
+
+
+def test_a_lapse_is_answered_kindly_and_totals_stay(world: Env) -> None:
+    for back in (4, 3, 2):
+        world.ok("done", "kratom-free", "--date", _days_ago(back))
+    result = world.ok("lapse", "kratom-free", "--date", _days_ago(1), "--note", "rough day")
+    assert "Thank you for being honest" in result.out
+    [reply] = [e for e in world.history() if e["event"] == "encouraged"]
+    assert reply["title"] == "Thank you for being honest"
+    assert "Your 3 clean days still count" in reply["body"]
+    for word in ("fail", "failed", "shame", "ruined"):
+        assert word not in reply["body"].lower()
+    row = _streak(world, "kratom-free")
+    assert (row["current"], row["best"], row["clean_days"], row["lapses"]) == (0, 3, 3, 1)
+    assert row["days_since_start"] == 5
+    world.ok("done", "kratom-free")  # the next clean day starts a new streak
+    row = _streak(world, "kratom-free")
+    assert (row["current"], row["clean_days"]) == (1, 4)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("done", "meditation"), "no habit 'meditation'; habits: meditate, water, kratom-free"),
+        (("done", "meditate", "--value", "3"), "meditate is a yes-no habit: it takes no --value"),
+        (("done", "water", "--value", "-1"), "a number of zero or more"),
+        (("done", "water", "--date", "2999-01-01"), "is in the future"),
+        (("done", "water", "--date", "01/02/2026"), "expected a date as YYYY-MM-DD"),
+        (("lapse", "meditate"), "a lapse is for abstain habits"),
+        (("habit", "show", "nope"), "no habit 'nope'"),
+    ],
+)
+def test_bad_input(world: Env, args: tuple[str, ...], message: str) -> None:
+    result = world.cli(*args)
+    assert result.rc == 1 and message in result.err, result.err
+
+
+def test_counted_habits_and_habit_show(world: Env) -> None:
+    world.ok("done", "water", "--value", "7", "--date", _days_ago(1))
+    world.ok("done", "water", "--value", "4")
+    row = _streak(world, "water")
+    assert (row["current"], row["best"], row["total"], row["today"]) == (0, 1, 1, "missed")
+    info = world.ok("habit", "show", "water", "--json").json()
+    assert [(d["kind"], d["value"]) for d in info["days"]] == [("done", 7.0), ("failed", 4.0)]
+    assert info["threshold"] == 6 and info["unit_name"] == "glasses"
+    shown = world.ok("habit", "show", "water").out
+    assert "Drink water (water)" in shown and "strength by week" in shown
+
+
+def test_an_answered_habit_is_not_nudged_and_repeat_asks_until_answered(world: Env) -> None:
+    world.ok("snooze", "sit", "1s")
+    wait_for(lambda: [e for e in _events(world) if e[1] == "fired"][-1:] == [("meditate", "fired")])
+    wait_for(lambda: len([e for e in _events(world) if e[1] == "fired"]) >= 2)  # the repeat
+    assert world.history()[-1]["detail"]["cause"] == "repeat"
+    world.ok("done", "meditate")
+    wait_for(lambda: _events(world)[-1] == ("meditate", "dropped"), timeout=10)
+    assert world.history()[-1]["detail"]["reason"] == "meditate is already done today"
+
+
+def test_export_csv_like_loop_and_json(world: Env, tmp_path: Path) -> None:
+    world.ok("done", "meditate", "--date", _days_ago(1), "--note", "calm, then sleepy")
+    world.ok("skip", "meditate")
+    world.ok("done", "water", "--value", "8")
+    world.ok("lapse", "kratom-free")
+    out = tmp_path / "export"
+    result = world.ok("export", "--out", str(out))
+    assert f"wrote {out / 'Habits.csv'}" in result.out
+    habits = list(csv.reader((out / "Habits.csv").open()))
+    assert habits[0][:3] == ["Position", "Name", "Type"]
+    assert habits[1][:3] == ["001", "Meditate", "0"] and habits[2][:3] == [
+        "002",
+        "Drink water",
+        "1",
+    ]
+    assert habits[2][8:11] == ["glasses", "0", "6"]
+    meditate = list(csv.reader((out / "001 Meditate" / "Checkmarks.csv").open()))
+    assert meditate == [
+        ["Date", "Value", "Notes"],
+        [str(datetime.now(UTC).date()), "SKIP", ""],
+        [_days_ago(1), "YES_MANUAL", "calm, then sleepy"],
+    ]
+    assert list(csv.reader((out / "002 Drink water" / "Checkmarks.csv").open()))[1][1] == "8"
+    assert list(csv.reader((out / "003 Kratom-free" / "Checkmarks.csv").open()))[1][1] == "NO"
+    assert stat.S_IMODE((out / "Habits.csv").stat().st_mode) == 0o600
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700
+    world.ok("export", "--format", "json", "--out", str(tmp_path / "json"))
+    data = json.loads((tmp_path / "json" / "habits.json").read_text())
+    assert [h["id"] for h in data["habits"]] == ["meditate", "water", "kratom-free"]
+    assert data["habits"][0]["marks"][0]["note"] == "calm, then sleepy"
+
+
+@pytest.fixture
+def server(session_bus: SessionBus) -> Iterator[NotificationServer]:
+    running = NotificationServer(session_bus.address).start()
+    yield running
+    running.stop()
+
+
+def test_done_and_i_slipped_from_the_notification(env: Env, server: NotificationServer) -> None:
+    env.write_config(CONFIG.replace('notifier = "log"', 'notifier = "auto"'))
+    env.start_daemon(notifier="auto")
+    env.ok("trigger", "sit")
+    wait_for(lambda: server.shown)
+    server.press(server.shown[0], "Done")
+    wait_for(lambda: _streak(env, "meditate")["current"] == 1)
+    wait_for(lambda: any(s.summary == "Milestone: 1 day" for s in server.shown))
+    env.ok("trigger", "check-in")
+    check_in = next(s for s in server.shown if s.summary == "Kratom-free today?")
+    assert list(check_in.actions.values()) == ["", "Yes", "I slipped", "Later"]
+    server.press(check_in, "I slipped")
+    wait_for(lambda: any(s.summary == "Thank you for being honest" for s in server.shown))
+    kind = next(s for s in server.shown if s.summary == "Thank you for being honest")
+    assert kind.actions.get("inline-reply") == "Write"
+    assert _streak(env, "kratom-free")["lapses"] == 1
+
+
+def test_a_vacation_freezes_streaks(tmp_path: Path) -> None:
+    """pause --habits over two days: the streak neither breaks nor grows (an in-process App
+    under a moving clock)."""
+    (tmp_path / "config").mkdir(mode=0o700)
+    (tmp_path / "config" / "habitd.toml").write_text(CONFIG)
+    paths = Paths(
+        config_file=tmp_path / "config" / "habitd.toml",
+        config_dir=tmp_path / "config",
+        data_dir=tmp_path / "data",
+        state_dir=tmp_path / "state",
+        runtime_dir=tmp_path / "run",
+    )
+
+    async def scenario() -> list[int]:
+        with time_machine.travel(datetime(2026, 6, 1, 12, tzinfo=UTC), tick=False) as clock:
+            app = await App.open(paths)
+            for _ in range(3):
+                await app.done("meditate")
+                clock.shift(timedelta(days=1))
+            await app.pause(duration="2d", habits=True)  # June 4 and 5
+            clock.shift(timedelta(days=2))
+            await app.resume()
+            await app.done("meditate")  # June 6
+            rows = await app.dispatch("goals.streaks", {})
+            current = [r["current"] for r in rows if r["habit"] == "meditate"]
+            vacations = app.vacations()
+            await app.close()
+        assert vacations == [(date(2026, 6, 4), date(2026, 6, 5))]
+        return current
+
+    assert asyncio.run(scenario()) == [4]

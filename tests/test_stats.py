@@ -1,0 +1,173 @@
+"""Streaks, targets, strength and milestones: table-driven, against hand-computed values."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from habitd.app import habit_day
+from habitd.stats import (
+    Mark,
+    milestones_reached,
+    parse_pause_range,
+    parse_target,
+    strength,
+    summarize,
+)
+
+MONDAY = date(2026, 11, 2)
+
+
+def _marks(pattern: str, first: date = MONDAY) -> tuple[dict[date, Mark], date]:
+    """``D`` done, ``S`` skipped, ``L`` lapse, ``.`` nothing, a digit: done with that value.
+    The last character is today."""
+    marks = {}
+    for offset, char in enumerate(pattern):
+        day = first + timedelta(days=offset)
+        if char == "D":
+            marks[day] = Mark("done")
+        elif char == "S":
+            marks[day] = Mark("skipped")
+        elif char == "L":
+            marks[day] = Mark("lapse")
+        elif char.isdigit():
+            marks[day] = Mark("done", float(char))
+    return marks, first + timedelta(days=len(pattern) - 1)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "habit_type", "target", "threshold", "current", "best", "total", "today"),
+    [
+        ("DDD", "yes-no", "daily", None, 3, 3, 3, "done"),
+        ("DDD.", "yes-no", "daily", None, 3, 3, 3, "pending"),  # today open: no break
+        ("DD.D.", "yes-no", "daily", None, 1, 2, 3, "pending"),
+        ("DDSDD", "yes-no", "daily", None, 4, 4, 4, "done"),  # a skip neither breaks nor adds
+        ("DDS.", "yes-no", "daily", None, 2, 2, 2, "pending"),
+        ("D..", "yes-no", "daily", None, 0, 1, 1, "pending"),
+        ("S", "yes-no", "daily", None, 0, 0, 0, "skipped"),
+        ("DDDLDD.", "abstain", "daily", None, 2, 3, 5, "pending"),
+        ("DDDL", "abstain", "daily", None, 0, 3, 3, "lapse"),
+        ("6783", "at-least", "daily", 6, 0, 3, 3, "missed"),  # 3 is below the threshold
+        ("3217", "at-most", "daily", 2.5, 0, 2, 2, "missed"),  # a taper: at most 2.5
+        ("DDDDD..", "yes-no", "5/7", None, 3, 3, 5, "pending"),
+        ("D.D.D..D", "yes-no", "3/5", None, 0, 1, 4, "done"),  # only day 5 had 3 in 5 days
+        ("D.D.D.D", "yes-no", "3/5", None, 1, 1, 4, "done"),
+        ("DDDDDDD", "yes-no", "3/5", None, 5, 5, 7, "done"),
+        # calendar weeks, Monday first: week 1 has 3, week 2 has 1 so far (still open)
+        ("DD.D...D.", "yes-no", "3/week", None, 1, 1, 4, "pending"),
+        ("D......D......", "yes-no", "weekly", None, 2, 2, 2, "pending"),
+        ("D.............", "yes-no", "weekly", None, 1, 1, 1, "pending"),  # open week: no break
+        ("D......SSSSSSS.", "yes-no", "weekly", None, 1, 1, 1, "pending"),  # a skipped week
+        (".......D......", "yes-no", "2/week", None, 0, 0, 1, "pending"),
+    ],
+)
+def test_streaks(
+    pattern: str,
+    habit_type: str,
+    target: str,
+    threshold: float | None,
+    current: int,
+    best: int,
+    total: int,
+    today: str,
+) -> None:
+    marks, last = _marks(pattern)
+    summary = summarize("h", habit_type, target, marks, last, threshold=threshold)
+    assert (summary.current, summary.best, summary.total, summary.today) == (
+        current,
+        best,
+        total,
+        today,
+    )
+
+
+def test_abstain_totals_survive_a_lapse() -> None:
+    marks, today = _marks("DDDDDLDD")
+    summary = summarize("kratom-free", "abstain", "daily", marks, today, start=MONDAY)
+    assert summary.current == 2 and summary.best == 5
+    assert summary.extra["clean_days"] == 7
+    assert summary.extra["days_since_start"] == 8
+    assert summary.extra["lapses"] == 1
+    assert summary.extra["streak_since"] == (MONDAY + timedelta(days=6)).isoformat()
+
+
+def test_paused_days_freeze_a_streak() -> None:
+    marks, today = _marks("DDD...DD")
+    vacation = (MONDAY + timedelta(days=3), MONDAY + timedelta(days=5))
+    assert summarize("h", "yes-no", "daily", marks, today).current == 2
+    frozen = summarize("h", "yes-no", "daily", marks, today, paused=[vacation])
+    assert (frozen.current, frozen.best, frozen.total) == (5, 5, 5)
+
+
+def test_no_marks_at_all() -> None:
+    summary = summarize("h", "yes-no", "daily", {}, MONDAY)
+    assert (summary.current, summary.best, summary.total, summary.strength) == (0, 0, 0, 0.0)
+    assert summary.today == "pending" and summary.first is None
+
+
+# --- Loop Habit Tracker's strength ----------------------------------------------------------------
+
+
+def test_daily_strength_matches_loop() -> None:
+    m = 0.5 ** (1 / 13)  # daily: f = 1, half-life 13 days
+    assert strength(["done"] * 3, parse_target("daily"))[-1] == pytest.approx(1 - m**3)
+    # a skip leaves the score where it was; a miss decays it
+    skip = strength(["done", "skipped", "done"], parse_target("daily"))
+    assert skip == pytest.approx([1 - m, 1 - m, 1 - m**2])
+    miss = strength(["done", "empty"], parse_target("daily"))
+    assert miss[-1] == pytest.approx((1 - m) * m)
+    # the half-life: 13 days of nothing halves the score
+    decayed = strength(["done"] * 60 + ["empty"] * 13, parse_target("daily"))
+    assert decayed[-1] == pytest.approx(decayed[59] / 2)
+
+
+def test_three_per_week_strength_matches_loop() -> None:
+    f = 3 / 7
+    m = 0.5 ** (math.sqrt(f) / 13)
+    # f < 1: numerator and denominator doubled (6 in 14 days)
+    scores = strength(["done", "empty", "done"], parse_target("3/week"))
+    first = (1 / 6) * (1 - m)
+    second = first * m + (1 / 6) * (1 - m)
+    third = second * m + (2 / 6) * (1 - m)
+    assert scores == pytest.approx([first, second, third])
+
+
+def test_summary_strength_skips_an_unanswered_today() -> None:
+    marks, today = _marks("DD.")
+    summary = summarize("h", "yes-no", "daily", marks, today)
+    assert summary.strength == pytest.approx(1 - 0.5 ** (2 / 13))
+
+
+# --- days, milestones, ranges -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (datetime(2026, 11, 25, 23, 30, tzinfo=UTC), date(2026, 11, 25)),
+        (datetime(2026, 11, 26, 2, 0, tzinfo=UTC), date(2026, 11, 25)),  # before day_starts
+        (datetime(2026, 11, 26, 4, 0, tzinfo=UTC), date(2026, 11, 26)),
+        # spring forward in Berlin (02:00 -> 03:00): 03:30 is still the evening before
+        (datetime(2026, 3, 29, 3, 30, tzinfo=ZoneInfo("Europe/Berlin")), date(2026, 3, 28)),
+        (datetime(2026, 10, 25, 4, 30, tzinfo=ZoneInfo("Europe/Berlin")), date(2026, 10, 25)),
+    ],
+)
+def test_habit_day_starts_at_day_starts(moment: datetime, expected: date) -> None:
+    assert habit_day(moment, time(4, 0)) == expected
+
+
+def test_milestones() -> None:
+    assert milestones_reached(0) == []
+    assert milestones_reached(8) == [1, 3, 7]
+    assert milestones_reached(800)[-3:] == [180, 365, 730]
+
+
+def test_pause_ranges() -> None:
+    assert parse_pause_range("2026-12-20..2027-01-02") == (date(2026, 12, 20), date(2027, 1, 2))
+    with pytest.raises(ValueError, match="ends before it starts"):
+        parse_pause_range("2026-12-20..2026-12-01")
+    with pytest.raises(ValueError, match="expected a range of days"):
+        parse_pause_range("christmas")
