@@ -6,7 +6,9 @@
   ``python -c "import click"`` (the floor), median and quartiles, and their ratio;
 - imports: heavy modules that ``python -X importtime -m habitd status`` loads (want none);
 - idle: the daemon's CPU time and context switches over an idle period (no nudge due);
-- memory: the daemon's RSS after start on the default config, beside a bare asyncio process.
+- memory: the daemon's RSS after start on the default config, beside a bare asyncio process;
+- data scale: ``habitd streaks --json`` for 20 habits with 5 years of daily marks, beside
+  ``habitd status`` on the same daemon.
 
 Everything runs on private temporary XDG folders; nothing is downloaded.
 """
@@ -152,6 +154,73 @@ def bench_daemon(env: dict[str, str], proc: subprocess.Popen[bytes], idle: float
     }
 
 
+def seed_habits(root: Path, habits: int, days: int, seed: int = 7) -> None:
+    """A config with ``habits`` habits and ``days`` days of marks each (fixed seed)."""
+    import random
+    from datetime import date, timedelta
+
+    sys.path.insert(0, str(ROOT))
+    from habitd.store import Store
+
+    config_dir = root / "config" / "habitd"
+    config_dir.mkdir(parents=True, mode=0o700)
+    kinds = ["yes-no", "at-least", "abstain", "yes-no"]
+    targets = ["daily", "daily", "daily", "3/week", "5/7"]
+    lines = ['[habitd]\ntimezone = "UTC"\nnotifier = "log"\n']
+    for n in range(habits):
+        kind = kinds[n % len(kinds)]
+        target = "daily" if kind != "yes-no" else targets[n % len(targets)]
+        extra = "threshold = 6\n" if kind == "at-least" else ""
+        lines.append(
+            f'[[habit]]\nid = "h{n}"\nname = "Habit {n}"\ntype = "{kind}"\n'
+            f'target = "{target}"\n{extra}'
+        )
+    (config_dir / "habitd.toml").write_text("\n".join(lines))
+    data = root / "data" / "habitd"
+    data.mkdir(parents=True, mode=0o700)
+    store = Store(data / "habitd.sqlite3")
+    rng = random.Random(seed)
+    today = date.today()
+    rows = []
+    for n in range(habits):
+        for back in range(days):
+            roll = rng.random()
+            state = "done" if roll < 0.75 else "skipped" if roll < 0.8 else None
+            if state:
+                value = float(rng.randint(0, 9)) if n % 4 == 1 else None
+                rows.append((f"h{n}", (today - timedelta(days=back)).isoformat(), state, value))
+    with store._write() as db:  # bulk seeding for the benchmark only
+        db.executemany(
+            "INSERT INTO checks (habit, day, state, value, ts) VALUES (?, ?, ?, ?, '')", rows
+        )
+    store.close()
+
+
+def bench_data_scale(runs: int) -> dict[str, Any]:
+    """``habitd streaks --json`` on 20 habits x 5 years, beside ``habitd status``."""
+    root = Path(tempfile.mkdtemp(prefix="hdd-"))
+    env = private_env(root)
+    seed_habits(root, habits=20, days=5 * 365)
+    proc = start_daemon(env)
+    try:
+        script = str(Path(sys.executable).parent / "habitd")
+        commands = {
+            "floor: habitd status": [script, "status"],
+            "habitd streaks --json (20 habits x 5 years)": [script, "streaks", "--json"],
+        }
+        samples: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(runs + 2):
+            for name, command in commands.items():
+                started = time.perf_counter()
+                subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=True)
+                samples[name].append(time.perf_counter() - started)
+        return {name: quartiles(values[2:]) for name, values in samples.items()}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=30, help="client runs per command")
@@ -172,6 +241,7 @@ def main() -> int:
             "heavy_imports_in_status": bench_imports(env),
             "daemon": bench_daemon(env, proc, args.idle_seconds),
         }
+        results["data_scale"] = bench_data_scale(max(3, args.runs // 3))
     finally:
         proc.terminate()
         proc.wait(10)
@@ -194,6 +264,12 @@ def main() -> int:
         f"{daemon['idle_context_switches']} context switches; RSS {daemon['rss_mb']:.1f} MB "
         f"(bare asyncio process: {daemon['floor_rss_mb_bare_asyncio']:.1f} MB)"
     )
+    print("\n| data scale | median ms | q1-q3 ms |\n|---|---|---|")
+    for name, figures in results["data_scale"].items():
+        print(
+            f"| {name} | {figures['median_ms']:.1f} | {figures['q1_ms']:.1f}-"
+            f"{figures['q3_ms']:.1f} |"
+        )
     return 0
 
 

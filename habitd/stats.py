@@ -131,7 +131,12 @@ def kinds_by_day(
 ) -> list[str]:
     """Day kinds from ``first`` to ``today`` inclusive; paused days count as SKIPPED."""
     count = (today - first).days + 1
-    kinds = [day_kind(habit_type, threshold, marks.get(first + timedelta(n))) for n in range(count)]
+    kinds = [EMPTY] * count
+    origin = first.toordinal()
+    for day, mark in marks.items():
+        index = day.toordinal() - origin
+        if 0 <= index < count:
+            kinds[index] = day_kind(habit_type, threshold, mark)
     for start, end in paused:
         for n in range(max(0, (start - first).days), min(count, (end - first).days + 1)):
             if kinds[n] != DONE:

@@ -276,6 +276,15 @@ class Store:
         rows = self._read(sql + " ORDER BY day, habit", params)
         return [Check(r[0], date.fromisoformat(r[1]), r[2], r[3], r[4]) for r in rows]
 
+    def check_rows(self, habit: str | None = None) -> list[tuple[str, str, str, Any, Any]]:
+        """Raw marks ``(habit, day, state, value, note)`` in no particular order: the fast
+        path for computing streaks over years of data."""
+        if habit is None:
+            return self._read("SELECT habit, day, state, value, note FROM checks")
+        return self._read(
+            "SELECT habit, day, state, value, note FROM checks WHERE habit = ?", (habit,)
+        )
+
     def check_on(self, habit: str, day: date) -> Check | None:
         """A habit's mark for one day, if any."""
         found = [c for c in self.checks_on(day) if c.habit == habit]

@@ -27,8 +27,9 @@ NAME = "goals"
 def _marks(app: App, habit: str | None = None) -> dict[str, dict[date, Mark]]:
     """Every habit's marks, read in one query."""
     marks: dict[str, dict[date, Mark]] = {}
-    for check in app.store.checks(habit):
-        marks.setdefault(check.habit, {})[check.day] = Mark(check.state, check.value, check.note)
+    parse = date.fromisoformat
+    for name, day, state, value, note in app.store.check_rows(habit):
+        marks.setdefault(name, {})[parse(day)] = Mark(state, value, note)
     return marks
 
 
