@@ -279,12 +279,12 @@ def summarize(
     recorded = [day for day in marks if day <= today]
     first = min([*recorded, *([start] if start else [])], default=None)
     today_kind = day_kind(habit_type, threshold, marks.get(today))
-    today_word = {DONE: "done", SKIPPED: "skipped", EMPTY: "pending"}.get(
-        today_kind, "lapse" if marks.get(today, Mark("")).state == "lapse" else "missed"
-    )
+    today_word = _today_word(today_kind, marks.get(today), habit_type)
     if first is None:
         return Summary(habit, today_word, 0, 0, 0, 0.0, target.unit, None)
     kinds = kinds_by_day(marks, first, today, habit_type, threshold, paused)
+    if today_word == "pending":
+        kinds[-1] = EMPTY  # short of an at-least threshold so far: today is still open
     outcomes = periods(kinds, first, target)
     scores = strength(kinds if kinds[-1] != EMPTY else kinds[:-1], target)
     total = sum(kind == DONE for kind in kinds)
@@ -306,6 +306,16 @@ def summarize(
         summary.extra["days_since_start"] = (today - first).days + 1
         summary.extra["lapses"] = sum(mark.state == "lapse" for mark in marks.values())
     return summary
+
+
+def _today_word(kind: str, mark: Mark | None, habit_type: str) -> str:
+    """``done``, ``skipped``, ``lapse`` or ``pending``; ``missed`` only for an at-most habit
+    already over its threshold (an at-least day short of it can still be reached)."""
+    if kind == FAILED:
+        if mark is not None and mark.state == "lapse":
+            return "lapse"
+        return "missed" if habit_type == "at-most" else "pending"
+    return {DONE: "done", SKIPPED: "skipped"}.get(kind, "pending")
 
 
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})$")

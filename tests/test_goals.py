@@ -132,9 +132,9 @@ def test_counted_habits_and_habit_show(world: Env) -> None:
     world.ok("done", "water", "--value", "7", "--date", _days_ago(1))
     world.ok("done", "water", "--value", "4")
     row = _streak(world, "water")
-    assert (row["current"], row["best"], row["total"], row["today"]) == (0, 1, 1, "missed")
+    assert (row["current"], row["best"], row["total"], row["today"]) == (1, 1, 1, "pending")
     info = world.ok("habit", "show", "water", "--json").json()
-    assert [(d["kind"], d["value"]) for d in info["days"]] == [("done", 7.0), ("failed", 4.0)]
+    assert [(d["kind"], d["value"]) for d in info["days"]] == [("done", 7.0), ("empty", 4.0)]
     assert info["threshold"] == 6 and info["unit_name"] == "glasses"
     shown = world.ok("habit", "show", "water").out
     assert "Drink water (water)" in shown and "strength by week" in shown
