@@ -181,9 +181,9 @@ class App:
         plugins = PluginHost()
         plugins.load(config, paths.plugins_dir)
         await plugins.collect_kinds()
-        await check_with_plugins(config, plugins)
+        await check_with_plugins(config, plugins, paths)
         app = cls(paths, config, Store(paths.db), plugins)
-        await plugins.call_all("habitd_configure", config=config, app=app)
+        await plugins.call_all("habitd_configure", config=config, app=app, paths=paths)
         for name, methods in await plugins.call_all("habitd_rpc_methods", app=app):
             for method, function in (methods or {}).items():
                 app._plugin_methods[f"{name}.{method}"] = function
@@ -751,13 +751,13 @@ class App:
         try:
             config = read_config(self.paths)
             refresh_local_zone()
-            await check_with_plugins(config, self.plugins)
+            await check_with_plugins(config, self.plugins, self.paths)
         except ConfigError as exc:
             log.error("reload refused, keeping the running config:\n  %s", "\n  ".join(exc.lines))
             systemd.notify("READY=1", "STATUS=reload refused; running the previous config")
             raise
         self.config = config
-        await self.plugins.call_all("habitd_configure", config=config, app=self)
+        await self.plugins.call_all("habitd_configure", config=config, app=self, paths=self.paths)
         if self.scheduler is not None:
             await self.schedule()
         self.store.add_event("reloaded", detail={"config": str(config.source)})
@@ -881,11 +881,20 @@ def read_config(paths: Paths) -> Config:
     return load(default_config_path())
 
 
-async def check_with_plugins(config: Config, plugins: PluginHost) -> None:
+async def check_with_plugins(config: Config, plugins: PluginHost, paths: Paths) -> None:
     """Raise :class:`ConfigError` if plugins find problems in ``config``."""
-    problems = await plugins.validate(config)
+    problems = await plugins.validate(config, paths)
     if problems:
         raise ConfigError(config.format_problems(problems))
+
+
+async def check_config(config: Config, paths: Paths) -> None:
+    """Validate ``config`` completely, with every plugin it would load (for ``config check``,
+    ``config edit`` and ``doctor``). Raises :class:`ConfigError`."""
+    host = PluginHost()
+    host.load(config, paths.plugins_dir)
+    await host.collect_kinds()
+    await check_with_plugins(config, host, paths)
 
 
 def check_params(function: Callable[..., Any], params: dict[str, Any]) -> None:

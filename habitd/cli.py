@@ -114,6 +114,9 @@ BUILTIN_COMMANDS = {
     "streaks": "goals:streaks",
     "habit": "goals:habit",
     "export": "goals:export",
+    "breathe": "mindfulness:breathe",
+    "practices": "mindfulness:practices",
+    "surf": "mindfulness:surf",
 }
 """Command name -> ``module:attribute`` in :mod:`habitd.commands`, imported on first use."""
 

@@ -43,11 +43,16 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a config, at a key path. ``at="key"`` points at the key itself."""
+    """One thing wrong with a config, at a key path. ``at="key"`` points at the key itself.
+
+    ``where`` is set for a problem in another file (a plugin's own TOML): its
+    ``file:line:col`` prefix, already resolved.
+    """
 
     path: KeyPath
     message: str
     at: str = "value"
+    where: str | None = None
 
 
 class ConfigError(HabitdError):
@@ -212,6 +217,11 @@ def format_problems(source: Path, text: str, problems: list[Problem]) -> list[st
     where = SourceMap(text)
     rendered: list[tuple[int, int, str]] = []
     for problem in problems:
+        if problem.where is not None:
+            key = dotted(problem.path)
+            label = f"{key}: " if key else ""
+            rendered.append((1 << 30, 0, f"{problem.where}: {label}{problem.message}"))
+            continue
         position = where.locate(problem.path)
         line, col = (0, 0)
         if position:
@@ -240,8 +250,13 @@ def _syntax_error(source: Path, text: str, message: str) -> str:
 # --- building typed objects -------------------------------------------------------------------
 
 
-class _Reader:
-    """Reads one TOML table, recording a problem (and returning a default) on every bad value."""
+class TableReader:
+    """Reads one TOML table, recording a problem (and returning a default) on every bad value.
+
+    Public so that plugins can validate their own TOML (``[plugins.NAME]``, extra files) with
+    the same messages and key paths: ``get(key, type, default, convert, required)``,
+    ``check_keys(allowed)`` and ``problem(key, message)``.
+    """
 
     def __init__(self, table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> None:
         self.table = table
@@ -404,7 +419,7 @@ _PLUGINS_KEYS = ("disabled", "paths")
 
 
 def _build(data: dict[str, Any], source: Path, text: str, problems: list[Problem]) -> Config:
-    top = _Reader(data, (), problems)
+    top = TableReader(data, (), problems)
     top.check_keys(_TOP_KEYS)
     settings = _settings(top.get("habitd", dict, {}), problems)
     habits = _many(top.get("habit", list, []), ("habit",), problems, _habit)
@@ -426,7 +441,7 @@ def _build(data: dict[str, Any], source: Path, text: str, problems: list[Problem
 
 
 def _settings(table: Mapping[str, Any], problems: list[Problem]) -> Settings:
-    read = _Reader(table, ("habitd",), problems)
+    read = TableReader(table, ("habitd",), problems)
     read.check_keys(_SETTINGS_KEYS)
     return Settings(
         timezone=read.get("timezone", str, "local", _timezone),
@@ -467,7 +482,7 @@ def _unique(items: Sequence[Nudge | Habit], what: str, problems: list[Problem]) 
 
 
 def _habit(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> Habit | None:
-    read = _Reader(table, path, problems)
+    read = TableReader(table, path, problems)
     read.check_keys(_HABIT_KEYS)
     before = len(problems)
     habit_id = read.get("id", str, "", _id, required=True)
@@ -513,7 +528,7 @@ def parse_schedule(table: Mapping[str, Any]) -> Schedule:
     ``date``, ``days``, ``jitter``), for plugins' jobs. Raises ``ValueError`` naming each problem.
     """
     problems: list[Problem] = []
-    read = _Reader(table, (), problems)
+    read = TableReader(table, (), problems)
     read.check_keys(_SCHEDULE_KEYS)
     schedule = _schedule(read, "a schedule")
     if problems:
@@ -523,7 +538,7 @@ def parse_schedule(table: Mapping[str, Any]) -> Schedule:
     return schedule
 
 
-def _schedule(read: _Reader, what: str) -> Schedule:
+def _schedule(read: TableReader, what: str) -> Schedule:
     table = read.table
     at = read.get("at", (list, str), [])
     at_times: list[time] = []
@@ -557,7 +572,7 @@ def _schedule(read: _Reader, what: str) -> Schedule:
 
 
 def _nudge(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> Nudge | None:
-    read = _Reader(table, path, problems)
+    read = TableReader(table, path, problems)
     read.check_keys(_NUDGE_KEYS)
     before = len(problems)
     schedule = _schedule(read, "a nudge")
@@ -600,7 +615,7 @@ def _cron(value: str) -> str:
 
 
 def _plugins(table: Mapping[str, Any], source: Path, problems: list[Problem]) -> PluginsConfig:
-    read = _Reader(table, ("plugins",), problems)
+    read = TableReader(table, ("plugins",), problems)
     disabled = read.get("disabled", list, [])
     paths = read.get("paths", list, [])
     settings: dict[str, Mapping[str, Any]] = {}

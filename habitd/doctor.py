@@ -131,16 +131,12 @@ def check_unit() -> Finding:
 
 async def check_config(paths: Paths) -> Finding:
     """Does the config validate, with every plugin?"""
-    from habitd.app import check_with_plugins, read_config
+    from habitd.app import check_config, read_config
     from habitd.config import ConfigError
-    from habitd.plugins import PluginHost
 
     try:
         config = read_config(paths)
-        host = PluginHost()
-        host.load(config, paths.plugins_dir)
-        await host.collect_kinds()
-        await check_with_plugins(config, host)
+        await check_config(config, paths)
     except ConfigError as exc:
         first = exc.lines[0]
         more = f" (and {len(exc.lines) - 1} more)" if len(exc.lines) > 1 else ""

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from habitd.app import Action, App, Entry, Job, Verdict
     from habitd.config import Config, Nudge, Problem
     from habitd.notify import Message
+    from habitd.paths import Paths
 
 PROJECT = "habitd"
 HOOK_TIMEOUT = 5.0
@@ -53,7 +54,7 @@ def habitd_nudge_kinds() -> Sequence[str]:  # type: ignore[empty-body]
 
 @hookspec
 def habitd_validate_config(
-    config: Config, settings: Mapping[str, Any]
+    config: Config, settings: Mapping[str, Any], paths: Paths
 ) -> Sequence[Problem | str] | None:
     """Check this plugin's part of a config before it is used; return every problem found.
 
@@ -61,12 +62,14 @@ def habitd_validate_config(
     config in. ``settings`` is this plugin's own ``[plugins.NAME]`` table (``{}`` when absent).
     A plain string is reported at ``plugins.NAME``; a :class:`habitd.config.Problem` carries
     its own key path (for example ``("nudge", 2, "options", "practice")``) so the error shows
-    the right file line. Must not change anything: the config may still be rejected.
+    the right file line (or its own ``where`` for a file of the plugin's). ``paths`` says where
+    habitd's files are (``paths.config_dir`` for a plugin's own files). Must not change
+    anything: the config may still be rejected.
     """
 
 
 @hookspec
-def habitd_configure(config: Config, settings: Mapping[str, Any], app: App) -> None:
+def habitd_configure(config: Config, settings: Mapping[str, Any], app: App, paths: Paths) -> None:
     """Take a validated config into use: at start and after every successful reload.
 
     Fan-out. ``settings`` is this plugin's ``[plugins.NAME]`` table.

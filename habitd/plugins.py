@@ -34,10 +34,11 @@ import pluggy
 from habitd import hookspecs
 from habitd.config import Config, Problem
 from habitd.hookspecs import HOOK_TIMEOUT, QUARANTINE_AFTER
+from habitd.paths import Paths
 
 log = logging.getLogger("habitd.plugins")
 
-BUILTINS = ("reminder", "quiet", "goals")
+BUILTINS = ("reminder", "quiet", "goals", "mindfulness")
 """Built-in plugin modules in ``habitd.builtin``, registered like any other plugin."""
 
 
@@ -160,7 +161,7 @@ class PluginHost:
 
     # --- validation --------------------------------------------------------------------------
 
-    async def validate(self, config: Config) -> list[Problem]:
+    async def validate(self, config: Config, paths: Paths) -> list[Problem]:
         """Everything plugins know about a config: kinds exist, settings and options are valid."""
         problems: list[Problem] = []
         installed = ", ".join(sorted(self.kinds)) or "none"
@@ -194,7 +195,9 @@ class PluginHost:
                         at="key",
                     )
                 )
-        for name, found in await self.call_all("habitd_validate_config", config=config):
+        for name, found in await self.call_all(
+            "habitd_validate_config", config=config, paths=paths
+        ):
             for item in found or ():
                 if isinstance(item, Problem):
                     problems.append(item)

@@ -75,10 +75,27 @@ class SourceMap:
         array_counts: dict[Path, int] = {}
         prefix: Path = ()
         open_quote: str | None = None
+        inline_array: Path | None = None  # inside `key = [` spanning lines
+        inline_items = 0
+        depth = 0
         for number, line in enumerate(text.splitlines(), start=1):
             if open_quote:
                 if line.count(open_quote) % 2 == 1:
                     open_quote = None
+                continue
+            if inline_array is not None:
+                stripped = line.lstrip()
+                if stripped.startswith("{"):
+                    item = (*inline_array, inline_items)
+                    inline_items += 1
+                    offset = len(line) - len(stripped)
+                    self._record(item, number, offset, offset)
+                    for pair in _INLINE_PAIR.finditer(stripped):
+                        inner = (*item, *split_key(pair[1]))
+                        self._record(inner, number, offset + pair.start(1), offset + pair.end())
+                depth += line.count("[") - line.count("]")
+                if depth <= 0:
+                    inline_array = None
                 continue
             if match := _ARRAY_HEADER.match(line):
                 *parents, last = split_key(match[1])
@@ -94,6 +111,9 @@ class SourceMap:
                 path = (*prefix, *split_key(match[2]))
                 self._record(path, number, match.end(1), match.end())
                 rest = line[match.end() :]
+                if rest.lstrip().startswith("[") and rest.count("[") > rest.count("]"):
+                    inline_array, inline_items = path, 0
+                    depth = rest.count("[") - rest.count("]")
                 if rest.lstrip().startswith("{"):
                     offset = match.end()
                     for pair in _INLINE_PAIR.finditer(rest):

@@ -46,19 +46,15 @@ def config_check(obj: Context, path: str | None) -> None:
     import asyncio
     from pathlib import Path
 
-    from habitd.app import check_with_plugins, read_config
+    from habitd.app import check_config, read_config
     from habitd.config import ConfigError, load
     from habitd.paths import resolve
-    from habitd.plugins import PluginHost
 
     paths = resolve(path or obj.config)
 
     async def check() -> str:
         config = load(Path(path)) if path else read_config(paths)
-        host = PluginHost()
-        host.load(config, paths.plugins_dir)
-        await host.collect_kinds()
-        await check_with_plugins(config, host)
+        await check_config(config, paths)
         return str(config.source)
 
     try:
@@ -101,10 +97,9 @@ def config_edit(obj: Context) -> None:
     import tempfile
     from pathlib import Path
 
-    from habitd.app import check_with_plugins
+    from habitd.app import check_config
     from habitd.config import ConfigError, default_config_text, loads
     from habitd.paths import ensure_private_dir, resolve
-    from habitd.plugins import PluginHost
 
     paths = resolve(obj.config)
     target = paths.config_file
@@ -118,11 +113,7 @@ def config_edit(obj: Context) -> None:
             handle.write(original)
 
         async def check(text: str) -> None:
-            config = loads(text, target)
-            host = PluginHost()
-            host.load(config, paths.plugins_dir)
-            await host.collect_kinds()
-            await check_with_plugins(config, host)
+            await check_config(loads(text, target), paths)
 
         while True:
             if subprocess.run([*editor, str(draft)], check=False).returncode != 0:

@@ -1,0 +1,200 @@
+"""Mindfulness: the ``mindfulness`` nudge kind and the practice library behind
+``habitd breathe``, ``habitd practices`` and ``habitd surf``.
+
+A mindfulness nudge names a practice and its first instruction. ``[nudge.options]
+practice = "box-breathing"`` pins one; otherwise the nudge rotates through the library
+without repeating the last few. ``[plugins.mindfulness] disabled = ["..."]`` leaves
+practices out of the rotation. The guided sessions run in the terminal (the client) and
+report back through ``mindfulness.record``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from habitd.app import Action, App, answer_buttons
+from habitd.config import Config, Nudge, Problem
+from habitd.errors import InvalidInput, NotFound
+from habitd.hookspecs import hookimpl
+from habitd.notify import Message
+from habitd.paths import Paths
+from habitd.practices import Practice, load
+
+NAME = "mindfulness"
+DEFAULT = "box-breathing"
+_library: dict[str, Practice] = {}
+_disabled: set[str] = set()
+
+
+def _user_dir(paths: Paths) -> Any:
+    return paths.config_dir / "practices"
+
+
+@hookimpl
+def habitd_nudge_kinds() -> Sequence[str]:
+    """This plugin renders ``kind = "mindfulness"``."""
+    return [NAME]
+
+
+@hookimpl
+def habitd_validate_config(
+    config: Config, settings: Mapping[str, Any], paths: Paths
+) -> Sequence[Problem | str]:
+    """The practice files, ``[plugins.mindfulness]``, and each mindfulness nudge's options."""
+    library, errors = load(_user_dir(paths))
+    problems: list[Problem | str] = [
+        Problem((), error.split(": ", 1)[1], where=error.split(": ", 1)[0])
+        if ": " in error
+        else error
+        for error in errors
+    ]
+    known = ", ".join(library)
+    for key in settings:
+        if key != "disabled":
+            problems.append(
+                Problem(("plugins", NAME, key), "unknown setting (known: disabled)", "key")
+            )
+    disabled = settings.get("disabled", [])
+    if not isinstance(disabled, list) or not all(isinstance(d, str) for d in disabled):
+        problems.append(Problem(("plugins", NAME, "disabled"), "expected a list of practice ids"))
+    else:
+        for name in disabled:
+            if name not in library:
+                problems.append(
+                    Problem(
+                        ("plugins", NAME, "disabled"),
+                        f"unknown practice {name!r}; practices: {known}",
+                    )
+                )
+    for index, nudge in enumerate(config.nudges):
+        if nudge.kind != NAME:
+            continue
+        for key, value in nudge.options.items():
+            path = ("nudge", index, "options", key)
+            if key != "practice":
+                problems.append(
+                    Problem(path, "unknown option (a mindfulness nudge has: practice)", "key")
+                )
+            elif value not in library:
+                problems.append(Problem(path, f"unknown practice {value!r}; practices: {known}"))
+    return problems
+
+
+@hookimpl
+def habitd_configure(settings: Mapping[str, Any], paths: Paths) -> None:
+    """Load the library (packaged, then the person's own files)."""
+    library, _errors = load(_user_dir(paths))  # validated already
+    _library.clear()
+    _library.update(library)
+    _disabled.clear()
+    _disabled.update(settings.get("disabled", []))
+
+
+def _practice(app: App, nudge: Nudge) -> Practice:
+    pinned = nudge.options.get("practice")
+    if pinned in _library:
+        return _library[pinned]
+    enabled = [p for p in _library.values() if p.id not in _disabled] or list(_library.values())
+    state = app.state(NAME)
+    recent: list[str] = state.get("recent", [])
+    keep = min(3, len(enabled) - 1)
+    avoid = set(recent[-keep:]) if keep > 0 else set()
+    after = recent[-1] if recent else None
+    order = [p.id for p in enabled]
+    start = order.index(after) + 1 if after in order else 0
+    rotation = order[start:] + order[:start]
+    chosen = next(pid for pid in rotation if pid not in avoid)
+    state.set("recent", [*recent, chosen][-10:])
+    return _library[chosen]
+
+
+@hookimpl
+def habitd_compose(nudge: Nudge, app: App) -> Message | None:
+    """Name the practice and its first instruction; Done / Snooze / Skip."""
+    if nudge.kind != NAME or not _library:
+        return None
+    practice = _practice(app, nudge)
+    app.state(NAME).set("last", practice.id)
+    habit = app.config.habit(nudge.habit) if nudge.habit else None
+    return Message(
+        title=nudge.title or "A moment for yourself",
+        body=f"{practice.name}. {practice.text}",
+        buttons=answer_buttons(nudge, habit),
+        command=f"habitd breathe {practice.id}",
+    )
+
+
+@hookimpl
+def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
+    """``mindfulness.practices``, ``mindfulness.practice`` and ``mindfulness.record``."""
+
+    async def practices() -> list[dict[str, Any]]:
+        """The library, with which practices the rotation uses."""
+        return [{**p.as_json(), "enabled": p.id not in _disabled} for p in _library.values()]
+
+    async def practice(practice: str | None = None) -> dict[str, Any]:
+        """One practice for a guided session (default: the one last suggested)."""
+        chosen = practice or app.state(NAME).get("last") or DEFAULT
+        if chosen not in _library:
+            raise NotFound(f"no practice {chosen!r}; practices: {', '.join(_library)}")
+        return _library[chosen].as_json()
+
+    async def record(
+        practice: str,
+        seconds: float,
+        completed: bool,
+        habit: str | None = None,
+        intensities: list[list[float]] | None = None,
+    ) -> dict[str, Any]:
+        """A guided session, finished or not; surfing's (minute, intensity) ratings become a
+        series of craving entries; a linked habit is marked done."""
+        if practice not in _library:
+            raise NotFound(f"no practice {practice!r}")
+        if habit is not None and app.config.habit(habit) is None:
+            known = ", ".join(h.id for h in app.config.habits) or "none"
+            raise NotFound(f"no habit {habit!r}; habits: {known}")
+        if seconds < 0:
+            raise InvalidInput("seconds must be zero or more")
+        ratings = [(float(m), int(v)) for m, v in intensities or []]
+        if any(not 0 <= value <= 10 for _, value in ratings):
+            raise InvalidInput("intensities are 0 to 10")
+        entries = []
+        series = app.now().isoformat()
+        for minute, value in ratings:
+            entries.append(
+                await app.add_entry(
+                    "craving", craving=value, series=series, minute=minute, source="urge surfing"
+                )
+            )
+        minutes = round(seconds / 60, 1)
+        app.store.add_event(
+            "practiced",
+            title=_library[practice].name,
+            habit=habit,
+            detail={
+                "practice": practice,
+                "minutes": minutes,
+                "completed": completed,
+                **({"intensities": ratings} if ratings else {}),
+            },
+        )
+        marked = None
+        if habit is not None:
+            marked = await app.record_action(
+                Action(
+                    "done",
+                    habit=habit,
+                    note=f"{_library[practice].name}, {minutes} min",
+                    source="practice",
+                )
+            )
+        return {
+            "practice": practice,
+            "minutes": minutes,
+            "completed": completed,
+            "entries": entries,
+            "habit": marked,
+        }
+
+    return {"practices": practices, "practice": practice, "record": record}
