@@ -79,7 +79,7 @@ def parse(text: str, source: Path) -> tuple[list[Practice], list[str]]:
             continue
         before = len(problems)
         practice = _practice(table, ("practice", index), problems, str(source))
-        if practice is not None and practice.id in seen:
+        if practice.id in seen:
             problems.append(
                 Problem(
                     ("practice", index, "id"),
@@ -87,15 +87,17 @@ def parse(text: str, source: Path) -> tuple[list[Practice], list[str]]:
                     f"practice[{seen[practice.id]}])",
                 )
             )
-        elif practice is not None and len(problems) == before:
+            continue
+        if practice.id:
             seen[practice.id] = index
+        if len(problems) == before:
             practices.append(practice)
     return practices, format_problems(source, text, problems) if problems else []
 
 
 def _practice(
     table: dict[str, Any], path: tuple[str | int, ...], problems: list[Problem], source: str
-) -> Practice | None:
+) -> Practice:
     read = TableReader(table, path, problems)
     read.check_keys(("id", "name", "text", "cycles", "steps"))
     practice_id = read.get("id", str, "", _id, required=True)

@@ -123,6 +123,7 @@ def test_plugins_listing(world: Env) -> None:
         ("reminder", "builtin", "active"),
         ("quiet", "builtin", "active"),
         ("goals", "builtin", "active"),
+        ("mindfulness", "builtin", "active"),
     ]
     assert "habitd_compose" in rows[0]["hooks"]
     assert "reminder" in world.ok("plugins").out

@@ -21,6 +21,7 @@ def test_status_trigger_history_done(env: Env, daemon: Daemon) -> None:
         "reminder": "active",
         "quiet": "active",
         "goals": "active",
+        "mindfulness": "active",
     }
     human = env.ok("status").out
     assert f"pid {daemon.proc.pid}" in human and "notifier:  log" in human

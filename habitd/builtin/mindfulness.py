@@ -175,6 +175,7 @@ def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
             detail={
                 "practice": practice,
                 "minutes": minutes,
+                "seconds": round(seconds),
                 "completed": completed,
                 **({"intensities": ratings} if ratings else {}),
             },
