@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
-from habitd import __version__, systemd
+from habitd import __version__, entries, systemd
 from habitd.config import (
     Config,
     ConfigError,
@@ -476,7 +476,7 @@ class App:
             await self.fire_later(nudge.id, due, "snoozed")
             result["until"] = due.isoformat()
         if action.action == "replied" and action.text:
-            result["entry"] = await self.add_entry("reply", note=action.text, nudge=action.nudge)
+            result["entry"] = await self.add_entry("journal", note=action.text, nudge=action.nudge)
         detail = {
             k: v
             for k, v in (
@@ -493,12 +493,13 @@ class App:
         return result
 
     async def add_entry(self, kind: str, **fields: Any) -> int:
-        """Store a journal entry (committed before returning), then ``habitd_on_entry``."""
-        columns = ("emotion", "intensity", "trigger", "craving", "halt", "note")
-        known = {k: fields.pop(k) for k in columns if k in fields}
+        """Check and store a journal entry (committed before returning), then tell plugins
+        (``habitd_on_entry``). Raises :class:`InvalidInput` naming a bad field."""
+        cleaned = entries.clean(kind, fields)
+        columns, extra = entries.split(cleaned)
         ts = utc_now()
-        entry_id = self.store.add_entry(kind, ts=ts, extra=fields, **known)
-        entry = Entry(entry_id, kind, ts, {**known, **fields})
+        entry_id = self.store.add_entry(kind, ts=ts, extra=extra, **columns)
+        entry = Entry(entry_id, kind, ts, cleaned)
         await self.plugins.call_all("habitd_on_entry", entry=entry, app=self)
         return entry_id
 
@@ -771,11 +772,52 @@ class App:
         return self.plugins.listing()
 
     @rpc
-    async def add_journal_entry(
-        self, kind: str = "journal", note: str | None = None
-    ) -> dict[str, Any]:
-        """Save a plain journal entry (the journal plugin adds richer ones)."""
-        return {"id": await self.add_entry(kind, note=note)}
+    async def entry_add(self, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Save a journal, urge or thought entry; ``{"id": N}`` once it is committed."""
+        return {"id": await self.add_entry(kind, **fields)}
+
+    @rpc
+    async def entries(
+        self, since: str | None = None, kind: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Entries, oldest first (``since``: 7d, a date; ``kind``: journal, urge...)."""
+        if kind is not None and kind not in entries.KINDS:
+            raise InvalidInput(f"unknown kind {kind!r}; kinds: {', '.join(entries.KINDS)}")
+        return self.store.entries(self._since(since), kind, limit)
+
+    @rpc
+    async def entry(self, id: int) -> dict[str, Any]:
+        """One entry."""
+        found = self.store.entries(entry_id=id)
+        if not found:
+            raise NotFound(f"no entry {id}")
+        return found[0]
+
+    @rpc
+    async def entry_edit(self, id: int, fields: dict[str, Any]) -> dict[str, Any]:
+        """Change an entry's fields (``null`` clears one); its kind and time stay."""
+        current = await self.entry(id)
+        kind = current["kind"]
+        merged = {k: v for k, v in current.items() if k not in ("id", "ts", "kind")}
+        merged.update(fields)
+        cleaned = entries.clean(kind, merged)
+        self.store.update_entry(id, *entries.split(cleaned))
+        return {"id": id, "kind": kind}
+
+    @rpc
+    async def entry_delete(self, id: int) -> dict[str, Any]:
+        """Delete an entry for good."""
+        if not self.store.delete_entry(id):
+            raise NotFound(f"no entry {id}")
+        return {"id": id, "deleted": True}
+
+    @rpc
+    async def vocabulary(self) -> dict[str, list[str]]:
+        """The person's own emotion and trigger words, most used first (for prompts)."""
+        return {
+            "emotions": [name for name, _ in self.store.vocabulary("emotion")],
+            "triggers": [name for name, _ in self.store.vocabulary("trigger")],
+        }
 
     # --- scheduling (daemon only) ------------------------------------------------------------
 

@@ -117,6 +117,11 @@ BUILTIN_COMMANDS = {
     "breathe": "mindfulness:breathe",
     "practices": "mindfulness:practices",
     "surf": "mindfulness:surf",
+    "journal": "journal:journal",
+    "urge": "journal:urge",
+    "thought": "journal:thought",
+    "entries": "journal:entries",
+    "entry": "journal:entry",
 }
 """Command name -> ``module:attribute`` in :mod:`habitd.commands`, imported on first use."""
 

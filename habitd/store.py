@@ -331,9 +331,75 @@ class Store:
             )
             return int(cursor.lastrowid or 0)
 
-    def count_entries(self) -> int:
-        """How many journal entries exist."""
-        return int(self._read("SELECT count(*) FROM entries")[0][0])
+    def entries(
+        self,
+        since: datetime | None = None,
+        kind: str | None = None,
+        limit: int | None = None,
+        entry_id: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Entries as plain dicts, oldest first."""
+        sql = (
+            "SELECT id, ts, kind, emotion, intensity, trigger, craving, halt, note, extra "
+            "FROM entries WHERE 1=1"
+        )
+        params: list[Any] = []
+        for clause, value in (
+            ("ts >= ?", to_stored(since) if since else None),
+            ("kind = ?", kind),
+            ("id = ?", entry_id),
+        ):
+            if value is not None:
+                sql += f" AND {clause}"
+                params.append(value)
+        sql += " ORDER BY ts DESC, id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        names = ("id", "ts", "kind", "emotion", "intensity", "trigger", "craving", "halt", "note")
+        found = []
+        for row in reversed(self._read(sql, tuple(params))):
+            entry = {
+                name: value for name, value in zip(names, row, strict=False) if value is not None
+            }
+            entry.update(json.loads(row[9]) if row[9] else {})
+            found.append(entry)
+        return found
+
+    def update_entry(
+        self, entry_id: int, columns: Mapping[str, Any], extra: Mapping[str, Any]
+    ) -> None:
+        """Replace an entry's fields (its kind and time stay)."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE entries SET emotion = ?, intensity = ?, trigger = ?, craving = ?, "
+                "halt = ?, note = ?, extra = ? WHERE id = ?",
+                (
+                    *(
+                        columns.get(c)
+                        for c in ("emotion", "intensity", "trigger", "craving", "halt", "note")
+                    ),
+                    json.dumps(dict(extra)) if extra else None,
+                    entry_id,
+                ),
+            )
+
+    def delete_entry(self, entry_id: int) -> bool:
+        """Remove an entry; False if there was none."""
+        with self._write() as db:
+            return db.execute("DELETE FROM entries WHERE id = ?", (entry_id,)).rowcount > 0
+
+    def vocabulary(self, column: str) -> list[tuple[str, int]]:
+        """The person's own words in ``emotion`` or ``trigger``, most used first."""
+        if column not in ("emotion", "trigger"):
+            raise ValueError(column)
+        return [
+            (row[0], int(row[1]))
+            for row in self._read(
+                f"SELECT {column}, count(*) AS n FROM entries WHERE {column} IS NOT NULL "
+                f"GROUP BY {column} ORDER BY n DESC, {column}"
+            )
+        ]
 
     # --- per-plugin key/value ---------------------------------------------------------------
 

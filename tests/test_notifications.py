@@ -127,7 +127,7 @@ def test_an_inline_reply_becomes_a_journal_entry(env: Env, server: NotificationS
     server.reply(shown, "Tense at work, then a good walk.")
     wait_for(lambda: ("journal", "replied") in _events(env))
     entries = sqlite3.connect(env.db).execute("SELECT kind, note FROM entries").fetchall()
-    assert entries == [("reply", "Tense at work, then a good walk.")]
+    assert entries == [("journal", "Tense at work, then a good walk.")]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,126 @@
+"""Journal entries: what each kind holds, how values are checked and names normalised.
+
+Kinds: ``journal`` (an emotion, its intensity 0-10, what set it off, a note, gratitude),
+``urge`` (a craving's intensity 0-10, trigger, HALT states, what helped, whether acted on),
+``thought`` (a CBT thought record), and ``craving`` (one rating of an urge-surfing series).
+Columns hold what reports aggregate (emotion, intensity, trigger, craving, halt, note); the
+rest goes into ``extra`` as JSON.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from habitd.errors import InvalidInput
+
+KINDS = ("journal", "urge", "thought", "craving")
+HALT = ("hungry", "angry", "lonely", "tired")
+EMOTIONS = (
+    "anxious",
+    "sad",
+    "angry",
+    "lonely",
+    "restless",
+    "ashamed",
+    "bored",
+    "tired",
+    "overwhelmed",
+    "calm",
+    "hopeful",
+    "grateful",
+    "content",
+    "proud",
+)
+"""Offered in prompts after the person's own words."""
+
+COLUMNS = ("emotion", "intensity", "trigger", "craving", "halt", "note")
+FIELDS: dict[str, tuple[str, ...]] = {
+    "journal": ("emotion", "intensity", "trigger", "note", "gratitude", "prompt", "nudge"),
+    "urge": ("craving", "trigger", "halt", "coped", "acted", "note", "duration"),
+    "thought": (
+        "situation",
+        "emotion",
+        "strength",
+        "automatic",
+        "evidence_for",
+        "evidence_against",
+        "balanced",
+        "rerated",
+        "note",
+    ),
+    "craving": ("craving", "series", "minute", "source"),
+}
+MAX_TEXT = 5000
+
+
+def normalise(name: str) -> str:
+    """``"  Work  Stress "`` -> ``"work stress"``: names compare and count as one."""
+    return re.sub(r"\s+", " ", name).strip().lower()
+
+
+def _scale(field: str, value: Any, top: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise InvalidInput(f"{field} must be a whole number from 0 to {top}, got {value!r}")
+    if not 0 <= value <= top:
+        raise InvalidInput(f"{field} must be from 0 to {top}, got {value:g}")
+    return int(value)
+
+
+def _halt(value: Any) -> str:
+    words = value if isinstance(value, list) else str(value).split(",")
+    states = [normalise(str(word)) for word in words if str(word).strip()]
+    unknown = [word for word in states if word not in HALT]
+    if unknown:
+        raise InvalidInput(f"unknown HALT state {unknown[0]!r}; use hungry, angry, lonely or tired")
+    return ",".join(sorted(set(states), key=HALT.index))
+
+
+def clean(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Check and normalise an entry's fields; raises :class:`InvalidInput` naming the field."""
+    if kind not in KINDS:
+        raise InvalidInput(f"unknown entry kind {kind!r}; kinds: {', '.join(KINDS)}")
+    allowed = FIELDS[kind]
+    cleaned: dict[str, Any] = {}
+    for field, value in fields.items():
+        if value is None:
+            continue
+        if field not in allowed:
+            raise InvalidInput(f"a {kind} entry has no {field!r}; it has: {', '.join(allowed)}")
+        if field in ("intensity", "craving"):
+            cleaned[field] = _scale(field, value, 10)
+        elif field in ("strength", "rerated"):
+            cleaned[field] = _scale(field, value, 100)
+        elif field == "halt":
+            cleaned[field] = _halt(value)
+        elif field == "acted":
+            if not isinstance(value, bool):
+                raise InvalidInput(f"acted must be true or false, got {value!r}")
+            cleaned[field] = value
+        elif field in ("minute", "duration"):
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise InvalidInput(f"{field} must be a number of minutes, got {value!r}")
+            cleaned[field] = value
+        else:
+            text = str(value).strip()
+            if len(text) > MAX_TEXT:
+                raise InvalidInput(f"{field} is {len(text)} characters; keep it under {MAX_TEXT}")
+            if field in ("emotion", "trigger"):
+                text = normalise(text)
+            if text:
+                cleaned[field] = text
+    if kind == "urge" and "craving" not in cleaned:
+        raise InvalidInput("an urge entry needs its intensity, 0 to 10")
+    if kind == "journal" and not cleaned:
+        raise InvalidInput("a journal entry needs something: an emotion, a note, gratitude...")
+    if kind == "thought" and not {"situation", "automatic"} & set(cleaned):
+        raise InvalidInput("a thought record needs at least the situation or the thought")
+    return cleaned
+
+
+def split(fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(columns, extra): what goes into the table's columns and what into its JSON."""
+    columns = {key: value for key, value in fields.items() if key in COLUMNS}
+    extra = {key: value for key, value in fields.items() if key not in COLUMNS}
+    return columns, extra
