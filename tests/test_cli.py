@@ -124,6 +124,7 @@ def test_plugins_listing(world: Env) -> None:
         ("quiet", "builtin", "active"),
         ("goals", "builtin", "active"),
         ("mindfulness", "builtin", "active"),
+        ("journal", "builtin", "active"),
     ]
     assert "habitd_compose" in rows[0]["hooks"]
     assert "reminder" in world.ok("plugins").out

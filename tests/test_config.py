@@ -194,9 +194,9 @@ def test_config_check_command_reports_unknown_kind_and_plugin_settings(env: Env)
     assert result.rc == 1
     assert result.out.splitlines() == [
         f"{env.config_file}:3:8: nudge[0].kind: unknown kind 'mindfulnes' "
-        "(did you mean 'mindfulness'?); installed kinds: mindfulness, reminder",
+        "(did you mean 'mindfulness'?); installed kinds: journal, mindfulness, reminder",
         f"{env.config_file}:6:2: plugins.nosuch: no plugin named 'nosuch' is installed; "
-        "plugins: goals, mindfulness, quiet, reminder",
+        "plugins: goals, journal, mindfulness, quiet, reminder",
     ]
 
 

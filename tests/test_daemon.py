@@ -22,6 +22,7 @@ def test_status_trigger_history_done(env: Env, daemon: Daemon) -> None:
         "quiet": "active",
         "goals": "active",
         "mindfulness": "active",
+        "journal": "active",
     }
     human = env.ok("status").out
     assert f"pid {daemon.proc.pid}" in human and "notifier:  log" in human

@@ -28,7 +28,7 @@ PROMPTS = (
 )
 AFTER_LAPSE = (
     "lapse",
-    "About yesterday",
+    "About the slip",
     "No judgement: what was happening before the slip? "
     "Writing it down helps you see it coming next time.",
 )

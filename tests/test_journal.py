@@ -1,0 +1,204 @@
+"""The journal: entries with flags and with prompts (in a real terminal), validation,
+normalised names offered back, edit and delete, and journal nudges."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import sys
+
+import pexpect
+import pytest
+
+from .conftest import Env
+
+CONFIG = """
+[habitd]
+timezone = "UTC"
+notifier = "log"
+
+[[habit]]
+id = "kratom-free"
+name = "Kratom-free"
+type = "abstain"
+
+[[nudge]]
+id = "evening"
+kind = "journal"
+at = ["03:00"]
+"""
+
+
+@pytest.fixture
+def world(env: Env) -> Env:
+    env.write_config(CONFIG)
+    env.start_daemon()
+    return env
+
+
+def _rows(env: Env) -> list[tuple[object, ...]]:
+    return (
+        sqlite3.connect(env.db)
+        .execute(
+            "SELECT kind, emotion, intensity, trigger, craving, halt, note FROM entries ORDER BY id"
+        )
+        .fetchall()
+    )
+
+
+def test_entries_with_options_are_saved_before_the_answer(world: Env) -> None:
+    result = world.ok(
+        "journal",
+        "--emotion",
+        "  Anxious ",
+        "--intensity",
+        "6",
+        "--trigger",
+        "Work   Stress",
+        "--note",
+        "deadline",
+        "--json",
+    )
+    assert result.json() == {"id": 1}
+    assert _rows(world) == [("journal", "anxious", 6, "work stress", None, None, "deadline")]
+    world.ok(
+        "urge",
+        "--intensity",
+        "7",
+        "--halt",
+        "Tired, lonely",
+        "--trigger",
+        "work stress",
+        "--coped",
+        "called Sam",
+        "--not-acted",
+    )
+    assert _rows(world)[1] == ("urge", None, None, "work stress", 7, "lonely,tired", None)
+    [urge] = world.ok("entries", "--kind", "urge", "--json").json()
+    assert urge["coped"] == "called Sam" and urge["acted"] is False
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("journal", "--intensity", "11"), 2, "11 is not in the range 0<=x<=10"),
+        (
+            ("urge", "--intensity", "5", "--halt", "sleepy"),
+            1,
+            "unknown HALT state 'sleepy'; use hungry, angry, lonely or tired",
+        ),
+        (("urge", "--trigger", "work"), 2, "give --intensity 0-10"),
+        (("entries", "--kind", "dream"), 1, "unknown kind 'dream'; kinds: journal, urge"),
+        (("entry", "delete", "99", "--yes"), 1, "no entry 99"),
+        (("journal", "--note", "x" * 5001), 1, "keep it under 5000"),
+    ],
+)
+def test_bad_input_is_a_clear_error(
+    world: Env, args: tuple[str, ...], code: int, message: str
+) -> None:
+    result = world.cli(*args)
+    assert result.rc == code and message in result.out + result.err
+    assert _rows(world) == []
+
+
+def _spawn(env: Env, *args: str) -> pexpect.spawn:
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "habitd", *args],
+        env=env.environ,
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(24, 120),
+    )
+
+
+def test_prompts_offer_the_persons_own_words_first(world: Env) -> None:
+    world.ok("journal", "--emotion", "Jittery", "--trigger", "Payday")
+    child = _spawn(world, "journal")
+    child.expect(r"What are you feeling\? \(jittery, anxious, sad")
+    child.sendline("Jittery")
+    child.expect(r"How strongly, 0-10\?")
+    child.sendline("4")
+    child.expect(r"What set it off\? \(payday")
+    child.sendline("payday")
+    child.expect("Anything else")
+    child.sendline("")
+    child.expect("went well")
+    child.sendline("finished the week")
+    child.expect(r"Saved \(entry 2\)")
+    child.expect(pexpect.EOF)
+    assert _rows(world)[1] == ("journal", "jittery", 4, "payday", None, None, None)
+    assert world.ok("entries", "--json").json()[1]["gratitude"] == "finished the week"
+
+
+def test_ctrl_c_saves_nothing_and_says_so(world: Env) -> None:
+    child = _spawn(world, "urge")
+    child.expect(r"How strong is the urge, 0-10\?")
+    child.sendline("8")
+    child.expect("What was happening")
+    child.kill(signal.SIGINT)
+    child.expect("Nothing was saved")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
+    assert _rows(world) == []
+
+
+def test_a_thought_record(world: Env) -> None:
+    answers = (
+        "\n".join(
+            [
+                "Meeting ran late",
+                "anxious",
+                "80",
+                "They think I'm useless",
+                "Nobody replied to my idea",
+                "Two people thanked me after",
+                "They were busy, not judging",
+                "40",
+            ]
+        )
+        + "\n"
+    )
+    result = world.cli("thought", stdin=answers)
+    assert result.rc == 0, result.err
+    assert "The feeling went from 80 to 40. That is the work, done." in result.out
+    [record] = world.ok("entries", "--kind", "thought", "--json").json()
+    assert record["situation"] == "Meeting ran late" and record["emotion"] == "anxious"
+    assert (record["strength"], record["rerated"]) == (80, 40)
+    assert record["balanced"] == "They were busy, not judging"
+
+
+def test_edit_and_delete(world: Env) -> None:
+    world.ok("journal", "--emotion", "sad", "--intensity", "7")
+    world.ok("entry", "edit", "1", "--intensity", "5", "--note", "after a walk")
+    [entry] = world.ok("entries", "--json").json()
+    assert (entry["emotion"], entry["intensity"], entry["note"]) == ("sad", 5, "after a walk")
+    edited = world.cli("entry", "edit", "1", stdin="\n3\n\n\n\n")  # only the intensity changes
+    assert edited.rc == 0, edited.err
+    assert world.ok("entries", "--json").json()[0]["intensity"] == 3
+    refused = world.cli("entry", "delete", "1", stdin="n\n")
+    assert refused.rc == 1 and "Nothing was saved" in refused.err
+    assert len(world.ok("entries", "--json").json()) == 1
+    assert "entry 1 deleted" in world.ok("entry", "delete", "1", "--yes").out
+    assert world.ok("entries", "--json").json() == []
+
+
+def test_entries_since(world: Env) -> None:
+    world.ok("journal", "--note", "today")
+    assert len(world.ok("entries", "--since", "1h", "--json").json()) == 1
+    assert world.ok("entries", "--since", "2999-01-01", "--json").json() == []
+    assert "today" in world.ok("entries").out
+
+
+def test_journal_nudges_rotate_and_ask_after_a_lapse(world: Env) -> None:
+    titles = [world.ok("trigger", "evening", "--json").json()["message"]["title"] for _ in range(3)]
+    assert titles == ["How did today feel?", "Three good things", "What did you feel today?"]
+    message = world.ok("trigger", "evening", "--json").json()["message"]
+    assert message["reply"] == "Write" and message["command"] == "habitd journal"
+    world.ok("lapse", "kratom-free")
+    after = world.ok("trigger", "evening", "--json").json()["message"]
+    assert after["title"] == "About the slip"
+    assert "No judgement" in after["body"]
+    again = world.ok("trigger", "evening", "--json").json()["message"]
+    assert again["title"] != "About the slip"  # asked once
