@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 import time as monotonic_time
 import types
 import typing
@@ -114,6 +115,8 @@ class Job:
     schedule: Schedule
     run: Callable[[], Awaitable[None] | None]
     grace: timedelta = timedelta(minutes=10)
+    offset: timedelta = timedelta(0)
+    """Run this long after (or, negative, before) each time the schedule names."""
 
 
 def answer_command(nudge: Nudge) -> str:
@@ -457,10 +460,12 @@ class App:
 
     async def record_action(self, action: Action) -> dict[str, Any]:
         """Store the person's answer, then tell plugins (``habitd_on_action``)."""
-        if action.action not in ANSWERS:
+        if action.source != "notification" and action.action not in ANSWERS:
             raise InvalidInput(
                 f"unknown answer {action.action!r}; expected one of {', '.join(ANSWERS)}"
             )
+        if not re.match(r"^[a-z][a-z-]*$", action.action):  # a plugin's own button id
+            raise InvalidInput(f"an answer is a lowercase word, got {action.action!r}")
         day = action.day or self.today()
         result: dict[str, Any] = {
             "action": action.action,

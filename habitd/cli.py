@@ -122,6 +122,9 @@ BUILTIN_COMMANDS = {
     "thought": "journal:thought",
     "entries": "journal:entries",
     "entry": "journal:entry",
+    "contacts": "support:contacts",
+    "reached": "support:reached",
+    "help-now": "support:help_now",
 }
 """Command name -> ``module:attribute`` in :mod:`habitd.commands`, imported on first use."""
 

@@ -160,6 +160,8 @@ class Config:
     habits: tuple[Habit, ...] = ()
     plugins: PluginsConfig = field(default_factory=PluginsConfig)
     text: str = field(default="", repr=False, compare=False)
+    support: Mapping[str, Any] = field(default_factory=dict)
+    """The ``[support]`` table, validated by the support plugin."""
 
     def nudge(self, nudge_id: str) -> Nudge | None:
         """The nudge with this id, if any."""
@@ -170,7 +172,10 @@ class Config:
         return next((h for h in self.habits if h.id == habit_id), None)
 
     def plugin_settings(self, name: str) -> Mapping[str, Any]:
-        """The ``[plugins.NAME]`` table for one plugin (empty when absent)."""
+        """The ``[plugins.NAME]`` table for one plugin (empty when absent). The built-in
+        ``support`` plugin's settings live in the top-level ``[support]`` table."""
+        if name == "support":
+            return self.support
         return self.plugins.settings.get(name, {})
 
     def format_problems(self, problems: list[Problem]) -> list[str]:
@@ -391,7 +396,7 @@ def _positive(value: str) -> timedelta:
     return duration
 
 
-_TOP_KEYS = ("habitd", "nudge", "habit", "plugins")
+_TOP_KEYS = ("habitd", "nudge", "habit", "support", "plugins")
 _SETTINGS_KEYS = ("timezone", "day_starts", "notifier", "quiet_hours")
 _NUDGE_KEYS = (
     "id",
@@ -437,7 +442,8 @@ def _build(data: dict[str, Any], source: Path, text: str, problems: list[Problem
                 )
             )
     plugins = _plugins(top.get("plugins", dict, {}), source, problems)
-    return Config(source, settings, tuple(nudges), tuple(habits), plugins, text)
+    support = top.get("support", dict, {})
+    return Config(source, settings, tuple(nudges), tuple(habits), plugins, text, support)
 
 
 def _settings(table: Mapping[str, Any], problems: list[Problem]) -> Settings:

@@ -50,6 +50,9 @@ class Message:
     """``low``, ``normal`` or ``critical`` (for support escalations)."""
     command: str | None = None
     """The CLI command that answers this nudge, shown where the server has no buttons."""
+    private: bool = False
+    """Holds personal details (a contact's name and number): the log backend writes only
+    the title, so they never reach a log file."""
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-friendly form, for RPC answers and history."""
@@ -94,7 +97,8 @@ class LogNotifier:
 
     async def send(self, nudge_id: str, message: Message) -> None:
         answer = f" (answer: {message.command})" if message.command else ""
-        log.info("nudge %s: %s — %s%s", nudge_id, message.title, message.body, answer)
+        body = "(details kept out of the log)" if message.private else message.body
+        log.info("nudge %s: %s — %s%s", nudge_id, message.title, body, answer)
 
     async def inhibited(self) -> bool:
         return False

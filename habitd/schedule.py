@@ -198,9 +198,12 @@ class NudgeScheduler:
             if job.id.startswith("job:"):
                 job.remove()
         for plugin, job in jobs:
+            trigger = build_trigger(job.schedule, timezone)
+            if job.offset:
+                trigger = ShiftedTrigger(trigger, job.offset)
             self._aps.add_job(
                 self._run_job,
-                build_trigger(job.schedule, timezone),
+                trigger,
                 args=(plugin, job.id, job.run),
                 id=f"job:{plugin}:{job.id}",
                 name=f"{plugin}:{job.id}",
@@ -240,6 +243,25 @@ class NudgeScheduler:
         kind, _, name = event.job_id.partition(":")
         if kind in ("nudge", "pending"):
             self._missed(name, event.scheduled_run_time)
+
+
+class ShiftedTrigger(BaseTrigger):  # type: ignore[misc]
+    """Fires ``offset`` before (negative) or after another trigger: a reminder an hour
+    before a cron-scheduled appointment."""
+
+    def __init__(self, inner: BaseTrigger, offset: timedelta) -> None:
+        self.inner = inner
+        self.offset = offset
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        previous = previous_fire_time - self.offset if previous_fire_time else None
+        found: datetime | None = self.inner.get_next_fire_time(previous, now - self.offset)
+        return found + self.offset if found is not None else None
+
+    def __str__(self) -> str:
+        return f"{self.inner} shifted by {self.offset}"
 
 
 def _seconds(delta: timedelta) -> int:

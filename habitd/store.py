@@ -401,6 +401,24 @@ class Store:
             )
         ]
 
+    # --- reaching out --------------------------------------------------------------------
+
+    def add_contact(
+        self, name: str, ts: datetime, how: str | None = None, note: str | None = None
+    ) -> int:
+        """Record that the person reached someone."""
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO contacts_log (ts, name, how, note) VALUES (?, ?, ?, ?)",
+                (to_stored(ts), name, how, note),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def last_contacts(self) -> dict[str, datetime]:
+        """When each person was last reached."""
+        rows = self._read("SELECT name, max(ts) FROM contacts_log GROUP BY name")
+        return {row[0]: datetime.fromisoformat(row[1]) for row in rows}
+
     # --- per-plugin key/value ---------------------------------------------------------------
 
     def get_state(self, plugin: str, key: str, default: Any = None) -> Any:

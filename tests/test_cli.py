@@ -125,6 +125,7 @@ def test_plugins_listing(world: Env) -> None:
         ("goals", "builtin", "active"),
         ("mindfulness", "builtin", "active"),
         ("journal", "builtin", "active"),
+        ("support", "builtin", "active"),
     ]
     assert "habitd_compose" in rows[0]["hooks"]
     assert "reminder" in world.ok("plugins").out

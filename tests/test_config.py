@@ -50,7 +50,7 @@ CORPUS = {
             "t.toml:2:1: habitd.timezon: unknown key (did you mean 'timezone'?)",
             "t.toml:7:1: nudge[0].bdy: unknown key (did you mean 'body'?)",
             "t.toml:8:2: nudges: unknown key (did you mean 'nudge'?)",
-            "t.toml:9:2: zzz: unknown key (known keys: habitd, nudge, habit, plugins)",
+            "t.toml:9:2: zzz: unknown key (known keys: habitd, nudge, habit, support, plugins)",
         ],
     ),
     "bad times": (
@@ -194,9 +194,9 @@ def test_config_check_command_reports_unknown_kind_and_plugin_settings(env: Env)
     assert result.rc == 1
     assert result.out.splitlines() == [
         f"{env.config_file}:3:8: nudge[0].kind: unknown kind 'mindfulnes' "
-        "(did you mean 'mindfulness'?); installed kinds: journal, mindfulness, reminder",
+        "(did you mean 'mindfulness'?); installed kinds: journal, mindfulness, reminder, support",
         f"{env.config_file}:6:2: plugins.nosuch: no plugin named 'nosuch' is installed; "
-        "plugins: goals, journal, mindfulness, quiet, reminder",
+        "plugins: goals, journal, mindfulness, quiet, reminder, support",
     ]
 
 

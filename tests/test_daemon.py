@@ -23,6 +23,7 @@ def test_status_trigger_history_done(env: Env, daemon: Daemon) -> None:
         "goals": "active",
         "mindfulness": "active",
         "journal": "active",
+        "support": "active",
     }
     human = env.ok("status").out
     assert f"pid {daemon.proc.pid}" in human and "notifier:  log" in human

@@ -1,0 +1,383 @@
+"""Support: the people who help, gentle reminders to reach out, and a fast, kind escalation
+when cravings run high. Settings live in the top-level ``[support]`` table.
+
+- The ``support`` nudge kind suggests one person (least recently reached first) with how to
+  reach them; it stays quiet while someone was reached within ``check_every``.
+- A craving at or above ``escalate_at``, a lapse, or three strong painful feelings within a
+  day bring an urgent notification: a fitting person, urge surfing, the crisis line. At most
+  one an hour; not during a pause you set, unless the craving is 10.
+- Appointments (``[[support.appointment]]``) are announced ``remind_before``; a missed one
+  is never nagged about.
+
+Names and numbers are personal: messages carrying them are marked private, so the log
+backend never writes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from habitd.app import Action, App, Entry, Job, Verdict
+from habitd.config import Config, Nudge, Problem, TableReader, parse_schedule
+from habitd.errors import InvalidInput, NotFound
+from habitd.hookspecs import hookimpl
+from habitd.notify import Button, Message
+from habitd.timeparse import parse_duration
+
+NAME = "support"
+ROLES = ("friend", "family", "sponsor", "therapist", "group", "other")
+SITUATIONS = ("craving", "lapse", "lonely", "angry", "sad", "anxious", "any")
+NEGATIVE = (
+    "anxious",
+    "sad",
+    "angry",
+    "lonely",
+    "ashamed",
+    "overwhelmed",
+    "hopeless",
+    "afraid",
+    "restless",
+)
+DEFAULT_CRISIS = (
+    "If you might harm yourself or are in danger, call your local emergency number now. "
+    "In the US: SAMHSA National Helpline 1-800-662-4357 (free, confidential, 24/7)."
+)
+ESCALATION_GAP = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Someone to reach."""
+
+    name: str
+    role: str
+    reach: str
+    prefer_for: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The ``[support]`` table, read."""
+
+    check_every: timedelta = timedelta(days=4)
+    escalate_at: int = 7
+    crisis_line: str = DEFAULT_CRISIS
+    contacts: tuple[Contact, ...] = ()
+    appointments: tuple[dict[str, Any], ...] = ()
+
+
+def read_settings(table: Mapping[str, Any], problems: list[Problem]) -> Settings:
+    """Validate ``[support]``, collecting every problem with its key path."""
+    read = TableReader(table, ("support",), problems)
+    read.check_keys(("check_every", "escalate_at", "crisis_line", "contact", "appointment"))
+    escalate = read.get("escalate_at", int, 7)
+    if not 1 <= escalate <= 10:
+        read.problem("escalate_at", f"expected 1 to 10, got {escalate}")
+    contacts = []
+    names: set[str] = set()
+    for index, raw in enumerate(read.get("contact", list, [])):
+        entry = TableReader(
+            raw if isinstance(raw, dict) else {}, ("support", "contact", index), problems
+        )
+        entry.check_keys(("name", "role", "reach", "prefer_for"))
+        name = entry.get("name", str, "", required=True)
+        role = entry.get("role", str, "other")
+        if role not in ROLES:
+            entry.problem("role", f"expected one of {', '.join(ROLES)}, got {role!r}")
+        prefer = entry.get("prefer_for", list, [])
+        for situation in prefer:
+            if situation not in SITUATIONS:
+                entry.problem(
+                    "prefer_for", f"unknown situation {situation!r}; use {', '.join(SITUATIONS)}"
+                )
+        if name.lower() in names:
+            entry.problem("name", f"{name!r} is listed twice")
+        names.add(name.lower())
+        contacts.append(
+            Contact(name, role, entry.get("reach", str, "", required=True), tuple(prefer))
+        )
+    appointments = []
+    for index, raw in enumerate(read.get("appointment", list, [])):
+        path = ("support", "appointment", index)
+        item = TableReader(raw if isinstance(raw, dict) else {}, path, problems)
+        item.check_keys(("name", "remind_before", "at", "days", "cron", "date"))
+        name = item.get("name", str, "", required=True)
+        before = item.get("remind_before", str, timedelta(hours=1), parse_duration)
+        when = {
+            k: v
+            for k, v in (raw if isinstance(raw, dict) else {}).items()
+            if k in ("at", "days", "cron", "date")
+        }
+        try:
+            schedule = parse_schedule(when)
+        except ValueError as exc:
+            problems.append(Problem(path, f"{exc}"))
+            continue
+        appointments.append(
+            {
+                "name": name,
+                "remind_before": before,
+                "schedule": schedule,
+                "id": f"appointment-{index}",
+            }
+        )
+    return Settings(
+        check_every=read.get("check_every", str, timedelta(days=4), parse_duration),
+        escalate_at=escalate,
+        crisis_line=read.get("crisis_line", str, DEFAULT_CRISIS),
+        contacts=tuple(contacts),
+        appointments=tuple(appointments),
+    )
+
+
+_settings = Settings()
+
+
+@hookimpl
+def habitd_nudge_kinds() -> Sequence[str]:
+    """This plugin renders ``kind = "support"`` (a reach-out nudge)."""
+    return [NAME]
+
+
+@hookimpl
+def habitd_validate_config(config: Config, settings: Mapping[str, Any]) -> Sequence[Problem]:
+    """The ``[support]`` table."""
+    problems: list[Problem] = []
+    read_settings(settings, problems)
+    return problems
+
+
+@hookimpl
+def habitd_configure(settings: Mapping[str, Any]) -> None:
+    """Take the validated ``[support]`` table into use."""
+    global _settings
+    _settings = read_settings(settings, [])
+
+
+# --- who to suggest ---------------------------------------------------------------------------
+
+
+def pick(app: App, situation: str | None = None) -> Contact | None:
+    """The person least recently reached, preferring those who are good for ``situation``."""
+    if not _settings.contacts:
+        return None
+    last = app.store.last_contacts()
+    never = datetime.min.replace(tzinfo=app.now().tzinfo)
+    fitting = [
+        c
+        for c in _settings.contacts
+        if situation and (situation in c.prefer_for or "any" in c.prefer_for)
+    ]
+    pool = fitting or list(_settings.contacts)
+    return min(pool, key=lambda c: (last.get(c.name, never), _settings.contacts.index(c)))
+
+
+def _since_last_contact(app: App) -> timedelta | None:
+    last = app.store.last_contacts()
+    return app.now() - max(last.values()) if last else None
+
+
+@hookimpl
+def habitd_before_send(nudge: Nudge, app: App) -> Verdict | None:
+    """A reach-out nudge waits while someone was reached within ``check_every``."""
+    if nudge.kind != NAME:
+        return None
+    since = _since_last_contact(app)
+    if since is not None and since < _settings.check_every:
+        return Verdict.drop("someone was reached recently")
+    return None
+
+
+@hookimpl
+def habitd_compose(nudge: Nudge, app: App) -> Message | None:
+    """Suggest one person and how to reach them; "I reached out" / "Later"."""
+    if nudge.kind != NAME:
+        return None
+    contact = pick(app)
+    app.state(NAME).set("suggested", contact.name if contact else None)
+    if contact is None:
+        return Message(
+            title=nudge.title or "Someone to talk to?",
+            body="Isolation feeds dependency. Add people you trust to [support] in your config "
+            "(habitd config edit), or look up a local group.",
+            command="habitd config edit",
+        )
+    return Message(
+        title=nudge.title or f"How about a word with {contact.name}?",
+        body=f"{contact.name} ({contact.role}): {contact.reach}. Even a short message "
+        "keeps you connected.",
+        buttons=(Button("reached", "I reached out"), Button("snoozed", "Later")),
+        command=f"habitd reached {contact.name.lower()}",
+        private=True,
+    )
+
+
+@hookimpl
+async def habitd_on_action(action: Action, app: App) -> None:
+    """ "I reached out" logs the contact; a lapse may escalate."""
+    if action.action == "reached":
+        name = app.state(NAME).get("suggested")
+        if name:
+            app.store.add_contact(name, app.now(), how="from a nudge")
+        if action.habit:  # the nudge's habit ("reach-out") counts as done
+            await app.record_action(
+                Action("done", nudge=action.nudge, habit=action.habit, source="support")
+            )
+    elif action.action == "lapse":
+        await escalate(app, "lapse", None)
+
+
+@hookimpl
+async def habitd_on_entry(entry: Entry, app: App) -> None:
+    """A strong craving, or three strong painful feelings in a day, may escalate."""
+    fields = entry.fields
+    if entry.kind in ("urge", "craving") and fields.get("craving", 0) >= _settings.escalate_at:
+        if entry.kind == "craving" and fields.get("minute", 0) > 0:
+            return  # a later rating of an urge-surfing session: already being held
+        await escalate(app, "craving", int(fields["craving"]))
+    elif (
+        entry.kind in ("journal", "thought")
+        and fields.get("emotion") in NEGATIVE
+        and int(fields.get("intensity", fields.get("strength", 0) // 10)) >= _settings.escalate_at
+    ):
+        since = app.now() - timedelta(days=1)
+        strong = [
+            e
+            for e in app.store.entries(since=since)
+            if e.get("emotion") in NEGATIVE
+            and int(e.get("intensity", e.get("strength", 0) // 10)) >= _settings.escalate_at
+        ]
+        if len(strong) >= 3:
+            await escalate(app, "feelings", None)
+
+
+async def escalate(app: App, why: str, intensity: int | None) -> bool:
+    """An urgent, kind message with a person to reach, urge surfing and the crisis line."""
+    state = app.state(NAME)
+    now = app.now()
+    last = state.get("last_escalation")
+    if last and now - datetime.fromisoformat(last) < ESCALATION_GAP:
+        return False
+    if app.paused_until() is not None and intensity != 10:
+        return False
+    situation = {"craving": "craving", "lapse": "lapse", "feelings": "lonely"}[why]
+    contact = pick(app, situation)
+    opening = {
+        "craving": f"That is a strong urge ({intensity}/10). It will peak and pass.",
+        "lapse": "A slip is a moment to reach out, not to be alone with it.",
+        "feelings": "It has been a heavy day. You do not have to carry it alone.",
+    }[why]
+    person = f" Reach {contact.name}: {contact.reach}." if contact else ""
+    await app.notify(
+        Message(
+            title="You don't have to ride this alone",
+            body=f"{opening}{person} Or try `habitd surf`. {_settings.crisis_line}",
+            buttons=(Button("reached", "I reached out"), Button("clicked", "Later")),
+            urgency="critical",
+            command="habitd help-now",
+            private=True,
+        ),
+        about=why,
+        event="escalated",
+    )
+    state.set("last_escalation", now.isoformat())
+    state.set("suggested", contact.name if contact else None)
+    return True
+
+
+@hookimpl
+def habitd_jobs(app: App) -> Sequence[Job]:
+    """A reminder ``remind_before`` each appointment."""
+
+    def reminder(appointment: dict[str, Any]) -> Callable[[], Awaitable[None]]:
+        async def remind() -> None:
+            await app.notify(
+                Message(
+                    title=f"Coming up: {appointment['name']}",
+                    body=f"In {_human(appointment['remind_before'])}. Going is a gift to yourself.",
+                    urgency="normal",
+                ),
+                about=appointment["id"],
+                event="appointment",
+            )
+
+        return remind
+
+    return [
+        Job(a["id"], a["schedule"], reminder(a), offset=-a["remind_before"])
+        for a in _settings.appointments
+    ]
+
+
+def _human(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minutes"
+
+
+# --- what the CLI shows --------------------------------------------------------------------
+
+
+def _find(name: str) -> Contact:
+    for contact in _settings.contacts:
+        if contact.name.lower() == name.strip().lower():
+            return contact
+    known = ", ".join(c.name for c in _settings.contacts) or "none yet (add [[support.contact]])"
+    raise NotFound(f"no contact {name!r}; contacts: {known}")
+
+
+@hookimpl
+def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
+    """``support.contacts``, ``support.reached`` and ``support.help_now``."""
+
+    async def contacts() -> list[dict[str, Any]]:
+        """Who, their role, how to reach them, when last reached."""
+        last = app.store.last_contacts()
+        now = app.now()
+        return [
+            {
+                "name": c.name,
+                "role": c.role,
+                "reach": c.reach,
+                "prefer_for": list(c.prefer_for),
+                "last_reached": last[c.name].isoformat() if c.name in last else None,
+                "days_since": (now - last[c.name]).days if c.name in last else None,
+            }
+            for c in _settings.contacts
+        ]
+
+    async def reached(
+        name: str, how: str | None = None, note: str | None = None, date: str | None = None
+    ) -> dict[str, Any]:
+        """Log that you reached someone (names match case-insensitively)."""
+        contact = _find(name)
+        if how is not None and how not in ("call", "text", "meet", "other"):
+            raise InvalidInput(f"how is call, text, meet or other, got {how!r}")
+        when = app.now()
+        if date is not None:
+            try:
+                day = datetime.fromisoformat(date)
+            except ValueError:
+                raise InvalidInput(f"expected a date as YYYY-MM-DD, got {date!r}") from None
+            when = when.replace(year=day.year, month=day.month, day=day.day)
+            if when > app.now():
+                raise InvalidInput(f"{date} is in the future")
+        app.store.add_contact(contact.name, when, how, note)
+        return {"name": contact.name, "ts": when.isoformat()}
+
+    async def help_now() -> dict[str, Any]:
+        """The best person to reach right now, and the crisis line."""
+        contact = pick(app, "craving")
+        return {
+            "contact": {"name": contact.name, "role": contact.role, "reach": contact.reach}
+            if contact
+            else None,
+            "crisis_line": _settings.crisis_line,
+        }
+
+    return {"contacts": contacts, "reached": reached, "help_now": help_now}

@@ -1,0 +1,218 @@
+"""Support: reach-out nudges and their timing, fair rotation, escalation and its limits,
+appointment reminders across DST, private details kept out of logs, help-now offline."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from habitd.app import App
+from habitd.paths import Paths
+from habitd.schedule import ShiftedTrigger, cron_trigger
+
+from .conftest import Env
+
+CONFIG = """
+[habitd]
+timezone = "UTC"
+notifier = "log"
+
+[[habit]]
+id = "kratom-free"
+name = "Kratom-free"
+type = "abstain"
+
+[[nudge]]
+id = "reach-out"
+kind = "support"
+at = ["03:00"]
+
+[support]
+check_every = "4d"
+escalate_at = 7
+crisis_line = "Call 988 or your local emergency number."
+
+[[support.contact]]
+name = "Sam"
+role = "sponsor"
+reach = "call or text 555-0100"
+prefer_for = ["craving"]
+
+[[support.contact]]
+name = "Ana"
+role = "friend"
+reach = "555-0199"
+prefer_for = ["lonely"]
+
+[[support.appointment]]
+name = "Group meeting"
+cron = "0 19 * * tue"
+remind_before = "1h"
+"""
+
+
+def _in_process(
+    tmp_path: Path, scenario: Callable[[App, Any], Coroutine[Any, Any, Any]], start: datetime
+) -> Any:
+    (tmp_path / "config").mkdir(mode=0o700, exist_ok=True)
+    (tmp_path / "config" / "habitd.toml").write_text(CONFIG)
+    paths = Paths(
+        config_file=tmp_path / "config" / "habitd.toml",
+        config_dir=tmp_path / "config",
+        data_dir=tmp_path / "data",
+        state_dir=tmp_path / "state",
+        runtime_dir=tmp_path / "run",
+    )
+
+    async def run() -> Any:
+        with time_machine.travel(start, tick=False) as clock:
+            app = await App.open(paths)
+            try:
+                return await scenario(app, clock)
+            finally:
+                await app.close()
+
+    return asyncio.run(run())
+
+
+def test_reach_out_waits_while_someone_was_reached_and_rotates_fairly(tmp_path: Path) -> None:
+    async def scenario(app: App, clock: Any) -> list[Any]:
+        seen = []
+        first = await app.fire("reach-out", cause="test")
+        seen.append((first["status"], first["message"]["title"]))
+        await app.dispatch("support.reached", {"name": "sam"})  # case-insensitive
+        clock.shift(timedelta(days=1))
+        seen.append((await app.fire("reach-out", cause="test"))["status"])
+        clock.shift(timedelta(days=4))
+        later = await app.fire("reach-out", cause="test")
+        seen.append((later["status"], later["message"]["title"]))  # Ana: reached least lately
+        await app.dispatch("support.reached", {"name": "Ana", "how": "text"})
+        clock.shift(timedelta(days=5))
+        seen.append((await app.fire("reach-out", cause="test"))["message"]["title"])  # Sam again
+        return seen
+
+    seen = _in_process(tmp_path, scenario, datetime(2026, 6, 1, 12, tzinfo=UTC))
+    assert seen == [
+        ("fired", "How about a word with Sam?"),
+        "dropped",
+        ("fired", "How about a word with Ana?"),
+        "How about a word with Sam?",
+    ]
+
+
+def test_escalation_thresholds_rate_limit_and_pause(tmp_path: Path) -> None:
+    async def scenario(app: App, clock: Any) -> list[int]:
+        counts = []
+
+        def escalations() -> int:
+            return len([e for e in app.store.events() if e.event == "escalated"])
+
+        await app.add_entry("urge", craving=6)
+        counts.append(escalations())  # below escalate_at
+        await app.add_entry("urge", craving=8)
+        counts.append(escalations())
+        await app.add_entry("urge", craving=9)
+        counts.append(escalations())  # within the hour: not again
+        clock.shift(timedelta(hours=2))
+        await app.pause(duration="3h")
+        await app.add_entry("urge", craving=9)
+        counts.append(escalations())  # paused by the person: not unless it is 10
+        await app.add_entry("urge", craving=10)
+        counts.append(escalations())
+        return counts
+
+    assert _in_process(tmp_path, scenario, datetime(2026, 6, 1, 12, tzinfo=UTC)) == [0, 1, 1, 1, 2]
+
+
+def test_a_lapse_and_a_heavy_day_escalate(tmp_path: Path) -> None:
+    async def scenario(app: App, clock: Any) -> list[Any]:
+        await app.lapse("kratom-free")
+        [lapse] = [e for e in app.store.events() if e.event == "escalated"]
+        clock.shift(timedelta(hours=2))
+        for _ in range(2):
+            await app.add_entry("journal", emotion="lonely", intensity=8)
+        before = len([e for e in app.store.events() if e.event == "escalated"])
+        await app.add_entry("journal", emotion="sad", intensity=9)
+        after = len([e for e in app.store.events() if e.event == "escalated"])
+        return [lapse.title, lapse.body, before, after]
+
+    title, body, before, after = _in_process(
+        tmp_path, scenario, datetime(2026, 6, 1, 12, tzinfo=UTC)
+    )
+    assert title == "You don't have to ride this alone"
+    assert "A slip is a moment to reach out" in body and "Call 988" in body
+    assert (before, after) == (1, 2)
+
+
+def test_appointment_reminders_keep_local_time_across_dst() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    trigger = ShiftedTrigger(cron_trigger("0 19 * * tue", berlin), -timedelta(hours=1))
+    previous = None
+    now = datetime(2026, 10, 14, tzinfo=berlin)
+    times = []
+    for _ in range(3):
+        found = trigger.get_next_fire_time(previous, now)
+        assert found is not None
+        times.append(found.astimezone(berlin))
+        previous, now = found, found + timedelta(seconds=1)
+    assert [(t.day, t.hour) for t in times] == [(20, 18), (27, 18), (3, 18)]  # DST ended 25th
+
+
+@pytest.fixture
+def world(env: Env) -> Env:
+    env.write_config(CONFIG)
+    env.start_daemon()
+    return env
+
+
+def test_contacts_reached_and_errors(world: Env) -> None:
+    rows = {r["name"]: r for r in world.ok("contacts", "--json").json()}
+    assert rows["Sam"]["last_reached"] is None and rows["Ana"]["role"] == "friend"
+    assert "Noted: you reached Sam." in world.ok("reached", "SAM", "--how", "call").out
+    assert world.ok("contacts", "--json").json()[0]["days_since"] == 0
+    unknown = world.cli("reached", "bob")
+    assert unknown.rc == 1 and "no contact 'bob'; contacts: Sam, Ana" in unknown.err
+    future = world.cli("reached", "ana", "--date", "2999-01-01")
+    assert future.rc == 1 and "is in the future" in future.err
+    assert "never" in world.ok("contacts").out
+
+
+def test_personal_details_stay_out_of_the_log(world: Env) -> None:
+    world.ok("trigger", "reach-out")
+    world.ok("urge", "--intensity", "9")
+    daemon = world.daemons[0]
+    history = world.history()
+    assert any(e["event"] == "escalated" for e in history)
+    assert "nudge reach-out: How about a word with Sam?" in daemon.log
+    for secret in ("555-0100", "555-0199", "call or text"):
+        assert secret not in daemon.log
+
+
+def test_help_now_without_the_daemon(env: Env) -> None:
+    env.write_config(CONFIG)
+    result = env.ok("help-now")
+    assert "Reach Sam (sponsor): call or text 555-0100" in result.out
+    assert "Call 988 or your local emergency number." in result.out
+    assert "habitd surf" in result.out
+
+
+def test_support_settings_are_validated(env: Env) -> None:
+    env.write_config(
+        CONFIG.replace('role = "friend"', 'role = "buddy"').replace(
+            "escalate_at = 7", "escalate_at = 12"
+        )
+    )
+    result = env.cli("config", "check")
+    assert result.rc == 1
+    assert result.out.splitlines() == [
+        f"{env.config_file}:18:15: support.escalate_at: expected 1 to 10, got 12",
+        f"{env.config_file}:29:8: support.contact[1].role: expected one of friend, family, "
+        "sponsor, therapist, group, other, got 'buddy'",
+    ]
