@@ -125,6 +125,7 @@ BUILTIN_COMMANDS = {
     "contacts": "support:contacts",
     "reached": "support:reached",
     "help-now": "support:help_now",
+    "report": "insights:report",
 }
 """Command name -> ``module:attribute`` in :mod:`habitd.commands`, imported on first use."""
 

@@ -38,7 +38,7 @@ from habitd.paths import Paths
 
 log = logging.getLogger("habitd.plugins")
 
-BUILTINS = ("reminder", "quiet", "goals", "mindfulness", "journal", "support")
+BUILTINS = ("reminder", "quiet", "goals", "mindfulness", "journal", "support", "insights")
 """Built-in plugin modules in ``habitd.builtin``, registered like any other plugin."""
 
 

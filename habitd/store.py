@@ -81,6 +81,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX checks_day ON checks (day);
     """,
+    # 3: reports over a period, by kind
+    """
+    CREATE INDEX entries_kind_ts ON entries (kind, ts);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -400,6 +404,12 @@ class Store:
                 f"GROUP BY {column} ORDER BY n DESC, {column}"
             )
         ]
+
+    # --- insights: aggregates computed in SQL -------------------------------------------------
+
+    def aggregate(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Run a read-only aggregate query (for reports)."""
+        return self._read(sql, params)
 
     # --- reaching out --------------------------------------------------------------------
 

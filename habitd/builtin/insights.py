@@ -1,0 +1,157 @@
+"""Insights: the person's patterns (``habitd report``), risk windows, an optional gentle
+nudge before them, and a weekly review.
+
+``[plugins.insights]``: ``pre_emptive = true`` schedules a calm moment 30 minutes before
+each risk window (off by default: it is explained in the report first);
+``weekly_review = "sun 19:00"`` (or ``false``) sends two kind sentences about the week.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+from habitd import insights
+from habitd.app import App, Job
+from habitd.config import Config, Problem, TableReader, parse_schedule
+from habitd.errors import InvalidInput
+from habitd.hookspecs import hookimpl
+from habitd.notify import Message
+from habitd.timeparse import WEEKDAYS, parse_clock
+
+NAME = "insights"
+_settings: dict[str, Any] = {"pre_emptive": False, "weekly_review": "sun 19:00"}
+
+
+def _review_schedule(text: str) -> Any:
+    day, _, clock = text.partition(" ")
+    if day[:3].lower() not in WEEKDAYS:
+        raise ValueError(f'expected a day and time like "sun 19:00", got {text!r}')
+    return parse_schedule({"at": [f"{parse_clock(clock):%H:%M}"], "days": [day[:3].lower()]})
+
+
+def _read(settings: Mapping[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    read = TableReader(settings, ("plugins", NAME), problems)
+    read.check_keys(("pre_emptive", "weekly_review"))
+    review = settings.get("weekly_review", "sun 19:00")
+    if review is not False:
+        read.get("weekly_review", str, None, _review_schedule)
+    return {"pre_emptive": read.get("pre_emptive", bool, False), "weekly_review": review}
+
+
+@hookimpl
+def habitd_validate_config(config: Config, settings: Mapping[str, Any]) -> Sequence[Problem]:
+    """``[plugins.insights]``: pre_emptive (true/false), weekly_review ("sun 19:00" or false)."""
+    problems: list[Problem] = []
+    _read(settings, problems)
+    return problems
+
+
+@hookimpl
+def habitd_configure(settings: Mapping[str, Any]) -> None:
+    """Take the settings into use."""
+    _settings.update(_read(settings, []))
+
+
+async def build_report(app: App, days: int) -> dict[str, Any]:
+    """The report, with streaks (from the goals plugin, when it runs) and a year in pixels."""
+    now = app.now()
+    data = insights.report(app.store, days, now)
+    try:
+        data["streaks"] = await app.dispatch("goals.streaks", {})
+    except Exception:  # goals disabled: a report without streaks
+        data["streaks"] = []
+    clean = [h.id for h in app.config.habits if h.type == "abstain"]
+    data["year"] = insights.year_in_pixels(
+        app.store, app.today(), now.utcoffset() or timedelta(0), clean
+    )
+    data["pre_emptive"] = bool(_settings["pre_emptive"])
+    return data
+
+
+@hookimpl
+def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
+    """``insights.report``."""
+
+    async def report(days: int = 30) -> dict[str, Any]:
+        """Patterns over the last ``days`` days."""
+        if not 1 <= days <= 3660:
+            raise InvalidInput("days must be from 1 to 3660")
+        return await build_report(app, days)
+
+    return {"report": report}
+
+
+@hookimpl
+def habitd_jobs(app: App) -> Sequence[Job]:
+    """The weekly review, and (opt-in) a calm moment before each risk window."""
+    jobs = []
+    if _settings["weekly_review"]:
+        jobs.append(
+            Job(
+                "weekly-review",
+                _review_schedule(_settings["weekly_review"]),
+                lambda: _weekly_review(app),
+            )
+        )
+    if _settings["pre_emptive"]:
+        now = app.now()
+        windows = insights.risk_windows(
+            app.store, now - timedelta(weeks=8), now.utcoffset() or timedelta(0)
+        )
+        for window in windows:
+            cron = f"0 {window.hour} * * {window.weekday}"  # crontab: 0 is Sunday, as here
+            label = window.as_json()["label"]
+            jobs.append(
+                Job(
+                    f"before-{window.weekday}-{window.hour}",
+                    parse_schedule({"cron": cron}),
+                    _calm_moment(app, label),
+                    offset=-timedelta(minutes=30),
+                )
+            )
+    return jobs
+
+
+def _calm_moment(app: App, label: str) -> Callable[[], Awaitable[None]]:
+    async def send() -> None:
+        if app.paused_until() is not None:
+            return
+        await app.notify(
+            Message(
+                title="A calm moment, before it gets hard",
+                body=f"Cravings have often come around {label}. A few slow breaths now "
+                "can take the edge off.",
+                command="habitd breathe",
+                urgency="low",
+            ),
+            about="risk-window",
+            event="pre-emptive",
+        )
+
+    return send
+
+
+async def _weekly_review(app: App) -> None:
+    data = insights.report(app.store, 7, app.now())
+    urges = data["craving"]["count"]
+    first = f"This week you wrote {data['entries']} entr{'y' if data['entries'] == 1 else 'ies'}"
+    first += f" and rode out {urges} urge{'s' if urges != 1 else ''}." if urges else "."
+    if data["triggers"]:
+        second = (
+            f"{data['triggers'][0]['name'].capitalize()} came up most; noticing it is "
+            "half the work."
+        )
+    else:
+        second = "Every check-in counts, including the quiet weeks."
+    await app.notify(
+        Message(
+            title="Your week",
+            body=f"{first} {second}",
+            command="habitd report --days 7",
+            urgency="low",
+        ),
+        about="week",
+        event="review",
+    )

@@ -1,0 +1,199 @@
+"""Patterns in a person's own entries, computed with SQL aggregates (not Python loops over
+rows), so a report over 100,000 entries stays well under a second.
+
+Times are stored in UTC; days and hours here are local, shifted by the configured zone's
+current offset (a report is a view over weeks: an hour's drift across a DST change is
+accepted for speed and simplicity).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from habitd.store import Store, to_stored
+
+WEEKDAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")  # SQLite's %w: 0 is Sunday
+HALT = ("hungry", "angry", "lonely", "tired")
+URGES = "kind IN ('urge', 'craving')"
+RISK_MIN_DAYS = 14
+RISK_MIN_COUNT = 3
+
+
+@dataclass(frozen=True)
+class Window:
+    """An hour of the week when urges cluster."""
+
+    weekday: int
+    """0 = Sunday, as SQLite counts."""
+    hour: int
+    count: int
+
+    def as_json(self) -> dict[str, Any]:
+        """For ``habitd report --json``."""
+        return {
+            "weekday": WEEKDAYS[self.weekday],
+            "hour": self.hour,
+            "count": self.count,
+            "label": f"{WEEKDAYS[self.weekday]} {self.hour:02d}:00-{(self.hour + 1) % 24:02d}:00",
+        }
+
+
+def _shift(offset: timedelta) -> str:
+    return f"{int(offset.total_seconds() // 60):+d} minutes"
+
+
+def risk_windows(store: Store, since: datetime, offset: timedelta) -> list[Window]:
+    """Hours of the week where urges cluster, from at least two weeks of urge entries: an
+    hour with at least three urges and at least twice the typical busy hour."""
+    shift = _shift(offset)
+    span = store.aggregate(
+        f"SELECT min(ts), max(ts) FROM entries WHERE {URGES} AND ts >= ?", (to_stored(since),)
+    )[0]
+    if span[0] is None:
+        return []
+    first, last = datetime.fromisoformat(span[0]), datetime.fromisoformat(span[1])
+    if (last - first).days < RISK_MIN_DAYS:
+        return []
+    slots = store.aggregate(
+        f"SELECT CAST(strftime('%w', ts, ?) AS INTEGER), CAST(strftime('%H', ts, ?) AS INTEGER),"
+        f" count(*) AS n FROM entries WHERE {URGES} AND ts >= ? GROUP BY 1, 2 ORDER BY n DESC",
+        (shift, shift, to_stored(since)),
+    )
+    typical = statistics.median([row[2] for row in slots]) if slots else 0
+    return [
+        Window(row[0], row[1], row[2])
+        for row in slots
+        if row[2] >= RISK_MIN_COUNT and row[2] >= 2 * typical
+    ][:3]
+
+
+def report(store: Store, days: int, now: datetime) -> dict[str, Any]:
+    """Everything ``habitd report`` shows, for the last ``days`` days."""
+    since = now - timedelta(days=days)
+    offset = now.utcoffset() or timedelta(0)
+    shift = _shift(offset)
+    start = (to_stored(since),)
+    count = store.aggregate("SELECT count(*) FROM entries WHERE ts >= ?", start)[0][0]
+    by_kind = dict(
+        store.aggregate("SELECT kind, count(*) FROM entries WHERE ts >= ? GROUP BY kind", start)
+    )
+    triggers = [
+        {"name": name, "count": n}
+        for name, n in store.aggregate(
+            "SELECT trigger, count(*) AS n FROM entries WHERE ts >= ? AND trigger IS NOT NULL "
+            "GROUP BY trigger ORDER BY n DESC, trigger LIMIT 15",
+            start,
+        )
+    ]
+    emotions = [
+        {"name": name, "count": n, "mean_intensity": round(mean, 2) if mean is not None else None}
+        for name, n, mean in store.aggregate(
+            "SELECT emotion, count(*) AS n, avg(intensity) FROM entries WHERE ts >= ? "
+            "AND emotion IS NOT NULL GROUP BY emotion ORDER BY n DESC, emotion LIMIT 15",
+            start,
+        )
+    ]
+    n_urges, mean, peak = store.aggregate(
+        f"SELECT count(craving), avg(craving), max(craving) FROM entries WHERE {URGES} AND ts >= ?",
+        start,
+    )[0]
+    per_day = [
+        {"day": day, "count": n, "mean": round(avg, 2)}
+        for day, n, avg in store.aggregate(
+            f"SELECT date(ts, ?) AS day, count(*), avg(craving) FROM entries WHERE {URGES} "
+            "AND ts >= ? GROUP BY day ORDER BY day",
+            (shift, *start),
+        )
+    ]
+    hours = [
+        {"weekday": WEEKDAYS[w], "hour": h, "count": n}
+        for w, h, n in store.aggregate(
+            f"SELECT CAST(strftime('%w', ts, ?) AS INTEGER), CAST(strftime('%H', ts, ?) AS "
+            f"INTEGER), count(*) FROM entries WHERE {URGES} AND ts >= ? GROUP BY 1, 2",
+            (shift, shift, *start),
+        )
+    ]
+    halt_counts = store.aggregate(
+        "SELECT "
+        + ", ".join(f"sum(instr(halt, '{word}') > 0)" for word in HALT)
+        + " FROM entries WHERE kind = 'urge' AND ts >= ?",
+        start,
+    )[0]
+    counts = {word: int(n or 0) for word, n in zip(HALT, halt_counts, strict=True)}
+    halt = [
+        {"state": word, "count": counts[word]}
+        for word in sorted(HALT, key=lambda word: -counts[word])
+    ]
+    coped = [
+        {"what": what, "count": n}
+        for what, n in store.aggregate(
+            "SELECT lower(trim(json_extract(extra, '$.coped'))) AS what, count(*) AS n "
+            "FROM entries WHERE kind = 'urge' AND ts >= ? AND what IS NOT NULL AND what != '' "
+            "GROUP BY what ORDER BY n DESC LIMIT 10",
+            start,
+        )
+    ]
+    practices = [
+        {"what": what, "count": n}
+        for what, n in store.aggregate(
+            "SELECT json_extract(detail, '$.practice') AS what, count(*) AS n FROM events "
+            "WHERE event = 'practiced' AND ts >= ? GROUP BY what ORDER BY n DESC",
+            start,
+        )
+    ]
+    acted = store.aggregate(
+        "SELECT sum(json_extract(extra, '$.acted') = 1), sum(json_extract(extra, '$.acted') = 0)"
+        " FROM entries WHERE kind = 'urge' AND ts >= ?",
+        start,
+    )[0]
+    windows = risk_windows(store, since, offset)
+    return {
+        "days": days,
+        "since": since.isoformat(),
+        "entries": count,
+        "by_kind": by_kind,
+        "triggers": triggers,
+        "emotions": emotions,
+        "craving": {
+            "count": n_urges,
+            "mean": round(mean, 2) if mean is not None else None,
+            "max": peak,
+        },
+        "craving_by_day": per_day,
+        "craving_by_hour": hours,
+        "halt": halt,
+        "helped": {"coped": coped, "practices": practices},
+        "acted": {"acted": int(acted[0] or 0), "not_acted": int(acted[1] or 0)},
+        "risk_windows": [w.as_json() for w in windows],
+    }
+
+
+def year_in_pixels(
+    store: Store, today: date, offset: timedelta, clean_habits: list[str]
+) -> dict[str, Any]:
+    """Per day of the last year: mean journal intensity by valence, and clean or lapsed."""
+    shift = _shift(offset)
+    start = today - timedelta(days=364)
+    mood = {
+        day: round(avg, 1)
+        for day, avg in store.aggregate(
+            "SELECT date(ts, ?) AS day, avg(CASE WHEN emotion IN ('calm', 'hopeful', "
+            "'grateful', 'content', 'proud', 'happy', 'relieved') THEN intensity ELSE "
+            "-intensity END) FROM entries WHERE kind = 'journal' AND intensity IS NOT NULL "
+            "AND ts >= ? GROUP BY day",
+            (shift, to_stored(datetime.combine(start, datetime.min.time()))),
+        )
+    }
+    clean: dict[str, str] = {}
+    if clean_habits:
+        marks = ",".join("?" for _ in clean_habits)
+        for day, state in store.aggregate(
+            f"SELECT day, state FROM checks WHERE habit IN ({marks}) AND day >= ?",
+            (*clean_habits, start.isoformat()),
+        ):
+            if clean.get(day) != "lapse":
+                clean[day] = state
+    return {"start": start.isoformat(), "mood": mood, "clean": clean}
