@@ -231,6 +231,10 @@ class NudgeScheduler:
         job = self._aps.get_job(f"nudge:{nudge_id}")
         return job.next_run_time if job else None
 
+    def job_times(self) -> dict[str, datetime]:
+        """Every job's next run, by its name (``NUDGE``, ``NUDGE (snoozed)``, ``PLUGIN:JOB``)."""
+        return {job.name: job.next_run_time for job in self._aps.get_jobs()}
+
     def wakeup(self) -> None:
         """Re-check due jobs now (after a suspend or a clock change)."""
         self._aps.wakeup()

@@ -3,10 +3,11 @@ self-contained HTML file (charts by matplotlib, as inline SVG), or as JSON."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import os
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,14 +55,21 @@ def _title(text: str) -> None:
     click.echo(click.style(text, bold=True))
 
 
+def _drawn(draw: Callable[[], None]) -> None:
+    """Run a plotext drawing and pass it through click.echo, which drops the colour codes
+    when the output is not a terminal."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        draw()
+    click.echo(buffer.getvalue().rstrip("\n"))
+
+
 def _bars(labels: list[str], values: list[float], title: str) -> None:
     import plotext
 
     plotext.clear_figure()
-    if not sys.stdout.isatty():
-        plotext.clear_color()
     plotext.simple_bar(labels, values, width=70, title=title)
-    plotext.show()
+    _drawn(plotext.show)
 
 
 def terminal(data: dict[str, Any]) -> None:
@@ -69,9 +77,10 @@ def terminal(data: dict[str, Any]) -> None:
     click.echo(
         click.style(f"Your last {data['days']} days", bold=True) + f": {data['entries']} entries"
     )
-    if not data["entries"] and not data["streaks"]:
+    if not data["entries"]:
         click.echo(EMPTY)
-        return
+        if not any(row["total"] for row in data["streaks"]):
+            return
     if data["triggers"]:
         _bars(
             [t["name"] for t in data["triggers"][:8]],
@@ -97,13 +106,11 @@ def terminal(data: dict[str, Any]) -> None:
             import plotext
 
             plotext.clear_figure()
-            if not sys.stdout.isatty():
-                plotext.clear_color()
             plotext.plot_size(70, 12)
             plotext.date_form("Y-m-d")
             plotext.plot([d["day"] for d in by_day], [d["mean"] for d in by_day])
             plotext.title("Craving strength by day")
-            plotext.show()
+            _drawn(plotext.show)
         _title("When cravings happen (urges per weekday and hour)")
         grid = {(h["weekday"], h["hour"]): h["count"] for h in data["craving_by_hour"]}
         click.echo("      " + "".join(f"{hour:>3}" for hour in range(0, 24, 2)))

@@ -1,0 +1,231 @@
+"""Insights on a generated dataset with known answers: counts, means, HALT, what helped,
+the risk window, HTML with every section and nothing fetched, and an empty database."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from habitd.app import App
+from habitd.builtin import insights as insights_plugin
+from habitd.paths import Paths
+from habitd.schedule import NudgeScheduler
+from habitd.store import Store
+
+from .conftest import Env
+
+CONFIG = """
+[habitd]
+timezone = "UTC"
+notifier = "log"
+
+[[habit]]
+id = "kratom-free"
+name = "Kratom-free"
+type = "abstain"
+"""
+
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _last_friday_21() -> datetime:
+    moment = NOW.replace(hour=21)
+    while moment.weekday() != 4 or moment > NOW:
+        moment -= timedelta(days=1)
+    return moment
+
+
+def seed(db: Path) -> None:
+    """Known answers: 9 Friday-evening urges over 9 weeks, 3 elsewhere; 6 feelings."""
+    store = Store(db)
+    friday = _last_friday_21()
+    for week in range(9):
+        ts = friday - timedelta(weeks=week) + timedelta(minutes=10)
+        store.add_entry(
+            "urge",
+            ts=ts,
+            craving=8,
+            trigger="payday" if week == 0 else "work",
+            halt="lonely,tired" if week % 2 else "tired",
+            extra={"coped": "Called Sam" if week < 3 else "walk", "acted": False},
+        )
+    for day, hour in ((1, 9), (2, 14), (3, 8)):
+        store.add_entry(
+            "urge", ts=friday - timedelta(days=day, hours=21 - hour), craving=2, trigger="boredom"
+        )
+    for n, intensity in enumerate((2, 4, 6, 8)):
+        store.add_entry(
+            "journal",
+            ts=NOW - timedelta(days=n + 1),
+            emotion="anxious",
+            intensity=intensity,
+            trigger="work",
+        )
+    for n, intensity in enumerate((7, 9)):
+        store.add_entry(
+            "journal", ts=NOW - timedelta(days=n + 1, hours=2), emotion="sad", intensity=intensity
+        )
+    store.add_entry("journal", ts=NOW - timedelta(days=400), emotion="sad", intensity=1)
+    store.close()
+
+
+@pytest.fixture
+def seeded(env: Env) -> Env:
+    env.write_config(CONFIG)
+    env.db.parent.mkdir(parents=True, mode=0o700)
+    seed(env.db)
+    env.start_daemon()
+    return env
+
+
+def test_report_json_has_the_known_answers(seeded: Env) -> None:
+    data = seeded.ok("report", "--days", "90", "--json").json()
+    assert data["entries"] == 18
+    assert data["triggers"][:3] == [
+        {"name": "work", "count": 12},
+        {"name": "boredom", "count": 3},
+        {"name": "payday", "count": 1},
+    ]
+    assert data["emotions"] == [
+        {"name": "anxious", "count": 4, "mean_intensity": 5.0},
+        {"name": "sad", "count": 2, "mean_intensity": 8.0},
+    ]
+    assert data["craving"] == {"count": 12, "mean": 6.5, "max": 8}
+    assert data["risk_windows"] == [
+        {"weekday": "Fri", "hour": 21, "count": 9, "label": "Fri 21:00-22:00"}
+    ]
+    assert {h["state"]: h["count"] for h in data["halt"]} == {
+        "tired": 9,
+        "lonely": 4,
+        "hungry": 0,
+        "angry": 0,
+    }
+    assert data["helped"]["coped"] == [
+        {"what": "walk", "count": 6},
+        {"what": "called sam", "count": 3},
+    ]
+    assert data["acted"] == {"acted": 0, "not_acted": 9}
+    assert sum(day["count"] for day in data["craving_by_day"]) == 12
+    fridays = [h for h in data["craving_by_hour"] if (h["weekday"], h["hour"]) == ("Fri", 21)]
+    assert fridays == [{"weekday": "Fri", "hour": 21, "count": 9}]
+
+
+def test_report_in_the_terminal(seeded: Env) -> None:
+    out = seeded.ok("report", "--days", "90").out
+    for part in (
+        "Your last 90 days: 18 entries",
+        "What set things off",
+        "anxious",
+        "Cravings: 12 logged, mean 6.5/10, strongest 8/10",
+        "When cravings happen",
+        "HALT",
+        "called sam (3x)",
+        "Fri 21:00-22:00  (9 urges)",
+        "pre_emptive = true",
+    ):
+        assert part in out, part
+    assert "\x1b[" not in out  # no colour codes in a pipe
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: list[str] = []
+        self.svgs = 0
+        self.fetches: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "section":
+            self.sections.append(values.get("id") or "")
+        if tag == "svg":
+            self.svgs += 1
+        for key in ("src", "href"):
+            if tag in ("script", "img", "link", "iframe") and values.get(key):
+                self.fetches.append(f"{tag} {values[key]}")
+
+
+def test_report_html_is_complete_and_self_contained(seeded: Env, tmp_path: Path) -> None:
+    page_file = tmp_path / "report.html"
+    seeded.ok("report", "--days", "90", "--html", str(page_file))
+    page = _Page()
+    page.feed(page_file.read_text())
+    assert page.sections == [
+        "triggers",
+        "emotions",
+        "craving",
+        "hours",
+        "halt",
+        "helped",
+        "streaks",
+        "risk",
+        "year",
+    ]
+    assert page.svgs >= 4 and page.fetches == []
+    text = page_file.read_text()
+    assert "Fri 21:00-22:00" in text and "called sam (3x)" in text
+    assert text.count('<td title="') == 2 * 365  # a year in pixels, twice
+
+
+def test_an_empty_database_gives_a_friendly_report(env: Env, tmp_path: Path) -> None:
+    env.write_config(CONFIG)
+    out = env.ok("report").out
+    assert "Nothing to show yet" in out and "Traceback" not in out
+    data = env.ok("report", "--json").json()
+    assert (data["entries"], data["triggers"], data["risk_windows"]) == (0, [], [])
+    assert data["craving"] == {"count": 0, "mean": None, "max": None}
+    env.ok("report", "--html", str(tmp_path / "empty.html"))
+    assert "Nothing to show yet" in (tmp_path / "empty.html").read_text()
+    assert env.cli("report", "--days", "0").rc == 2
+
+
+def test_pre_emptive_nudges_and_the_weekly_review(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir(mode=0o700)
+    (tmp_path / "config" / "habitd.toml").write_text(
+        CONFIG + '\n[plugins.insights]\npre_emptive = true\nweekly_review = "sun 19:00"\n'
+    )
+    (tmp_path / "data").mkdir(mode=0o700)
+    seed(tmp_path / "data" / "habitd.sqlite3")
+    paths = Paths(
+        tmp_path / "config" / "habitd.toml",
+        tmp_path / "config",
+        tmp_path / "data",
+        tmp_path / "state",
+        tmp_path / "run",
+    )
+
+    async def scenario() -> tuple[dict[str, datetime], Any]:
+        app = await App.open(paths)
+        app.scheduler = NudgeScheduler(app.fire, app.record_missed, app.plugins.call_job)
+        app.scheduler.start()
+        await app.schedule()
+        jobs = app.scheduler.job_times()
+        await insights_plugin._weekly_review(app)
+        review = [e for e in app.store.events() if e.event == "review"]
+        app.scheduler.shutdown()
+        await app.close()
+        return jobs, review
+
+    jobs, review = asyncio.run(scenario())
+    before = jobs["insights:before-5-21"]
+    assert (before.strftime("%a"), before.hour, before.minute) == ("Fri", 20, 30)
+    weekly = jobs["insights:weekly-review"]
+    assert (weekly.strftime("%a"), weekly.hour) == ("Sun", 19)
+    [note] = review
+    assert note.title == "Your week"
+    assert note.body is not None and "This week you wrote" in note.body
+
+
+def test_insights_settings_are_validated(env: Env) -> None:
+    env.write_config(
+        CONFIG + '\n[plugins.insights]\npre_emptive = "yes"\nweekly_review = "funday"\n'
+    )
+    result = env.cli("config", "check")
+    assert result.rc == 1
+    assert "plugins.insights.pre_emptive: expected true or false" in result.out
+    assert "plugins.insights.weekly_review: expected a day and time like" in result.out
