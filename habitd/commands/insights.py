@@ -198,20 +198,32 @@ def _heatmap(data: dict[str, Any]) -> str:
 
 
 def _pixels(year: dict[str, Any]) -> str:
+    """Two Daylio-style grids for the last year: a column per week, a row per weekday."""
     from datetime import date, timedelta
 
     start = date.fromisoformat(year["start"])
-    rows = []
+    first = start - timedelta(days=start.weekday())
+    weeks = (date.fromisoformat(year["start"]) + timedelta(days=364) - first).days // 7 + 1
+    grids = []
     for name, values, colour in (
         ("Mood", year["mood"], _mood_colour),
         ("Clean days", year["clean"], _clean_colour),
     ):
-        cells = "".join(
-            f'<td title="{day}" style="background:{colour(values.get(day.isoformat()))}"></td>'
-            for day in (start + timedelta(days=n) for n in range(365))
-        )
-        rows.append(f"<tr><th>{name}</th>{cells}</tr>")
-    return f'<table class="pixels">{"".join(rows)}</table>'
+        rows = []
+        for weekday in range(7):
+            cells = []
+            for week in range(weeks):
+                day = first + timedelta(weeks=week, days=weekday)
+                if start <= day <= start + timedelta(days=364):
+                    cells.append(
+                        f'<td title="{day}" style="background:'
+                        f'{colour(values.get(day.isoformat()))}"></td>'
+                    )
+                else:
+                    cells.append('<td class="out"></td>')
+            rows.append(f"<tr>{''.join(cells)}</tr>")
+        grids.append(f'<h3>{name}</h3><table class="pixels">{"".join(rows)}</table>')
+    return "".join(grids)
 
 
 def _mood_colour(value: float | None) -> str:
@@ -340,8 +352,9 @@ def render_html(data: dict[str, Any]) -> str:
 <style>
 body {{ font-family: sans-serif; max-width: 60rem; margin: 2rem auto; color: #222; }}
 h1 {{ color: #3f7d6e; }} section {{ margin-bottom: 2rem; }} .note {{ color: #666; }}
-table.pixels {{ border-spacing: 1px; }} table.pixels td {{ width: 2px; height: 14px; padding: 0; }}
-table.pixels th {{ text-align: left; font-weight: normal; padding-right: .5rem; }}
+table.pixels {{ border-spacing: 2px; }}
+table.pixels td {{ width: 10px; height: 10px; padding: 0; border-radius: 2px; }}
+table.pixels td.out {{ background: none; }}
 svg {{ max-width: 100%; height: auto; }}
 </style></head><body>
 <h1>Your last {data["days"]} days</h1>
