@@ -7,8 +7,8 @@
 - imports: heavy modules that ``python -X importtime -m habitd status`` loads (want none);
 - idle: the daemon's CPU time and context switches over an idle period (no nudge due);
 - memory: the daemon's RSS after start on the default config, beside a bare asyncio process;
-- data scale: ``habitd streaks --json`` for 20 habits with 5 years of daily marks, beside
-  ``habitd status`` on the same daemon.
+- data scale: ``habitd streaks --json`` for 20 habits with 5 years of daily marks and
+  ``habitd report --json`` over 100,000 entries, beside ``habitd status`` on the same daemon.
 
 Everything runs on private temporary XDG folders; nothing is downloaded.
 """
@@ -196,17 +196,79 @@ def seed_habits(root: Path, habits: int, days: int, seed: int = 7) -> None:
     store.close()
 
 
+def seed_entries(root: Path, count: int, seed: int = 11) -> None:
+    """``count`` journal and urge entries over three years (fixed seed), in one transaction."""
+    import json as json_module
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    sys.path.insert(0, str(ROOT))
+    from habitd.store import Store, to_stored
+
+    data = root / "data" / "habitd"
+    data.mkdir(parents=True, mode=0o700, exist_ok=True)
+    store = Store(data / "habitd.sqlite3")
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    triggers = ["work", "boredom", "payday", "evening", "argument", "alone", "party"]
+    emotions = ["anxious", "sad", "angry", "lonely", "calm", "hopeful", "tired"]
+    rows = []
+    for _ in range(count):
+        ts = to_stored(now - timedelta(minutes=rng.randint(0, 3 * 365 * 24 * 60)))
+        if rng.random() < 0.5:
+            rows.append(
+                (
+                    ts,
+                    "urge",
+                    None,
+                    None,
+                    rng.choice(triggers),
+                    rng.randint(0, 10),
+                    rng.choice(["tired", "lonely,tired", "hungry", None]),
+                    json_module.dumps({"coped": rng.choice(["walk", "called sam", "tea"])}),
+                )
+            )
+        else:
+            rows.append(
+                (
+                    ts,
+                    "journal",
+                    rng.choice(emotions),
+                    rng.randint(0, 10),
+                    rng.choice(triggers),
+                    None,
+                    None,
+                    None,
+                )
+            )
+    with store._write() as db:  # bulk seeding for the benchmark only
+        db.executemany(
+            "INSERT INTO entries (ts, kind, emotion, intensity, trigger, craving, halt, extra) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    store.close()
+
+
 def bench_data_scale(runs: int) -> dict[str, Any]:
     """``habitd streaks --json`` on 20 habits x 5 years, beside ``habitd status``."""
     root = Path(tempfile.mkdtemp(prefix="hdd-"))
     env = private_env(root)
     seed_habits(root, habits=20, days=5 * 365)
+    seed_entries(root, count=100_000)
     proc = start_daemon(env)
     try:
         script = str(Path(sys.executable).parent / "habitd")
         commands = {
             "floor: habitd status": [script, "status"],
             "habitd streaks --json (20 habits x 5 years)": [script, "streaks", "--json"],
+            "habitd report --json --days 1100 (100,000 entries)": [
+                script,
+                "report",
+                "--json",
+                "--days",
+                "1100",
+            ],
         }
         samples: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(runs + 2):

@@ -45,10 +45,28 @@ def _shift(offset: timedelta) -> str:
     return f"{int(offset.total_seconds() // 60):+d} minutes"
 
 
-def risk_windows(store: Store, since: datetime, offset: timedelta) -> list[Window]:
+def urge_slots(store: Store, since: datetime, offset: timedelta) -> list[tuple[int, int, int]]:
+    """(weekday with 0 = Sunday, hour, urges) for every local hour of the week with urges."""
+    shift = _shift(offset)
+    return [
+        (int(row[0]), int(row[1]), int(row[2]))
+        for row in store.aggregate(
+            f"SELECT CAST(strftime('%w', ts, ?) AS INTEGER), CAST(strftime('%H', ts, ?) AS "
+            f"INTEGER), count(*) AS n FROM entries WHERE {URGES} AND ts >= ? GROUP BY 1, 2 "
+            "ORDER BY n DESC",
+            (shift, shift, to_stored(since)),
+        )
+    ]
+
+
+def risk_windows(
+    store: Store,
+    since: datetime,
+    offset: timedelta,
+    slots: list[tuple[int, int, int]] | None = None,
+) -> list[Window]:
     """Hours of the week where urges cluster, from at least two weeks of urge entries: an
     hour with at least three urges and at least twice the typical busy hour."""
-    shift = _shift(offset)
     span = store.aggregate(
         f"SELECT min(ts), max(ts) FROM entries WHERE {URGES} AND ts >= ?", (to_stored(since),)
     )[0]
@@ -57,11 +75,8 @@ def risk_windows(store: Store, since: datetime, offset: timedelta) -> list[Windo
     first, last = datetime.fromisoformat(span[0]), datetime.fromisoformat(span[1])
     if (last - first).days < RISK_MIN_DAYS:
         return []
-    slots = store.aggregate(
-        f"SELECT CAST(strftime('%w', ts, ?) AS INTEGER), CAST(strftime('%H', ts, ?) AS INTEGER),"
-        f" count(*) AS n FROM entries WHERE {URGES} AND ts >= ? GROUP BY 1, 2 ORDER BY n DESC",
-        (shift, shift, to_stored(since)),
-    )
+    if slots is None:
+        slots = urge_slots(store, since, offset)
     typical = statistics.median([row[2] for row in slots]) if slots else 0
     return [
         Window(row[0], row[1], row[2])
@@ -108,25 +123,21 @@ def report(store: Store, days: int, now: datetime) -> dict[str, Any]:
             (shift, *start),
         )
     ]
-    hours = [
-        {"weekday": WEEKDAYS[w], "hour": h, "count": n}
-        for w, h, n in store.aggregate(
-            f"SELECT CAST(strftime('%w', ts, ?) AS INTEGER), CAST(strftime('%H', ts, ?) AS "
-            f"INTEGER), count(*) FROM entries WHERE {URGES} AND ts >= ? GROUP BY 1, 2",
-            (shift, shift, *start),
-        )
-    ]
-    halt_counts = store.aggregate(
+    slots = urge_slots(store, since, offset)
+    hours = [{"weekday": WEEKDAYS[w], "hour": h, "count": n} for w, h, n in slots]
+    urge_row = store.aggregate(
         "SELECT "
         + ", ".join(f"sum(instr(halt, '{word}') > 0)" for word in HALT)
-        + " FROM entries WHERE kind = 'urge' AND ts >= ?",
+        + ", sum(json_extract(extra, '$.acted') = 1), sum(json_extract(extra, '$.acted') = 0)"
+        " FROM entries WHERE kind = 'urge' AND ts >= ?",
         start,
     )[0]
-    counts = {word: int(n or 0) for word, n in zip(HALT, halt_counts, strict=True)}
+    counts = {word: int(n or 0) for word, n in zip(HALT, urge_row[:4], strict=True)}
     halt = [
         {"state": word, "count": counts[word]}
         for word in sorted(HALT, key=lambda word: -counts[word])
     ]
+    acted = urge_row[4:]
     coped = [
         {"what": what, "count": n}
         for what, n in store.aggregate(
@@ -144,12 +155,7 @@ def report(store: Store, days: int, now: datetime) -> dict[str, Any]:
             start,
         )
     ]
-    acted = store.aggregate(
-        "SELECT sum(json_extract(extra, '$.acted') = 1), sum(json_extract(extra, '$.acted') = 0)"
-        " FROM entries WHERE kind = 'urge' AND ts >= ?",
-        start,
-    )[0]
-    windows = risk_windows(store, since, offset)
+    windows = risk_windows(store, since, offset, slots)
     return {
         "days": days,
         "since": since.isoformat(),

@@ -81,9 +81,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX checks_day ON checks (day);
     """,
-    # 3: reports over a period, by kind
+    # 3: reports over a period: covering indexes for the aggregates
     """
-    CREATE INDEX entries_kind_ts ON entries (kind, ts);
+    CREATE INDEX entries_kind_ts ON entries (kind, ts, craving);
+    CREATE INDEX entries_trigger_ts ON entries (trigger, ts);
+    CREATE INDEX entries_emotion_ts ON entries (emotion, ts, intensity);
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
