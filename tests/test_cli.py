@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from habitd.plugins import BUILTINS
+
 from .conftest import Env
 
 MODES = ["daemon", "direct"]
@@ -120,12 +122,7 @@ def test_history_since_and_filters(world: Env) -> None:
 def test_plugins_listing(world: Env) -> None:
     rows = world.ok("plugins", "--json").json()
     assert [(p["name"], p["source"], p["state"]) for p in rows] == [
-        ("reminder", "builtin", "active"),
-        ("quiet", "builtin", "active"),
-        ("goals", "builtin", "active"),
-        ("mindfulness", "builtin", "active"),
-        ("journal", "builtin", "active"),
-        ("support", "builtin", "active"),
+        (name, "builtin", "active") for name in BUILTINS
     ]
     assert "habitd_compose" in rows[0]["hooks"]
     assert "reminder" in world.ok("plugins").out

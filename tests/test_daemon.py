@@ -8,6 +8,8 @@ import sqlite3
 import stat
 from pathlib import Path
 
+from habitd.plugins import BUILTINS
+
 from .conftest import BASE_CONFIG, Daemon, Env, wait_for
 
 
@@ -17,14 +19,7 @@ def test_status_trigger_history_done(env: Env, daemon: Daemon) -> None:
     assert info["pid"] == daemon.proc.pid
     assert info["notifier"] == "log"
     assert info["nudges"] == 2
-    assert {p["name"]: p["state"] for p in info["plugins"]} == {
-        "reminder": "active",
-        "quiet": "active",
-        "goals": "active",
-        "mindfulness": "active",
-        "journal": "active",
-        "support": "active",
-    }
+    assert {p["name"]: p["state"] for p in info["plugins"]} == dict.fromkeys(BUILTINS, "active")
     human = env.ok("status").out
     assert f"pid {daemon.proc.pid}" in human and "notifier:  log" in human
 
