@@ -70,6 +70,9 @@ def start_daemon(env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 def quartiles(samples: list[float]) -> dict[str, float]:
     """Median and interquartile range, in milliseconds."""
+    if len(samples) < 2:
+        only = samples[0] * 1000
+        return {"median_ms": only, "q1_ms": only, "q3_ms": only}
     q1, median, q3 = statistics.quantiles(samples, n=4)
     return {"median_ms": median * 1000, "q1_ms": q1 * 1000, "q3_ms": q3 * 1000}
 
@@ -81,6 +84,7 @@ def bench_client(env: dict[str, str], runs: int) -> dict[str, Any]:
         "floor: python -c 'import click'": [sys.executable, "-c", "import click"],
         "habitd status": [script, "status"],
         "python -m habitd status": [sys.executable, "-m", "habitd", "status"],
+        "habitd done meditate": [script, "done", "meditate"],
     }
     samples: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs + 3):  # the first rounds warm the page cache and are dropped
@@ -283,6 +287,162 @@ def bench_data_scale(runs: int) -> dict[str, Any]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def _config_with_nudges(root: Path, count: int, due_in: float = 0.0, notifier: str = "log") -> None:
+    """A config with ``count`` nudges: daily at spread-out times, or (``due_in``) one-off
+    ``date`` nudges 100 ms apart starting ``due_in`` seconds from now."""
+    from datetime import UTC, datetime, timedelta
+
+    folder = root / "config" / "habitd"
+    folder.mkdir(parents=True, mode=0o700, exist_ok=True)
+    lines = [f'[habitd]\ntimezone = "UTC"\nnotifier = "{notifier}"\n']
+    start = datetime.now(UTC) + timedelta(seconds=due_in)
+    for n in range(count):
+        if due_in:
+            when = (start + timedelta(milliseconds=100 * n)).strftime("%Y-%m-%d %H:%M:%S.%f")
+            lines.append(f'[[nudge]]\nid = "n{n}"\ndate = "{when}"\ntitle = "n{n}"\n')
+        else:
+            lines.append(f'[[nudge]]\nid = "n{n}"\nat = ["{n // 60 % 24:02d}:{n % 60:02d}"]\n')
+    (folder / "habitd.toml").write_text("\n".join(lines))
+
+
+def _ready_time(env: dict[str, str], socket_path: str) -> tuple[float, subprocess.Popen[bytes]]:
+    sys.path.insert(0, str(ROOT))
+    from habitd import ipc
+
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "habitd", "run", "--notifier", "log"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    while True:
+        try:
+            ipc.call(socket_path, "ping", timeout=5)
+            return time.perf_counter() - started, proc
+        except (ipc.NoDaemon, OSError):
+            if proc.poll() is not None or time.perf_counter() - started > 30:
+                raise RuntimeError("the daemon did not start") from None
+            time.sleep(0.005)
+
+
+def bench_start(runs: int) -> dict[str, Any]:
+    """Time to a socket that answers, and RSS after start: default config and 1,000 nudges."""
+    results: dict[str, Any] = {}
+    for name, nudges in (("default config", None), ("1,000 nudges", 1000)):
+        times, rss = [], []
+        for _ in range(runs):
+            root = Path(tempfile.mkdtemp(prefix="hds-"))
+            env = private_env(root)
+            if nudges:
+                _config_with_nudges(root, nudges)
+            elapsed, proc = _ready_time(env, str(root / "run" / "habitd" / "habitd.sock"))
+            time.sleep(0.5)
+            rss.append(_rss_mb(proc.pid))
+            proc.terminate()
+            proc.wait(10)
+            shutil.rmtree(root, ignore_errors=True)
+            times.append(elapsed)
+        results[name] = {**quartiles(times), "rss_mb": statistics.median(rss)}
+    return results
+
+
+def bench_firing(count: int) -> dict[str, Any]:
+    """Delay from a nudge's due time to its delivery: log backend (event time) and a D-Bus
+    notification server (Notify received)."""
+    from datetime import datetime
+
+    sys.path.insert(0, str(ROOT))
+    from habitd import ipc
+    from tests.dbus_services import NotificationServer
+    from tests.desktop import SessionBus
+
+    results: dict[str, Any] = {}
+    for backend in ("log", "desktop"):
+        root = Path(tempfile.mkdtemp(prefix="hdf-"))
+        env = private_env(root)
+        bus = server = None
+        if backend == "desktop":
+            bus = SessionBus(root / "run" / "bus").start()
+            server = NotificationServer(bus.address).start()
+            env["DBUS_SESSION_BUS_ADDRESS"] = bus.address
+        _config_with_nudges(root, count, due_in=3.0, notifier=backend)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "habitd", "run"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        socket_path = str(root / "run" / "habitd" / "habitd.sock")
+        try:
+            time.sleep(3.0 + count * 0.1 + 1.5)
+            events = [e for e in ipc.call(socket_path, "history") if e["event"] == "fired"]
+            config = (root / "config" / "habitd" / "habitd.toml").read_text()
+            due = {}
+            for block in config.split("[[nudge]]")[1:]:
+                nudge_id = block.split('id = "')[1].split('"')[0]
+                when = block.split('date = "')[1].split('"')[0]
+                due[nudge_id] = datetime.fromisoformat(when + "+00:00").timestamp()
+            if backend == "log":
+                delays = [
+                    datetime.fromisoformat(e["ts"]).timestamp() - due[e["nudge"]] for e in events
+                ]
+            else:
+                assert server is not None
+                delays = [shown.received - due[shown.summary] for shown in server.shown]
+            delays.sort()
+            results[backend] = {
+                "fired": len(delays),
+                "p50_ms": 1000 * delays[len(delays) // 2],
+                "p99_ms": 1000 * delays[min(len(delays) - 1, int(len(delays) * 0.99))],
+            }
+        finally:
+            proc.terminate()
+            proc.wait(10)
+            if server is not None:
+                server.stop()
+            if bus is not None:
+                bus.stop()
+            shutil.rmtree(root, ignore_errors=True)
+    return results
+
+
+def bench_rpc(env: dict[str, str], calls: int, clients: int) -> dict[str, Any]:
+    """Calls per second to a running daemon: one client in a row, then many at once."""
+    import threading
+
+    sys.path.insert(0, str(ROOT))
+    from habitd import ipc
+
+    socket_path = str(Path(env["XDG_RUNTIME_DIR"]) / "habitd" / "habitd.sock")
+    started = time.perf_counter()
+    for _ in range(calls):
+        ipc.call(socket_path, "status")
+    sequential = calls / (time.perf_counter() - started)
+    errors: list[BaseException] = []
+
+    def client() -> None:
+        for _ in range(calls // clients):
+            try:
+                ipc.call(socket_path, "status")
+            except BaseException as exc:  # counted and reported
+                errors.append(exc)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    concurrent = (calls // clients * clients) / (time.perf_counter() - started)
+    return {
+        "sequential_per_s": sequential,
+        "concurrent_per_s": concurrent,
+        "clients": clients,
+        "errors": len(errors),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=30, help="client runs per command")
@@ -303,7 +463,10 @@ def main() -> int:
             "heavy_imports_in_status": bench_imports(env),
             "daemon": bench_daemon(env, proc, args.idle_seconds),
         }
+        results["rpc"] = bench_rpc(env, calls=max(50, args.runs * 20), clients=50)
         results["data_scale"] = bench_data_scale(max(3, args.runs // 3))
+        results["start"] = bench_start(max(1, args.runs // 6))
+        results["firing"] = bench_firing(max(10, args.runs * 2))
     finally:
         proc.terminate()
         proc.wait(10)
@@ -326,6 +489,25 @@ def main() -> int:
         f"{daemon['idle_context_switches']} context switches; RSS {daemon['rss_mb']:.1f} MB "
         f"(bare asyncio process: {daemon['floor_rss_mb_bare_asyncio']:.1f} MB)"
     )
+    rpc = results["rpc"]
+    print(
+        f"\nRPC: {rpc['sequential_per_s']:.0f} calls/s one after another, "
+        f"{rpc['concurrent_per_s']:.0f} calls/s from {rpc['clients']} clients at once, "
+        f"{rpc['errors']} errors"
+    )
+    print(
+        "\n| daemon start | to a socket that answers, median ms (q1-q3) | RSS MB |\n|---|---|---|"
+    )
+    for name, figures in results["start"].items():
+        print(
+            f"| {name} | {figures['median_ms']:.0f} ({figures['q1_ms']:.0f}-"
+            f"{figures['q3_ms']:.0f}) | {figures['rss_mb']:.1f} |"
+        )
+    print("\n| firing precision | nudges | p50 ms | p99 ms |\n|---|---|---|---|")
+    for name, figures in results["firing"].items():
+        print(
+            f"| {name} | {figures['fired']} | {figures['p50_ms']:.1f} | {figures['p99_ms']:.1f} |"
+        )
     print("\n| data scale | median ms | q1-q3 ms |\n|---|---|---|")
     for name, figures in results["data_scale"].items():
         print(

@@ -151,7 +151,8 @@ def report(store: Store, days: int, now: datetime) -> dict[str, Any]:
         {"what": what, "count": n}
         for what, n in store.aggregate(
             "SELECT json_extract(detail, '$.practice') AS what, count(*) AS n FROM events "
-            "WHERE event = 'practiced' AND ts >= ? GROUP BY what ORDER BY n DESC",
+            "WHERE event = 'practiced' AND json_extract(detail, '$.completed') = 1 "
+            "AND ts >= ? GROUP BY what ORDER BY n DESC",
             start,
         )
     ]

@@ -15,6 +15,7 @@ this file.)
 
 import asyncio
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,8 @@ class Shown:
     timeout: int
     closed: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    received: float = field(default_factory=time.time)
+    """Wall-clock time the server got the Notify call (for firing-precision benchmarks)."""
 
     @property
     def urgency(self) -> int | None:

@@ -15,7 +15,7 @@ def test_benchmarks_run_and_the_client_imports_nothing_heavy() -> None:
         [sys.executable, str(BENCH), "--runs", "4", "--idle-seconds", "0.5", "--json"],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
         check=True,
     )
     results = json.loads(done.stdout)
@@ -24,5 +24,13 @@ def test_benchmarks_run_and_the_client_imports_nothing_heavy() -> None:
         "floor: python -c 'import click'",
         "habitd status",
         "python -m habitd status",
+        "habitd done meditate",
     }
     assert results["daemon"]["rss_mb"] > 0
+    assert results["rpc"]["errors"] == 0
+    assert set(results["start"]) == {"default config", "1,000 nudges"}
+    assert {name: figures["fired"] for name, figures in results["firing"].items()} == {
+        "log": 10,
+        "desktop": 10,
+    }
+    assert len(results["data_scale"]) == 3
