@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,8 +30,6 @@ def test_benchmarks_run_and_the_client_imports_nothing_heavy() -> None:
     assert results["daemon"]["rss_mb"] > 0
     assert results["rpc"]["errors"] == 0
     assert set(results["start"]) == {"default config", "1,000 nudges"}
-    assert {name: figures["fired"] for name, figures in results["firing"].items()} == {
-        "log": 10,
-        "desktop": 10,
-    }
+    expected = {"log": 10, "desktop": 10} if shutil.which("dbus-daemon") else {"log": 10}
+    assert {name: figures["fired"] for name, figures in results["firing"].items()} == expected
     assert len(results["data_scale"]) == 3
