@@ -183,6 +183,27 @@ class Config:
         return format_problems(self.source, self.text, problems)
 
 
+def check_options(
+    config: Config, kind: str, checks: Mapping[str, Callable[[Any], str | None]]
+) -> list[Problem]:
+    """Validate ``[nudge.options]`` of every nudge of ``kind`` (for a kind's plugin): an
+    unknown key is a problem, and each known key's check returns a message or None."""
+    problems = []
+    for index, nudge in enumerate(config.nudges):
+        if nudge.kind != kind:
+            continue
+        for key, value in nudge.options.items():
+            path = ("nudge", index, "options", key)
+            if key not in checks:
+                known = ", ".join(checks)
+                problems.append(
+                    Problem(path, f"unknown option (a {kind} nudge has: {known})", "key")
+                )
+            elif (message := checks[key](value)) is not None:
+                problems.append(Problem(path, message))
+    return problems
+
+
 def default_config_text() -> str:
     """The packaged default config (the same file as ``config/habitd.toml``)."""
     return resources.files("habitd.data").joinpath("habitd.toml").read_text(encoding="utf-8")

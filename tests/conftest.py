@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from habitd import ipc
+from habitd.paths import Paths
 
 from .desktop import Dunst, SessionBus, VirtualDisplay
 
@@ -219,6 +220,19 @@ def daemon(env: Env) -> Daemon:
     """A running daemon on the base config."""
     env.write_config()
     return env.start_daemon()
+
+
+def private_paths(root: Path, config: str) -> Paths:
+    """Paths for an in-process App under ``root``, with ``config`` as its config file."""
+    (root / "config").mkdir(mode=0o700, exist_ok=True)
+    (root / "config" / "habitd.toml").write_text(config)
+    return Paths(
+        config_file=root / "config" / "habitd.toml",
+        config_dir=root / "config",
+        data_dir=root / "data",
+        state_dir=root / "state",
+        runtime_dir=root / "run",
+    )
 
 
 def wait_for(predicate: Any, timeout: float = 15.0, interval: float = 0.1) -> Any:

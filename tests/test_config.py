@@ -219,6 +219,7 @@ def test_reminder_options_are_validated_by_the_reminder_plugin(env: Env) -> None
     result = env.cli("config", "check")
     assert result.rc == 1
     assert result.out.splitlines() == [
-        f"{env.config_file}:5:1: nudge[0].options.replay: unknown option (a reminder has: reply)",
+        f"{env.config_file}:5:1: nudge[0].options.replay: unknown option (a reminder nudge has: "
+        "reply)",
         f'{env.config_file}:10:21: nudge[1].options.reply: expected a short label like "Write"',
     ]

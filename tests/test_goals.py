@@ -15,9 +15,8 @@ import pytest
 import time_machine
 
 from habitd.app import App
-from habitd.paths import Paths
 
-from .conftest import Env, wait_for
+from .conftest import Env, private_paths, wait_for
 from .dbus_services import NotificationServer
 from .desktop import SessionBus
 
@@ -210,15 +209,7 @@ def test_done_and_i_slipped_from_the_notification(env: Env, server: Notification
 def test_a_vacation_freezes_streaks(tmp_path: Path) -> None:
     """pause --habits over two days: the streak neither breaks nor grows (an in-process App
     under a moving clock)."""
-    (tmp_path / "config").mkdir(mode=0o700)
-    (tmp_path / "config" / "habitd.toml").write_text(CONFIG)
-    paths = Paths(
-        config_file=tmp_path / "config" / "habitd.toml",
-        config_dir=tmp_path / "config",
-        data_dir=tmp_path / "data",
-        state_dir=tmp_path / "state",
-        runtime_dir=tmp_path / "run",
-    )
+    paths = private_paths(tmp_path, CONFIG)
 
     async def scenario() -> list[int]:
         with time_machine.travel(datetime(2026, 6, 1, 12, tzinfo=UTC), tick=False) as clock:

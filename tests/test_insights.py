@@ -13,11 +13,10 @@ import pytest
 
 from habitd.app import App
 from habitd.builtin import insights as insights_plugin
-from habitd.paths import Paths
 from habitd.schedule import NudgeScheduler
 from habitd.store import Store
 
-from .conftest import Env
+from .conftest import Env, private_paths
 
 CONFIG = """
 [habitd]
@@ -185,19 +184,11 @@ def test_an_empty_database_gives_a_friendly_report(env: Env, tmp_path: Path) -> 
 
 
 def test_pre_emptive_nudges_and_the_weekly_review(tmp_path: Path) -> None:
-    (tmp_path / "config").mkdir(mode=0o700)
-    (tmp_path / "config" / "habitd.toml").write_text(
-        CONFIG + '\n[plugins.insights]\npre_emptive = true\nweekly_review = "sun 19:00"\n'
+    paths = private_paths(
+        tmp_path, CONFIG + '\n[plugins.insights]\npre_emptive = true\nweekly_review = "sun 19:00"\n'
     )
     (tmp_path / "data").mkdir(mode=0o700)
     seed(tmp_path / "data" / "habitd.sqlite3")
-    paths = Paths(
-        tmp_path / "config" / "habitd.toml",
-        tmp_path / "config",
-        tmp_path / "data",
-        tmp_path / "state",
-        tmp_path / "run",
-    )
 
     async def scenario() -> tuple[dict[str, datetime], Any]:
         app = await App.open(paths)

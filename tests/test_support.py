@@ -14,10 +14,9 @@ import pytest
 import time_machine
 
 from habitd.app import App
-from habitd.paths import Paths
 from habitd.schedule import ShiftedTrigger, cron_trigger
 
-from .conftest import Env
+from .conftest import Env, private_paths
 
 CONFIG = """
 [habitd]
@@ -61,15 +60,7 @@ remind_before = "1h"
 def _in_process(
     tmp_path: Path, scenario: Callable[[App, Any], Coroutine[Any, Any, Any]], start: datetime
 ) -> Any:
-    (tmp_path / "config").mkdir(mode=0o700, exist_ok=True)
-    (tmp_path / "config" / "habitd.toml").write_text(CONFIG)
-    paths = Paths(
-        config_file=tmp_path / "config" / "habitd.toml",
-        config_dir=tmp_path / "config",
-        data_dir=tmp_path / "data",
-        state_dir=tmp_path / "state",
-        runtime_dir=tmp_path / "run",
-    )
+    paths = private_paths(tmp_path, CONFIG)
 
     async def run() -> Any:
         with time_machine.travel(start, tick=False) as clock:

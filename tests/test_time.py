@@ -16,12 +16,11 @@ from tzlocal import reload_localzone
 
 from habitd import app as app_module
 from habitd.app import App
-from habitd.paths import Paths
 from habitd.schedule import NudgeScheduler
 from habitd.timeparse import parse_quiet_hours
 from habitd.wake import ClockWatch
 
-from .conftest import BASE_CONFIG, Env, wait_for
+from .conftest import BASE_CONFIG, Env, private_paths, wait_for
 from .dbus_services import Logind, NotificationServer
 from .desktop import SessionBus
 
@@ -60,15 +59,7 @@ class Harness:
     """App + scheduler + clock watch, as the daemon wires them, in this test's loop."""
 
     def __init__(self, root: Path, config: str) -> None:
-        (root / "config").mkdir(mode=0o700)
-        (root / "config" / "habitd.toml").write_text(config)
-        self.paths = Paths(
-            config_file=root / "config" / "habitd.toml",
-            config_dir=root / "config",
-            data_dir=root / "data",
-            state_dir=root / "state",
-            runtime_dir=root / "run",
-        )
+        self.paths = private_paths(root, config)
         self.app: App | None = None
         self.watch: ClockWatch | None = None
         self.history: list[tuple[str | None, str]] = []

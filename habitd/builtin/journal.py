@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from habitd.app import App, answer_buttons
-from habitd.config import Config, Nudge, Problem
+from habitd.config import Config, Nudge, Problem, check_options
 from habitd.hookspecs import hookimpl
 from habitd.notify import Message
 
@@ -44,21 +44,11 @@ def habitd_nudge_kinds() -> Sequence[str]:
 def habitd_validate_config(config: Config) -> Sequence[Problem]:
     """A journal nudge's option: ``prompt`` pins one of the prompts."""
     names = [name for name, _, _ in PROMPTS]
-    problems = []
-    for index, nudge in enumerate(config.nudges):
-        if nudge.kind != NAME:
-            continue
-        for key, value in nudge.options.items():
-            path = ("nudge", index, "options", key)
-            if key != "prompt":
-                problems.append(
-                    Problem(path, "unknown option (a journal nudge has: prompt)", "key")
-                )
-            elif value not in names:
-                problems.append(
-                    Problem(path, f"unknown prompt {value!r}; prompts: {', '.join(names)}")
-                )
-    return problems
+
+    def prompt(value: object) -> str | None:
+        return None if value in names else f"unknown prompt {value!r}; prompts: {', '.join(names)}"
+
+    return check_options(config, NAME, {"prompt": prompt})
 
 
 def _unasked_lapse(app: App) -> str | None:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from habitd.app import Action, App, answer_buttons
-from habitd.config import Config, Nudge, Problem
+from habitd.config import Config, Nudge, Problem, check_options
 from habitd.errors import InvalidInput, NotFound
 from habitd.hookspecs import hookimpl
 from habitd.notify import Message
@@ -67,17 +67,17 @@ def habitd_validate_config(
                         f"unknown practice {name!r}; practices: {known}",
                     )
                 )
-    for index, nudge in enumerate(config.nudges):
-        if nudge.kind != NAME:
-            continue
-        for key, value in nudge.options.items():
-            path = ("nudge", index, "options", key)
-            if key != "practice":
-                problems.append(
-                    Problem(path, "unknown option (a mindfulness nudge has: practice)", "key")
+    problems.extend(
+        check_options(
+            config,
+            NAME,
+            {
+                "practice": lambda value: (
+                    None if value in library else f"unknown practice {value!r}; practices: {known}"
                 )
-            elif value not in library:
-                problems.append(Problem(path, f"unknown practice {value!r}; practices: {known}"))
+            },
+        )
+    )
     return problems
 
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from habitd.app import App, answer_buttons
-from habitd.config import Config, Nudge, Problem
+from habitd.config import Config, Nudge, Problem, check_options
 from habitd.hookspecs import hookimpl
 from habitd.notify import Message
-
-OPTIONS = ("reply",)
 
 
 @hookimpl
@@ -25,17 +23,13 @@ def habitd_nudge_kinds() -> Sequence[str]:
 @hookimpl
 def habitd_validate_config(config: Config) -> Sequence[Problem]:
     """A reminder's only option is ``reply``, a short non-empty label."""
-    problems = []
-    for index, nudge in enumerate(config.nudges):
-        if nudge.kind != "reminder":
-            continue
-        for key, value in nudge.options.items():
-            path = ("nudge", index, "options", key)
-            if key not in OPTIONS:
-                problems.append(Problem(path, "unknown option (a reminder has: reply)", "key"))
-            elif not isinstance(value, str) or not value.strip() or len(value) > 30:
-                problems.append(Problem(path, 'expected a short label like "Write"'))
-    return problems
+    return check_options(config, "reminder", {"reply": _label})
+
+
+def _label(value: object) -> str | None:
+    if isinstance(value, str) and value.strip() and len(value) <= 30:
+        return None
+    return 'expected a short label like "Write"'
 
 
 @hookimpl

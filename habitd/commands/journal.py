@@ -14,23 +14,8 @@ from typing import Any, NoReturn
 import click
 
 from habitd.cli import call, emit_json, fail, table, when
+from habitd.entries import EMOTIONS
 
-EMOTIONS = (
-    "anxious",
-    "sad",
-    "angry",
-    "lonely",
-    "restless",
-    "ashamed",
-    "bored",
-    "tired",
-    "overwhelmed",
-    "calm",
-    "hopeful",
-    "grateful",
-    "content",
-    "proud",
-)
 INTENSITY = click.IntRange(0, 10)
 
 
