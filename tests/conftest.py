@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pexpect
 import pytest
 
 from habitd import ipc
@@ -164,6 +165,17 @@ class Env:
         result = self.cli(*args)
         assert result.rc == 0, f"habitd {' '.join(args)} -> {result.rc}\n{result.out}\n{result.err}"
         return result
+
+    def spawn(self, *args: str) -> pexpect.spawn:
+        """``python -m habitd ARGS`` in a real pseudo-terminal, to answer its prompts."""
+        return pexpect.spawn(
+            sys.executable,
+            ["-m", "habitd", *args],
+            env=self.environ,
+            encoding="utf-8",
+            timeout=30,
+            dimensions=(24, 120),
+        )
 
     def start_daemon(self, *args: str, wait: bool = True, notifier: str = "log") -> Daemon:
         """Start ``habitd run`` in the background; by default wait until it answers."""

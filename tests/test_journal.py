@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import sqlite3
-import sys
 
 import pexpect
 import pytest
@@ -101,20 +100,9 @@ def test_bad_input_is_a_clear_error(
     assert _rows(world) == []
 
 
-def _spawn(env: Env, *args: str) -> pexpect.spawn:
-    return pexpect.spawn(
-        sys.executable,
-        ["-m", "habitd", *args],
-        env=env.environ,
-        encoding="utf-8",
-        timeout=30,
-        dimensions=(24, 120),
-    )
-
-
 def test_prompts_offer_the_persons_own_words_first(world: Env) -> None:
     world.ok("journal", "--emotion", "Jittery", "--trigger", "Payday")
-    child = _spawn(world, "journal")
+    child = world.spawn("journal")
     child.expect(r"What are you feeling\? \(jittery, anxious, sad")
     child.sendline("Jittery")
     child.expect(r"How strongly, 0-10\?")
@@ -132,7 +120,7 @@ def test_prompts_offer_the_persons_own_words_first(world: Env) -> None:
 
 
 def test_ctrl_c_saves_nothing_and_says_so(world: Env) -> None:
-    child = _spawn(world, "urge")
+    child = world.spawn("urge")
     child.expect(r"How strong is the urge, 0-10\?")
     child.sendline("8")
     child.expect("What was happening")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import sqlite3
-import sys
 import time
 from pathlib import Path
 
@@ -181,21 +180,10 @@ def test_a_guided_session_in_a_pipe(env: Env) -> None:
     assert marks == [("meditate", "done")]
 
 
-def _spawn(env: Env, *args: str) -> pexpect.spawn:
-    return pexpect.spawn(
-        sys.executable,
-        ["-m", "habitd", *args],
-        env=env.environ,
-        encoding="utf-8",
-        timeout=30,
-        dimensions=(24, 100),
-    )
-
-
 def test_a_guided_session_in_a_terminal_shows_a_live_line(env: Env) -> None:
     env.write_config(CONFIG)
     env.start_daemon()
-    child = _spawn(env, "breathe", "box-breathing", "--cycles", "1", "--speed", "8")
+    child = env.spawn("breathe", "box-breathing", "--cycles", "1", "--speed", "8")
     child.expect("Breathe in through your nose")
     child.expect("█")  # the breathing bar fills
     child.expect(r"left\)")
@@ -209,7 +197,7 @@ def test_a_guided_session_in_a_terminal_shows_a_live_line(env: Env) -> None:
 def test_ctrl_c_ends_cleanly_and_still_records(env: Env) -> None:
     env.write_config(CONFIG)
     env.start_daemon()
-    child = _spawn(env, "breathe", "paced-breathing", "--minutes", "2")
+    child = env.spawn("breathe", "paced-breathing", "--minutes", "2")
     child.expect("Breathe in, slowly")
     time.sleep(1.5)
     child.kill(signal.SIGINT)
