@@ -1,0 +1,48 @@
+"""The public API for plugin authors: everything a plugin needs, from one import.
+
+    from habitd.plugin import hookimpl, Message, Button, Verdict, Job
+
+See ``docs/plugins.md`` for a guide and the reference of every hook. Nothing a plugin needs
+lives anywhere private; what is here stays stable.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from habitd.app import Action, App, Entry, Job, PluginState, Verdict, answer_buttons
+from habitd.config import Config, Habit, Nudge, Problem, TableReader, check_options
+from habitd.config import parse_schedule as parse_schedule
+from habitd.errors import HabitdError, InvalidInput, NotFound
+from habitd.hookspecs import hookimpl
+from habitd.notify import Button, Message
+
+__all__ = [
+    "Action",
+    "App",
+    "Button",
+    "Config",
+    "Entry",
+    "Habit",
+    "HabitdError",
+    "InvalidInput",
+    "Job",
+    "Message",
+    "NotFound",
+    "Nudge",
+    "PluginState",
+    "Problem",
+    "TableReader",
+    "Verdict",
+    "answer_buttons",
+    "check_options",
+    "hookimpl",
+    "logger",
+    "parse_schedule",
+]
+
+
+def logger(plugin: str) -> logging.Logger:
+    """A logger for a plugin (``habitd.plugin.NAME``): info goes to the daemon's log, so keep
+    journal text, names and numbers out of it."""
+    return logging.getLogger(f"habitd.plugin.{plugin}")
