@@ -1,0 +1,270 @@
+"""Fixtures for testing with a real habitd: private folders, the real CLI, a real daemon.
+
+habitd's own tests use these, and so can a plugin's: habitd registers this module as a
+pytest plugin (entry point ``pytest11``), so a plugin package's tests get the fixtures
+``habitd_env`` (a person's world in temporary folders) and ``habitd_daemon`` (a running
+daemon on a config you write first) without any setup::
+
+    def test_my_nudge(habitd_env):
+        habitd_env.write_config(MY_CONFIG)
+        habitd_env.start_daemon()
+        sent = habitd_env.ok("trigger", "my-nudge", "--json").json()
+        assert sent["message"]["title"] == "..."
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from habitd import ipc
+from habitd.paths import Paths
+
+BASE_CONFIG = """\
+[habitd]
+timezone = "UTC"
+notifier = "log"
+
+[[habit]]
+id = "meditate"
+name = "Meditate"
+
+[[habit]]
+id = "walk"
+name = "Go for a walk"
+
+[[nudge]]
+id = "morning"
+kind = "reminder"
+at = ["03:00"]
+habit = "meditate"
+title = "A quiet minute"
+body = "Breathe."
+
+[[nudge]]
+id = "evening"
+kind = "reminder"
+at = ["03:30"]
+title = "Evening check"
+"""
+"""A small config for tests: two habits, two reminders at night (UTC, log notifier)."""
+
+
+@dataclass
+class Result:
+    """A finished CLI run."""
+
+    rc: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        """stdout parsed as JSON."""
+        return json.loads(self.out)
+
+
+@dataclass
+class Daemon:
+    """A real ``habitd run`` process."""
+
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+    socket: str
+
+    @property
+    def log(self) -> str:
+        """Everything the daemon wrote to stderr so far."""
+        return self.log_path.read_text(errors="replace")
+
+    def call(self, method: str, **params: Any) -> Any:
+        """Call the daemon over its socket."""
+        return ipc.call(self.socket, method, params, timeout=30)
+
+    def wait_ready(self, timeout: float = 20.0) -> None:
+        """Wait until the socket answers, failing with the log if the process died."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"daemon exited with {self.proc.returncode}:\n{self.log}")
+            try:
+                if self.call("ping") == "pong":
+                    return
+            except (ipc.NoDaemon, OSError):
+                pass
+            time.sleep(0.05)
+        raise AssertionError(f"daemon not ready after {timeout}s:\n{self.log}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
+        """Send ``sig`` and wait for the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        return self.proc.wait(timeout)
+
+
+@dataclass
+class Env:
+    """A person's world in temporary folders: config, data, state and runtime."""
+
+    root: Path
+    runtime: Path
+    environ: dict[str, str] = field(default_factory=dict)
+    daemons: list[Daemon] = field(default_factory=list)
+
+    @property
+    def config_dir(self) -> Path:
+        """``<config dir>`` (XDG_CONFIG_HOME/habitd)."""
+        return self.root / "config" / "habitd"
+
+    @property
+    def config_file(self) -> Path:
+        """The default config location."""
+        return self.config_dir / "habitd.toml"
+
+    @property
+    def db(self) -> Path:
+        """The SQLite database."""
+        return self.root / "data" / "habitd" / "habitd.sqlite3"
+
+    @property
+    def socket(self) -> str:
+        """The daemon's socket."""
+        return str(self.runtime / "habitd" / "habitd.sock")
+
+    def write_config(self, text: str = BASE_CONFIG) -> Path:
+        """Write the config file (0600 in a 0700 folder)."""
+        self.config_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.config_file.write_text(text)
+        self.config_file.chmod(0o600)
+        return self.config_file
+
+    def add_plugin(self, name: str, source: str) -> Path:
+        """Drop a single-file plugin into ``<config dir>/plugins``."""
+        folder = self.config_dir / "plugins"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = folder / f"{name}.py"
+        path.write_text(source)
+        return path
+
+    def cli(self, *args: str, timeout: float = 60.0, stdin: str | None = None) -> Result:
+        """Run ``python -m habitd ARGS`` as the person would."""
+        done = subprocess.run(
+            [sys.executable, "-m", "habitd", *args],
+            env=self.environ,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            input=stdin,
+            check=False,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    def ok(self, *args: str) -> Result:
+        """Run the CLI and insist on exit code 0."""
+        result = self.cli(*args)
+        assert result.rc == 0, f"habitd {' '.join(args)} -> {result.rc}\n{result.out}\n{result.err}"
+        return result
+
+    def spawn(self, *args: str) -> Any:
+        """``python -m habitd ARGS`` in a real pseudo-terminal (pexpect), to answer prompts."""
+        import pexpect
+
+        return pexpect.spawn(
+            sys.executable,
+            ["-m", "habitd", *args],
+            env=self.environ,
+            encoding="utf-8",
+            timeout=30,
+            dimensions=(24, 120),
+        )
+
+    def start_daemon(self, *args: str, wait: bool = True, notifier: str = "log") -> Daemon:
+        """Start ``habitd run`` in the background; by default wait until it answers."""
+        log_path = self.root / f"daemon-{len(self.daemons)}.log"
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "habitd", "run", "--notifier", notifier, *args],
+                env=self.environ,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        daemon = Daemon(proc, log_path, self.socket)
+        self.daemons.append(daemon)
+        if wait:
+            daemon.wait_ready()
+        return daemon
+
+    def history(self, *args: str) -> list[dict[str, Any]]:
+        """``habitd history --json``."""
+        rows: list[dict[str, Any]] = self.ok("history", "--json", *args).json()
+        return rows
+
+
+@pytest.fixture
+def habitd_env(tmp_path: Path) -> Iterator[Env]:
+    """Private XDG folders and an environment without the developer's own session."""
+    runtime = Path(tempfile.mkdtemp(prefix="hd-"))  # short: Unix socket paths are limited
+    runtime.chmod(0o700)
+    environ = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("XDG_", "DBUS_", "HABITD_")) and key != "DISPLAY"
+    }
+    environ.update(
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        XDG_RUNTIME_DIR=str(runtime),
+        PYTHONUNBUFFERED="1",
+        # the machine's own system bus stays out of the tests; logind tests bring their own
+        DBUS_SYSTEM_BUS_ADDRESS=f"unix:path={runtime}/no-system-bus",
+    )
+    world = Env(tmp_path, runtime, environ)
+    yield world
+    for daemon in world.daemons:
+        if daemon.proc.poll() is None:
+            daemon.proc.kill()
+            daemon.proc.wait(10)
+    shutil.rmtree(runtime, ignore_errors=True)
+
+
+@pytest.fixture
+def habitd_daemon(habitd_env: Env) -> Daemon:
+    """A running daemon on the config written with ``habitd_env.write_config`` (or the
+    packaged default)."""
+    return habitd_env.start_daemon()
+
+
+def private_paths(root: Path, config: str) -> Paths:
+    """Paths for an in-process App under ``root``, with ``config`` as its config file."""
+    (root / "config").mkdir(mode=0o700, exist_ok=True)
+    (root / "config" / "habitd.toml").write_text(config)
+    return Paths(
+        config_file=root / "config" / "habitd.toml",
+        config_dir=root / "config",
+        data_dir=root / "data",
+        state_dir=root / "state",
+        runtime_dir=root / "run",
+    )
+
+
+def wait_for(predicate: Any, timeout: float = 15.0, interval: float = 0.1) -> Any:
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
