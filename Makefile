@@ -18,8 +18,8 @@ run: $(STAMP)  ## start the daemon in the foreground on the default config
 	$(BIN)/habitd run -v
 
 lint: $(STAMP)
-	$(BIN)/ruff check habitd tests bench tools
-	$(BIN)/ruff format --check habitd tests bench tools
+	$(BIN)/ruff check habitd tests bench tools plugins
+	$(BIN)/ruff format --check habitd tests bench tools plugins
 	$(BIN)/mypy
 
 test: lint  ## ruff, mypy and the whole test suite
