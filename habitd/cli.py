@@ -126,6 +126,7 @@ BUILTIN_COMMANDS = {
     "reached": "support:reached",
     "help-now": "support:help_now",
     "report": "insights:report",
+    "plugin": "plugin:plugin",
 }
 """Command name -> ``module:attribute`` in :mod:`habitd.commands`, imported on first use."""
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import Env
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -52,3 +54,41 @@ def test_example_plugin_installs_and_passes_its_tests(package: str, tmp_path: Pa
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert " passed" in done.stdout
+
+
+def test_a_scaffolded_plugin_passes_its_own_test(env: Env, tmp_path: Path) -> None:
+    result = env.ok("plugin", "new", "hydrate", "--dir", str(tmp_path))
+    package = tmp_path / "habitd-hydrate"
+    assert f"wrote {package / 'pyproject.toml'}" in result.out
+    assert (package / "habitd_hydrate" / "__init__.py").exists()
+    site = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(site),
+            str(package),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(package / "tests")],
+        env={**os.environ, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
+    again = env.cli("plugin", "new", "hydrate", "--dir", str(tmp_path))
+    assert again.rc == 1 and "already exists" in again.err
+    bad = env.cli("plugin", "new", "Bad Name", "--dir", str(tmp_path))
+    assert bad.rc == 1 and "lowercase letters" in bad.err
