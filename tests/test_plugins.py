@@ -257,3 +257,62 @@ def test_lifecycle_jobs_entries_and_commands(env: Env) -> None:
     assert "hello" in env.ok("--help").out
     assert daemon.stop() == 0
     assert _plugin_state(env)["stopped"] is True
+
+
+FAULTY_EVERYWHERE = """
+import asyncio
+from habitd import hookimpl
+
+
+@hookimpl
+async def habitd_compose(nudge, app):
+    await asyncio.sleep(3600)  # an async hook that never finishes
+
+
+@hookimpl
+def habitd_before_send(nudge, message, app):
+    raise RuntimeError("before_send broke")
+
+
+@hookimpl
+def habitd_after_send(nudge, message, app):
+    raise RuntimeError("after_send broke")
+
+
+@hookimpl
+def habitd_on_action(action, app):
+    raise RuntimeError("on_action broke")
+
+
+@hookimpl
+def habitd_on_entry(entry, app):
+    raise RuntimeError("on_entry broke")
+
+
+@hookimpl
+def habitd_status(app):
+    raise RuntimeError("status broke")
+"""
+
+
+def test_a_fault_in_any_hook_is_contained(env: Env) -> None:
+    env.write_config()
+    env.add_plugin("faulty", FAULTY_EVERYWHERE)
+    env.start_daemon()
+    sent = env.ok("trigger", "morning", "--json").json()  # compose times out, then reminder
+    assert sent["status"] == "fired" and sent["message"]["title"] == "A quiet minute"
+
+    def faulty() -> dict[str, object]:
+        return next(p for p in env.ok("plugins", "--json").json() if p["name"] == "faulty")
+
+    assert (faulty()["state"], faulty()["faults"]) == ("active", 2)  # compose, after_send
+    assert faulty()["last_error"] == "habitd_after_send: RuntimeError: after_send broke"
+    env.ok("done", "meditate")  # on_action raises: the third fault
+    assert faulty()["state"] == "quarantined"
+    assert faulty()["last_error"] == "habitd_on_action: RuntimeError: on_action broke"
+    env.ok("journal", "--note", "still saved")
+    assert env.ok("status", "--json").json()["running"] is True
+    assert [e["event"] for e in env.history() if e["event"] in ("fired", "done")] == [
+        "fired",
+        "done",
+    ]
