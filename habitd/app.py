@@ -28,6 +28,7 @@ from habitd.config import (
     Schedule,
     default_config_path,
     load,
+    read_settings,
 )
 from habitd.errors import HabitdError, InvalidInput, NotFound
 from habitd.notify import Button, Message, Notifier, make_notifier
@@ -216,6 +217,11 @@ class App:
     def state(self, plugin: str) -> PluginState:
         """A plugin's key/value store."""
         return PluginState(self.store, plugin)
+
+    def settings(self, plugin: str) -> dict[str, Any]:
+        """A plugin's declared ``SETTINGS``, read from ``[plugins.NAME]`` with defaults."""
+        declared = self.plugins.declared_settings(plugin) or {}
+        return read_settings(declared, self.config.plugin_settings(plugin), ("plugins", plugin), [])
 
     def paused_until(self) -> datetime | None:
         """When the person's pause ends, or None when not paused."""

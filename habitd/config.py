@@ -183,6 +183,46 @@ class Config:
         return format_problems(self.source, self.text, problems)
 
 
+@dataclass(frozen=True)
+class Setting:
+    """A ``[plugins.NAME]`` setting a plugin declares in its module-level ``SETTINGS`` dict:
+    the default (whose type is the setting's type), what it is for, and optionally
+    ``convert``, which turns the value into what the plugin uses and raises ``ValueError``
+    with a readable message (``parse_duration`` for ``"2h"``)."""
+
+    default: Any
+    help: str = ""
+    convert: Callable[[Any], Any] | None = None
+
+
+def read_settings(
+    declared: Mapping[str, Setting],
+    table: Mapping[str, Any],
+    path: KeyPath,
+    problems: list[Problem],
+) -> dict[str, Any]:
+    """Values for declared settings, defaults filled in; every problem goes to ``problems``."""
+    read = TableReader(table, path, problems)
+    read.check_keys(tuple(declared))
+    values: dict[str, Any] = {}
+    for key, setting in declared.items():
+        default = setting.default
+        if key not in table:
+            values[key] = (
+                setting.convert(default) if setting.convert and default is not None else default
+            )
+            continue
+        kind: type | tuple[type, ...] = object
+        if isinstance(default, bool):
+            kind = bool
+        elif isinstance(default, int | float):
+            kind = (int, float)
+        elif default is not None:
+            kind = type(default)
+        values[key] = read.get(key, kind, default, setting.convert)
+    return values
+
+
 def check_options(
     config: Config, kind: str, checks: Mapping[str, Callable[[Any], str | None]]
 ) -> list[Problem]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from habitd.app import Action, App, Entry, Job, PluginState, Verdict, answer_buttons
-from habitd.config import Config, Habit, Nudge, Problem, TableReader, check_options
+from habitd.config import Config, Habit, Nudge, Problem, Setting, TableReader, check_options
 from habitd.config import parse_schedule as parse_schedule
 from habitd.errors import HabitdError, InvalidInput, NotFound
 from habitd.hookspecs import hookimpl
@@ -32,6 +32,7 @@ __all__ = [
     "Nudge",
     "PluginState",
     "Problem",
+    "Setting",
     "TableReader",
     "Verdict",
     "answer_buttons",

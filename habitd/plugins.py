@@ -32,7 +32,7 @@ from typing import Any
 import pluggy
 
 from habitd import hookspecs
-from habitd.config import Config, Problem
+from habitd.config import Config, Problem, Setting, read_settings
 from habitd.hookspecs import HOOK_TIMEOUT, QUARANTINE_AFTER
 from habitd.paths import Paths
 
@@ -195,6 +195,10 @@ class PluginHost:
                         at="key",
                     )
                 )
+        for name in self.infos:
+            declared = self.declared_settings(name)
+            if declared:
+                read_settings(declared, config.plugin_settings(name), ("plugins", name), problems)
         for name, found in await self.call_all(
             "habitd_validate_config", config=config, paths=paths
         ):
@@ -204,6 +208,14 @@ class PluginHost:
                 else:
                     problems.append(Problem(("plugins", name), str(item), at="key"))
         return problems
+
+    def declared_settings(self, name: str) -> Mapping[str, Setting] | None:
+        """The ``SETTINGS`` a loaded plugin declares, if any."""
+        plugin = self.pm.get_plugin(name)
+        declared = getattr(plugin, "SETTINGS", None) if plugin is not None else None
+        if isinstance(declared, Mapping) and all(isinstance(s, Setting) for s in declared.values()):
+            return declared
+        return None
 
     # --- calling -------------------------------------------------------------------------
 

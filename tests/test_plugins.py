@@ -316,3 +316,41 @@ def test_a_fault_in_any_hook_is_contained(env: Env) -> None:
         "fired",
         "done",
     ]
+
+
+DECLARED = """
+from habitd.plugin import Setting, hookimpl
+from habitd.timeparse import parse_duration
+
+SETTINGS = {
+    "every": Setting("2h", "how often to ask", parse_duration),
+    "loud": Setting(False, "use a critical urgency"),
+    "names": Setting(["Sam"], "who to suggest"),
+}
+
+
+@hookimpl
+def habitd_status(app):
+    values = app.settings("declared")
+    return {"every_s": int(values["every"].total_seconds()), "loud": values["loud"]}
+"""
+
+
+def test_declared_settings_are_validated_and_defaulted(env: Env) -> None:
+    env.add_plugin("declared", DECLARED)
+    env.write_config(BASE_CONFIG + '\n[plugins.declared]\nevery = "soon"\nloud = 1\nnmes = []\n')
+    result = env.cli("config", "check")
+    assert result.rc == 1
+    assert result.out.splitlines() == [
+        f"{env.config_file}:28:9: plugins.declared.every: expected a duration like 90s, 15m, "
+        "2h or 1d, got 'soon'",
+        f"{env.config_file}:29:8: plugins.declared.loud: expected true or false, got an "
+        "integer (1)",
+        f"{env.config_file}:30:1: plugins.declared.nmes: unknown key (did you mean 'names'?)",
+    ]
+    env.write_config(BASE_CONFIG + "\n[plugins.declared]\nloud = true\n")
+    env.start_daemon()
+    assert env.ok("status", "--json").json()["details"]["declared"] == {
+        "every_s": 7200,
+        "loud": True,
+    }

@@ -23,9 +23,10 @@ def plugins_(as_json: bool) -> None:
                 p["version"] or "-",
                 p["state"],
                 p["faults"],
+                " ".join(hook.removeprefix("habitd_") for hook in p["hooks"]),
                 p["last_error"] or "",
             )
             for p in rows
         ],
-        ("plugin", "source", "version", "state", "faults", "last error"),
+        ("plugin", "source", "version", "state", "faults", "hooks", "last error"),
     )
