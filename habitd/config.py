@@ -382,6 +382,8 @@ def _type_word(name: str) -> str:
     }
     if name == "str or time":
         return 'a time like "08:30"'
+    if name == "int or float":
+        return "a number"
     return " or ".join(words.get(part, part) for part in name.split(" or "))
 
 

@@ -15,7 +15,7 @@ from .conftest import Env
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("package", ["habitd-halt"])
+@pytest.mark.parametrize("package", ["habitd-halt", "habitd-activities"])
 def test_example_plugin_installs_and_passes_its_tests(package: str, tmp_path: Path) -> None:
     site = tmp_path / "site"
     subprocess.run(
