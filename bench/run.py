@@ -354,8 +354,8 @@ def bench_firing(count: int) -> dict[str, Any]:
 
     sys.path.insert(0, str(ROOT))
     from habitd import ipc
-    from tests.dbus_services import NotificationServer
-    from tests.desktop import SessionBus
+    from habitd.testing.dbus_services import NotificationServer
+    from habitd.testing.desktop import SessionBus
 
     results: dict[str, Any] = {}
     backends = ("log", "desktop") if shutil.which("dbus-daemon") else ("log",)

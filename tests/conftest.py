@@ -11,8 +11,7 @@ from habitd.testing import Daemon, Env
 from habitd.testing import Result as Result
 from habitd.testing import private_paths as private_paths
 from habitd.testing import wait_for as wait_for
-
-from .desktop import Dunst, SessionBus, VirtualDisplay
+from habitd.testing.desktop import Dunst, SessionBus, VirtualDisplay
 
 
 @pytest.fixture

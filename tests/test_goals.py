@@ -15,10 +15,10 @@ import pytest
 import time_machine
 
 from habitd.app import App
+from habitd.testing.dbus_services import NotificationServer
+from habitd.testing.desktop import SessionBus
 
 from .conftest import Env, private_paths, wait_for
-from .dbus_services import NotificationServer
-from .desktop import SessionBus
 
 CONFIG = """
 [habitd]

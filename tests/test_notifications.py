@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from habitd.testing.dbus_services import ALL_CAPABILITIES, NotificationServer, Shown
+from habitd.testing.desktop import Dunst, SessionBus
+
 from .conftest import BASE_CONFIG, Env, wait_for
-from .dbus_services import ALL_CAPABILITIES, NotificationServer, Shown
-from .desktop import Dunst, SessionBus
 
 CONFIG = (
     BASE_CONFIG.replace('notifier = "log"', 'notifier = "auto"')

@@ -354,3 +354,15 @@ def test_declared_settings_are_validated_and_defaulted(env: Env) -> None:
         "every_s": 7200,
         "loud": True,
     }
+
+
+def test_a_plugin_with_a_missing_dependency_is_reported(env: Env) -> None:
+    env.add_plugin("needy", "import habitd_no_such_dependency\n")
+    env.write_config()
+    env.start_daemon()
+    needy = next(p for p in env.ok("plugins", "--json").json() if p["name"] == "needy")
+    assert needy["state"] == "failed"
+    assert needy["last_error"] == (
+        "could not load: ModuleNotFoundError: No module named 'habitd_no_such_dependency'"
+    )
+    assert env.ok("trigger", "morning", "--json").json()["status"] == "fired"

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 from habitd import systemd
+from habitd.testing.desktop import need
 
 from .conftest import BASE_CONFIG, Env, wait_for
-from .desktop import need
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -17,12 +17,12 @@ from tzlocal import reload_localzone
 from habitd import app as app_module
 from habitd.app import App
 from habitd.schedule import NudgeScheduler
+from habitd.testing.dbus_services import Logind, NotificationServer
+from habitd.testing.desktop import SessionBus
 from habitd.timeparse import parse_quiet_hours
 from habitd.wake import ClockWatch
 
 from .conftest import BASE_CONFIG, Env, private_paths, wait_for
-from .dbus_services import Logind, NotificationServer
-from .desktop import SessionBus
 
 # --- quiet hours by weekday ---------------------------------------------------------------------
 

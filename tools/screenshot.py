@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.desktop import Dunst, SessionBus, VirtualDisplay  # noqa: E402 (after the path)
+from habitd.testing.desktop import Dunst, SessionBus, VirtualDisplay  # noqa: E402 (after the path)
 
 
 def main() -> int:

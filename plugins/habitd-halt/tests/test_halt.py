@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 from habitd.testing import Env
+from habitd.testing.dbus_services import NotificationServer
 
 CONFIG = """
 [habitd]
@@ -34,3 +37,19 @@ def test_the_command_answers_and_counts(habitd_env: Env) -> None:
     assert "hungry" in habitd_env.ok("halt").out
     assert habitd_env.cli("halt", "sleepy").rc == 2
     assert [e["event"] for e in habitd_env.history()] == ["halt"]
+
+
+def test_pressing_a_button_on_the_notification(
+    habitd_env: Env, habitd_notification_server: NotificationServer
+) -> None:
+    server = habitd_notification_server
+    habitd_env.write_config(CONFIG.replace('notifier = "log"', 'notifier = "desktop"'))
+    habitd_env.start_daemon(notifier="desktop")
+    habitd_env.ok("trigger", "halt")
+    deadline = time.monotonic() + 15
+    while not server.shown and time.monotonic() < deadline:
+        time.sleep(0.05)
+    server.press(server.shown[0], "Tired")
+    while len(server.shown) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.shown[1].summary == "Rest"

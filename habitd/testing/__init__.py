@@ -2,8 +2,10 @@
 
 habitd's own tests use these, and so can a plugin's: habitd registers this module as a
 pytest plugin (entry point ``pytest11``), so a plugin package's tests get the fixtures
-``habitd_env`` (a person's world in temporary folders) and ``habitd_daemon`` (a running
-daemon on a config you write first) without any setup::
+``habitd_env`` (a person's world in temporary folders), ``habitd_daemon`` (a running
+daemon on a config you write first) and ``habitd_notification_server`` (a private D-Bus
+session bus with a notification server that records every notification and can press its
+buttons; see :mod:`habitd.testing.dbus_services`) without any setup::
 
     def test_my_nudge(habitd_env):
         habitd_env.write_config(MY_CONFIG)
@@ -244,6 +246,21 @@ def habitd_daemon(habitd_env: Env) -> Daemon:
     """A running daemon on the config written with ``habitd_env.write_config`` (or the
     packaged default)."""
     return habitd_env.start_daemon()
+
+
+@pytest.fixture
+def habitd_notification_server(habitd_env: Env) -> Iterator[Any]:
+    """A private session bus with a recording notification server on it, named in
+    ``habitd_env``'s environment (skipped where dbus-daemon is not installed)."""
+    from habitd.testing.dbus_services import NotificationServer
+    from habitd.testing.desktop import SessionBus
+
+    bus = SessionBus(habitd_env.runtime / "bus").start()
+    habitd_env.environ["DBUS_SESSION_BUS_ADDRESS"] = bus.address
+    server = NotificationServer(bus.address).start()
+    yield server
+    server.stop()
+    bus.stop()
 
 
 def private_paths(root: Path, config: str) -> Paths:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-DBUS_CONFIG = Path(__file__).parent / "data" / "session-bus.conf"
+DBUS_CONFIG = Path(__file__).parent / "session-bus.conf"
 
 
 def need(program: str) -> str:
