@@ -127,6 +127,8 @@ BUILTIN_COMMANDS = {
     "help-now": "support:help_now",
     "report": "insights:report",
     "plugin": "plugin:plugin",
+    "backup": "backup:backup",
+    "restore": "backup:restore",
 }
 """Command name -> ``module:attribute`` in :mod:`habitd.commands`, imported on first use."""
 

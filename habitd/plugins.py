@@ -38,7 +38,16 @@ from habitd.paths import Paths
 
 log = logging.getLogger("habitd.plugins")
 
-BUILTINS = ("reminder", "quiet", "goals", "mindfulness", "journal", "support", "insights")
+BUILTINS = (
+    "reminder",
+    "quiet",
+    "goals",
+    "mindfulness",
+    "journal",
+    "support",
+    "insights",
+    "backups",
+)
 """Built-in plugin modules in ``habitd.builtin``, registered like any other plugin."""
 
 

@@ -143,6 +143,23 @@ class StoreError(HabitdError):
     """The database cannot be opened or written; the message says what to do."""
 
 
+def check_backup(path: Path) -> int:
+    """The schema version of a backup file; raises :class:`StoreError` if it is not one."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+            db.execute("PRAGMA quick_check").fetchone()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a habitd backup ({exc})") from None
+    if not {"events", "checks", "entries"} <= tables or not 1 <= version <= SCHEMA_VERSION:
+        raise StoreError(f"{path} is not a habitd backup this version can read (schema {version})")
+    return version
+
+
 class Store:
     """The database. Thread-safe: plugin hooks may run in worker threads."""
 
@@ -178,6 +195,21 @@ class Store:
             if sidecar.exists():
                 sidecar.chmod(0o600)
         return db
+
+    def backup(self, target: Path) -> Path:
+        """An online copy of the whole database (SQLite's backup API), 0600, written to a
+        temporary name first so a half-written copy never carries the final name."""
+        partial = target.with_name(target.name + ".partial")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.close(fd)
+        copy = sqlite3.connect(partial)
+        try:
+            with self._lock:
+                self._db.backup(copy)
+        finally:
+            copy.close()
+        os.replace(partial, target)
+        return target
 
     def close(self) -> None:
         """Close the connection (checkpointing the WAL)."""
