@@ -1,0 +1,224 @@
+"""Hostile input and crashes: property-based tests of every parser, writes that survive
+kill -9, another user refused at the socket, and logs that keep private things out."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from habitd import ipc
+from habitd.config import ConfigError, loads
+from habitd.errors import HabitdError
+from habitd.practices import parse as parse_practices
+from habitd.timeparse import parse_clock, parse_days, parse_duration, parse_range
+
+from .conftest import BASE_CONFIG, Env, wait_for
+
+# --- parsers never crash: they answer or reject with a clear error ----------------------------
+
+
+@given(st.text(max_size=40))
+def test_durations_times_and_ranges_reject_cleanly(text: str) -> None:
+    for parse in (parse_duration, parse_clock, parse_range, parse_days):
+        try:
+            parse(text)
+        except ValueError as exc:
+            assert str(exc)
+
+
+TOML_PIECES = st.sampled_from(
+    [
+        "[habitd]\n",
+        "[[nudge]]\n",
+        "[[habit]]\n",
+        "[plugins]\n",
+        "[support]\n",
+        'id = "a"\n',
+        'at = ["08:30"]\n',
+        'at = "25:00"\n',
+        "every = 3\n",
+        'every = "2h"\n',
+        'cron = "* *"\n',
+        'kind = "reminder"\n',
+        "days = []\n",
+        'timezone = "Nowhere/City"\n',
+        "x = [\n",
+        '"\n',
+        "= 1\n",
+        "[nudge.options]\n",
+        'reply = ""\n',
+        "grace = true\n",
+        "\x00",
+        "é = 1\n",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(TOML_PIECES, max_size=12))
+def test_the_config_parser_only_raises_config_errors(pieces: list[str]) -> None:
+    try:
+        loads("".join(pieces), Path("fuzz.toml"))
+    except ConfigError as exc:
+        assert exc.lines and all(line.startswith("fuzz.toml") for line in exc.lines)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(TOML_PIECES, max_size=8), st.text(max_size=30))
+def test_the_practice_loader_reports_problems(pieces: list[str], text: str) -> None:
+    practices, problems = parse_practices("[[practice]]\n" + "".join(pieces) + text, Path("p.toml"))
+    assert isinstance(practices, list) and isinstance(problems, list)
+
+
+async def _answer(method: str, params: Any) -> Any:
+    if method == "boom":
+        raise HabitdError("a clean error")
+    return {"method": method}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        st.builds(
+            lambda method, params, rid: json.dumps(
+                {"jsonrpc": "2.0", "id": rid, "method": method, "params": params}
+            ).encode(),
+            st.one_of(st.text(max_size=10), st.integers(), st.none()),
+            st.one_of(
+                st.dictionaries(st.text(max_size=5), st.integers()),
+                st.lists(st.integers()),
+                st.text(max_size=5),
+                st.none(),
+            ),
+            st.one_of(st.integers(), st.text(max_size=5), st.none()),
+        ),
+    )
+)
+def test_the_rpc_framing_always_answers_with_json_rpc(line: bytes) -> None:
+    answer = asyncio.run(ipc.handle_line(line, _answer))
+    if answer is not None:
+        assert answer["jsonrpc"] == "2.0"
+        assert ("result" in answer) != ("error" in answer)
+        if "error" in answer:
+            assert isinstance(answer["error"]["code"], int) and answer["error"]["message"]
+        json.dumps(answer)
+
+
+# --- nothing acknowledged is lost -----------------------------------------------------------------
+
+
+def test_acknowledged_writes_survive_kill_9(env: Env) -> None:
+    env.write_config()
+    acknowledged: dict[int, str] = {}
+    for cycle in range(4):
+        daemon = env.start_daemon()
+        stop = threading.Event()
+
+        def writer(cycle: int = cycle, stop: threading.Event = stop) -> None:
+            n = 0
+            while not stop.is_set():
+                note = f"cycle {cycle} entry {n}"
+                try:
+                    reply = ipc.call(
+                        env.socket,
+                        "entry_add",
+                        {"kind": "journal", "fields": {"note": note}},
+                        timeout=5,
+                    )
+                except (ipc.NoDaemon, OSError, json.JSONDecodeError):
+                    return  # the daemon died mid-call: this write was never acknowledged
+                acknowledged[reply["id"]] = note
+                n += 1
+
+        thread = threading.Thread(target=writer)
+        thread.start()
+        time.sleep(0.3 + 0.2 * cycle)
+        daemon.proc.kill()
+        daemon.proc.wait(10)
+        stop.set()
+        thread.join(10)
+    env.start_daemon()
+    stored = {e["id"]: e.get("note") for e in env.ok("entries", "--json").json()}
+    assert len(acknowledged) > 20
+    for entry_id, note in acknowledged.items():
+        assert stored.get(entry_id) == note
+    assert all(isinstance(note, str) and note.startswith("cycle ") for note in stored.values())
+
+
+# --- nobody else in -------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("runuser"),
+    reason="needs root to run a client as another user",
+)
+def test_another_user_is_refused_even_with_an_open_socket(env: Env) -> None:
+    env.write_config()
+    daemon = env.start_daemon()
+    os.chmod(env.runtime, 0o755)
+    os.chmod(env.runtime / "habitd", 0o755)
+    os.chmod(env.socket, 0o666)  # loosened on purpose: the uid check must still hold
+    # perl is in Debian's perl-base on every machine and readable by any user
+    probe = (
+        "use IO::Socket::UNIX; my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or die $!; "
+        'print $s qq({"jsonrpc": "2.0", "id": 1, "method": "status"}\\n); '
+        "my $got = ''; $s->recv($got, 4096); print length($got), qq(\\n);"
+    )
+    done = subprocess.run(
+        ["runuser", "-u", "nobody", "--", "perl", "-e", probe, env.socket],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0"  # closed without an answer
+    wait_for(lambda: "refused a connection from uid 65534" in daemon.log)
+    assert env.ok("status", "--json").json()["running"] is True
+
+
+# --- logs keep private things out ---------------------------------------------------------------
+
+
+def test_info_logs_hold_no_journal_text_contacts_or_notes(env: Env) -> None:
+    env.write_config(
+        BASE_CONFIG
+        + """
+[support]
+[[support.contact]]
+name = "Robin"
+role = "friend"
+reach = "call 555-0142"
+"""
+    )
+    daemon = env.start_daemon()
+    env.ok("journal", "--note", "secret-journal-words", "--emotion", "sad", "--intensity", "9")
+    env.ok("done", "meditate", "--note", "secret-habit-note")
+    env.ok("urge", "--intensity", "9", "--coped", "secret-coping")
+    env.ok("reached", "robin", "--note", "secret-contact-note")
+    env.ok("trigger", "morning")
+    wait_for(lambda: "nudge morning" in daemon.log)
+    daemon.proc.send_signal(signal.SIGTERM)
+    daemon.proc.wait(10)
+    for secret in (
+        "secret-journal-words",
+        "secret-habit-note",
+        "secret-coping",
+        "secret-contact-note",
+        "555-0142",
+        "Robin",
+    ):
+        assert secret not in daemon.log, secret
