@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench screenshot clean
+.PHONY: run test lint bench soak screenshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ test: lint  ## ruff, mypy and the whole test suite
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+soak: $(STAMP)  ## 50 clients for 60 s, then 500 nudges for 10 minutes (figures as JSON)
+	$(BIN)/python bench/soak.py
 
 screenshot: $(STAMP)  ## a nudge as dunst shows it, in docs/img/nudge.png (needs xvfb, dunst, imagemagick)
 	$(BIN)/python tools/screenshot.py

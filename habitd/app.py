@@ -43,9 +43,10 @@ log = logging.getLogger("habitd.app")
 ANSWERS = ("done", "skipped", "lapse", "snoozed", "clicked", "dismissed", "replied")
 AWAY_GATHER = 2.0
 """Seconds to gather missed nudges into one summary after a wakeup."""
-REFIRE_GAP = 60.0
+REFIRE_GAP = 30.0
 """A scheduled firing is skipped if the nudge fired this recently (its snooze, a trigger or a
-wakeup just delivered it): one nudge, one notification."""
+wakeup just delivered it): one nudge, one notification. Half the interval for a nudge that
+repeats faster (``every = "20s"``), so its own rhythm is never cut."""
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -269,11 +270,9 @@ class App:
         if cause in ("snoozed", "held"):
             self.store.clear_pending(nudge.id)
         last = self._last_fired.get(nudge.id)
-        if (
-            cause == "schedule"
-            and last is not None
-            and monotonic_time.monotonic() - last < REFIRE_GAP
-        ):
+        every = nudge.schedule.every
+        gap = min(REFIRE_GAP, every.total_seconds() / 2) if every else REFIRE_GAP
+        if cause == "schedule" and last is not None and monotonic_time.monotonic() - last < gap:
             log.info(
                 "nudge %s already fired %.0fs ago; not again",
                 nudge.id,

@@ -33,3 +33,29 @@ def test_benchmarks_run_and_the_client_imports_nothing_heavy() -> None:
     expected = {"log": 10, "desktop": 10} if shutil.which("dbus-daemon") else {"log": 10}
     assert {name: figures["fired"] for name, figures in results["firing"].items()} == expected
     assert len(results["data_scale"]) == 3
+
+
+def test_load_and_soak_run_briefly_without_errors_or_lost_writes() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH.parent / "soak.py"),
+            "--load-seconds",
+            "4",
+            "--clients",
+            "20",
+            "--nudges",
+            "20",
+            "--soak-seconds",
+            "6",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads(done.stdout)
+    assert results["load"]["errors"] == 0 and results["load"]["lost_writes"] == 0
+    assert results["load"]["writes"] > 0
+    assert results["soak"]["fired"] > results["soak"]["nudges"]  # every nudge, more than once
