@@ -181,7 +181,9 @@ class Store:
             version = db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             raise StoreError(
-                f"{path} is not a habitd database or is damaged ({exc}); it was left untouched"
+                f"{path} is not a habitd database or is damaged ({exc}); it was left untouched. "
+                "Restore a backup with `habitd restore FILE --yes` (daily copies are in "
+                "~/.local/state/habitd/backups/)"
             ) from None
         if version > SCHEMA_VERSION:
             raise StoreError(

@@ -222,3 +222,15 @@ reach = "call 555-0142"
         "Robin",
     ):
         assert secret not in daemon.log, secret
+
+
+def test_a_damaged_database_stops_the_daemon_and_is_left_untouched(env: Env) -> None:
+    env.write_config()
+    env.db.parent.mkdir(parents=True, mode=0o700)
+    env.db.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    before = env.db.read_bytes()
+    daemon = env.start_daemon(wait=False)
+    assert daemon.proc.wait(20) == 1
+    assert "is not a habitd database or is damaged" in daemon.log
+    assert "habitd restore FILE --yes" in daemon.log
+    assert env.db.read_bytes() == before
