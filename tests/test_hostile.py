@@ -234,3 +234,89 @@ def test_a_damaged_database_stops_the_daemon_and_is_left_untouched(env: Env) -> 
     assert "is not a habitd database or is damaged" in daemon.log
     assert "habitd restore FILE --yes" in daemon.log
     assert env.db.read_bytes() == before
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a small tmpfs")
+def test_a_full_disk_fails_the_write_clearly_and_recovers(env: Env) -> None:
+    env.write_config()
+    data = env.db.parent
+    data.mkdir(parents=True, mode=0o700)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(data)], check=True
+    )
+    try:
+        env.start_daemon()
+        env.ok("journal", "--note", "before the disk filled")
+        filler = data / "filler"
+        with open(filler, "wb", buffering=0) as handle:  # fill the disk, leaving no room
+            try:
+                while True:
+                    handle.write(b"\0" * 4096)
+            except OSError:
+                pass
+        failed = None
+        for n in range(50):
+            result = env.cli("journal", "--note", f"entry {n} " + "x" * 2000)
+            if result.rc != 0:
+                failed = result
+                break
+        assert failed is not None and failed.rc == 1
+        assert "could not save" in failed.err and "full" in failed.err
+        assert env.ok("status", "--json").json()["running"] is True
+        filler.unlink()
+        env.ok("journal", "--note", "after space came back")
+        notes = [e.get("note") for e in env.ok("entries", "--json").json()]
+        assert notes[0] == "before the disk filled" and notes[-1] == "after space came back"
+    finally:
+        for daemon in env.daemons:
+            daemon.proc.kill()
+            daemon.proc.wait(10)
+        subprocess.run(["umount", str(data)], check=False)
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def test_every_rpc_method_rejects_bad_params_cleanly(tmp_path: Path) -> None:
+    """Random JSON for every App method's params: an answer or a HabitdError, never a crash."""
+    import inspect
+
+    from habitd.app import App
+
+    from .conftest import private_paths
+
+    paths = private_paths(tmp_path, BASE_CONFIG)
+    loop = asyncio.new_event_loop()
+    app = loop.run_until_complete(App.open(paths))
+    methods = {
+        name: list(inspect.signature(getattr(app, name)).parameters)
+        for name in dir(app)
+        if getattr(getattr(app, name), "__habitd_rpc__", False)
+    }
+    methods.pop("reload")  # reads the config file: covered by the config fuzzing above
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.sampled_from(sorted(methods)), st.data())
+    def call(method: str, data: st.DataObject) -> None:
+        names = methods[method] + ["unexpected"]
+        params = data.draw(st.dictionaries(st.sampled_from(names), JSON_VALUES, max_size=4))
+        try:
+            loop.run_until_complete(app.dispatch(method, params))
+        except HabitdError as exc:
+            assert exc.message
+
+    try:
+        call()
+    finally:
+        loop.run_until_complete(app.close())
+        loop.close()
