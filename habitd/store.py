@@ -179,6 +179,11 @@ class Store:
             db.execute("PRAGMA synchronous = FULL")
             db.execute("PRAGMA foreign_keys = ON")
             version = db.execute("PRAGMA user_version").fetchone()[0]
+        except (OSError, sqlite3.OperationalError) as exc:
+            raise StoreError(
+                f"cannot open {path} for writing ({exc}); is its folder read-only or its disk "
+                "full? Your data was left untouched"
+            ) from None
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"{path} is not a habitd database or is damaged ({exc}); it was left untouched. "

@@ -321,3 +321,33 @@ def test_every_rpc_method_rejects_bad_params_cleanly(tmp_path: Path) -> None:
     finally:
         loop.run_until_complete(app.close())
         loop.close()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a small tmpfs")
+def test_a_read_only_data_folder_is_a_clear_error_and_recovers(env: Env) -> None:
+    env.write_config()
+    data = env.db.parent
+    data.mkdir(parents=True, mode=0o700)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(data)], check=True
+    )
+    try:
+        env.ok("journal", "--note", "written while writable")  # in-process: no daemon
+        subprocess.run(["mount", "-o", "remount,ro", str(data)], check=True)
+        refused = env.cli("journal", "--note", "on a read-only disk")
+        assert refused.rc == 1 and f"cannot open {env.db} for writing" in refused.err
+        assert "read-only" in refused.err
+        assert "Traceback" not in refused.err
+        daemon = env.start_daemon(wait=False)
+        assert daemon.proc.wait(20) == 1 and str(env.db) in daemon.log
+        subprocess.run(["mount", "-o", "remount,rw", str(data)], check=True)
+        env.start_daemon()
+        env.ok("journal", "--note", "writable again")
+        notes = [e.get("note") for e in env.ok("entries", "--json").json()]
+        assert notes == ["written while writable", "writable again"]
+    finally:
+        for running in env.daemons:
+            if running.proc.poll() is None:
+                running.proc.kill()
+                running.proc.wait(10)
+        subprocess.run(["umount", str(data)], check=False)
