@@ -4,6 +4,7 @@ kill -9, another user refused at the socket, and logs that keep private things o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -237,42 +239,55 @@ def test_a_damaged_database_stops_the_daemon_and_is_left_untouched(env: Env) -> 
     assert env.db.read_bytes() == before
 
 
+@contextlib.contextmanager
+def small_disk(folder: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs (0700) mounted on ``folder`` for the duration."""
+    folder.mkdir(parents=True, mode=0o700, exist_ok=True)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(folder)], check=True
+    )
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def _kill_all(env: Env) -> None:
+    for running in env.daemons:
+        if running.proc.poll() is None:
+            running.proc.kill()
+            running.proc.wait(10)
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a small tmpfs")
 def test_a_full_disk_fails_the_write_clearly_and_recovers(env: Env) -> None:
     env.write_config()
-    data = env.db.parent
-    data.mkdir(parents=True, mode=0o700)
-    subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(data)], check=True
-    )
-    try:
-        env.start_daemon()
-        env.ok("journal", "--note", "before the disk filled")
-        filler = data / "filler"
-        with open(filler, "wb", buffering=0) as handle:  # fill the disk, leaving no room
-            try:
-                while True:
-                    handle.write(b"\0" * 4096)
-            except OSError:
-                pass
-        failed = None
-        for n in range(50):
-            result = env.cli("journal", "--note", f"entry {n} " + "x" * 2000)
-            if result.rc != 0:
-                failed = result
-                break
-        assert failed is not None and failed.rc == 1
-        assert "could not save" in failed.err and "full" in failed.err
-        assert env.ok("status", "--json").json()["running"] is True
-        filler.unlink()
-        env.ok("journal", "--note", "after space came back")
-        notes = [e.get("note") for e in env.ok("entries", "--json").json()]
-        assert notes[0] == "before the disk filled" and notes[-1] == "after space came back"
-    finally:
-        for daemon in env.daemons:
-            daemon.proc.kill()
-            daemon.proc.wait(10)
-        subprocess.run(["umount", str(data)], check=False)
+    with small_disk(env.db.parent) as data:
+        try:
+            env.start_daemon()
+            env.ok("journal", "--note", "before the disk filled")
+            filler = data / "filler"
+            with open(filler, "wb", buffering=0) as handle:  # fill the disk, leaving no room
+                try:
+                    while True:
+                        handle.write(b"\0" * 4096)
+                except OSError:
+                    pass
+            failed = None
+            for n in range(50):
+                result = env.cli("journal", "--note", f"entry {n} " + "x" * 2000)
+                if result.rc != 0:
+                    failed = result
+                    break
+            assert failed is not None and failed.rc == 1
+            assert "could not save" in failed.err and "full" in failed.err
+            assert env.ok("status", "--json").json()["running"] is True
+            filler.unlink()
+            env.ok("journal", "--note", "after space came back")
+            notes = [e.get("note") for e in env.ok("entries", "--json").json()]
+            assert notes[0] == "before the disk filled" and notes[-1] == "after space came back"
+        finally:
+            _kill_all(env)
 
 
 JSON_VALUES = st.recursive(
@@ -326,28 +341,19 @@ def test_every_rpc_method_rejects_bad_params_cleanly(tmp_path: Path) -> None:
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a small tmpfs")
 def test_a_read_only_data_folder_is_a_clear_error_and_recovers(env: Env) -> None:
     env.write_config()
-    data = env.db.parent
-    data.mkdir(parents=True, mode=0o700)
-    subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(data)], check=True
-    )
-    try:
-        env.ok("journal", "--note", "written while writable")  # in-process: no daemon
-        subprocess.run(["mount", "-o", "remount,ro", str(data)], check=True)
-        refused = env.cli("journal", "--note", "on a read-only disk")
-        assert refused.rc == 1 and f"cannot open {env.db} for writing" in refused.err
-        assert "read-only" in refused.err
-        assert "Traceback" not in refused.err
-        daemon = env.start_daemon(wait=False)
-        assert daemon.proc.wait(20) == 1 and str(env.db) in daemon.log
-        subprocess.run(["mount", "-o", "remount,rw", str(data)], check=True)
-        env.start_daemon()
-        env.ok("journal", "--note", "writable again")
-        notes = [e.get("note") for e in env.ok("entries", "--json").json()]
-        assert notes == ["written while writable", "writable again"]
-    finally:
-        for running in env.daemons:
-            if running.proc.poll() is None:
-                running.proc.kill()
-                running.proc.wait(10)
-        subprocess.run(["umount", str(data)], check=False)
+    with small_disk(env.db.parent) as data:
+        try:
+            env.ok("journal", "--note", "written while writable")  # in-process: no daemon
+            subprocess.run(["mount", "-o", "remount,ro", str(data)], check=True)
+            refused = env.cli("journal", "--note", "on a read-only disk")
+            assert refused.rc == 1 and f"cannot open {env.db} for writing" in refused.err
+            assert "read-only" in refused.err and "Traceback" not in refused.err
+            daemon = env.start_daemon(wait=False)
+            assert daemon.proc.wait(20) == 1 and str(env.db) in daemon.log
+            subprocess.run(["mount", "-o", "remount,rw", str(data)], check=True)
+            env.start_daemon()
+            env.ok("journal", "--note", "writable again")
+            notes = [e.get("note") for e in env.ok("entries", "--json").json()]
+            assert notes == ["written while writable", "writable again"]
+        finally:
+            _kill_all(env)
