@@ -22,7 +22,6 @@ from typing import Any, Protocol
 
 log = logging.getLogger("habitd.notify")
 
-URGENCIES = ("low", "normal", "critical")
 NOTIFICATIONS = "org.freedesktop.Notifications"
 NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
 ActionHandler = Callable[[str, str, "str | None"], None]

@@ -60,11 +60,6 @@ class TimeRange:
             return self.start <= moment < self.end
         return moment >= self.start or moment < self.end
 
-    def end_after(self, now: datetime) -> datetime:
-        """The first moment at or after ``now`` when this window is over."""
-        end = now.replace(hour=self.end.hour, minute=self.end.minute, second=0, microsecond=0)
-        return end if end > now else end + timedelta(days=1)
-
     def __str__(self) -> str:
         return f"{self.start:%H:%M}-{self.end:%H:%M}"
 

@@ -69,7 +69,7 @@ class Settings:
     appointments: tuple[dict[str, Any], ...] = ()
 
 
-def read_settings(table: Mapping[str, Any], problems: list[Problem]) -> Settings:
+def read_support(table: Mapping[str, Any], problems: list[Problem]) -> Settings:
     """Validate ``[support]``, collecting every problem with its key path."""
     read = TableReader(table, ("support",), problems)
     read.check_keys(("check_every", "escalate_at", "crisis_line", "contact", "appointment"))
@@ -146,7 +146,7 @@ def habitd_nudge_kinds() -> Sequence[str]:
 def habitd_validate_config(config: Config, settings: Mapping[str, Any]) -> Sequence[Problem]:
     """The ``[support]`` table."""
     problems: list[Problem] = []
-    read_settings(settings, problems)
+    read_support(settings, problems)
     return problems
 
 
@@ -154,7 +154,7 @@ def habitd_validate_config(config: Config, settings: Mapping[str, Any]) -> Seque
 def habitd_configure(settings: Mapping[str, Any]) -> None:
     """Take the validated ``[support]`` table into use."""
     global _settings
-    _settings = read_settings(settings, [])
+    _settings = read_support(settings, [])
 
 
 # --- who to suggest ---------------------------------------------------------------------------
