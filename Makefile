@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench soak screenshot clean
+.PHONY: run test test-fast test-clocks lint bench soak screenshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,23 @@ lint: $(STAMP)
 
 test: lint  ## ruff, mypy and the whole test suite
 	$(BIN)/pytest
+
+test-fast: lint  ## the same without the benchmarks and the package installs
+	$(BIN)/pytest -m "not slow"
+
+# Moments the suite must pass at, as ZONE@WHEN (tools/at_time.py moves the clock of every
+# process with libfaketime): inside day_starts, in UTC+14, just before midnight, and minutes
+# before each 2026 DST change in Berlin and New York. TESTS= narrows the run.
+CLOCK_MOMENTS ?= UTC@01:30 Pacific/Kiritimati@02:00 Europe/Berlin@23:59:50 \
+	Europe/Berlin@2026-03-29T01:58 Europe/Berlin@2026-10-25T02:58 \
+	America/New_York@2026-03-08T01:58 America/New_York@2026-11-01T01:58
+TESTS ?=
+
+test-clocks: $(STAMP)  ## the suite (less slow tests) at each of CLOCK_MOMENTS (needs faketime)
+	@for moment in $(CLOCK_MOMENTS); do \
+		$(BIN)/python tools/at_time.py "$${moment%@*}" "$${moment#*@}" -- \
+			$(BIN)/pytest -q -p no:cacheprovider -m "not slow" $(TESTS) || exit 1; \
+	done
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

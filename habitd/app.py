@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
-from habitd import __version__, entries, systemd
+from habitd import __version__, clock, entries, systemd
 from habitd.config import (
     Config,
     ConfigError,
@@ -35,7 +35,7 @@ from habitd.notify import Button, Message, Notifier, make_notifier
 from habitd.paths import Paths, ensure_private_dir
 from habitd.plugins import PluginHost
 from habitd.schedule import NudgeScheduler, build_trigger, next_fire_time, zone
-from habitd.store import Store, utc_now
+from habitd.store import Store
 from habitd.timeparse import parse_duration
 
 log = logging.getLogger("habitd.app")
@@ -163,7 +163,7 @@ class App:
         self.notifier: Notifier | None = None
         self.scheduler: NudgeScheduler | None = None
         self.pid: int | None = None
-        self.started = utc_now()
+        self.started = clock.utc_now()
         self._started_monotonic = monotonic_time.monotonic()
         self._plugin_methods: dict[str, Callable[..., Any]] = {}
         self.notifier_mode = config.settings.notifier
@@ -209,11 +209,11 @@ class App:
 
     def now(self) -> datetime:
         """Now, in the configured zone."""
-        return datetime.now(self.tz)
+        return clock.now(self.tz)
 
     def today(self) -> date:
         """The habit day now: the local date, shifted back by ``day_starts``."""
-        return habit_day(self.now(), self.config.settings.day_starts)
+        return clock.today(self.tz, self.config.settings.day_starts)
 
     def state(self, plugin: str) -> PluginState:
         """A plugin's key/value store."""
@@ -480,6 +480,9 @@ class App:
         if action.habit and action.action in ("done", "skipped", "lapse"):
             self.store.set_check(action.habit, day, action.action, action.value, action.note)
             result["day"] = day.isoformat()
+            day_starts = self.config.settings.day_starts
+            if day == self.today() and clock.before_day_starts(self.now(), day_starts):
+                result["day_starts"] = f"{day_starts:%H:%M}"
         if action.action == "snoozed" and action.nudge:
             nudge = self._nudge(action.nudge)
             due = self.now() + nudge.snooze
@@ -507,7 +510,7 @@ class App:
         (``habitd_on_entry``). Raises :class:`InvalidInput` naming a bad field."""
         cleaned = entries.clean(kind, fields)
         columns, extra = entries.split(cleaned)
-        ts = utc_now()
+        ts = clock.utc_now()
         entry_id = self.store.add_entry(kind, ts=ts, extra=extra, **columns)
         entry = Entry(entry_id, kind, ts, cleaned)
         await self.plugins.call_all("habitd_on_entry", entry=entry, app=self)
@@ -534,14 +537,25 @@ class App:
         return habit
 
     def _day(self, text: str | None) -> date | None:
+        """The habit day ``--date`` names: today, yesterday, a weekday or YYYY-MM-DD.
+
+        Between midnight and ``day_starts`` the calendar is a day ahead of the habit day; the
+        calendar's date then means today's habit day (the answer says which day it was)."""
         if text is None:
             return None
+        today, calendar = self.today(), self.now().date()
         try:
-            day = date.fromisoformat(text)
-        except ValueError:
-            raise InvalidInput(f"expected a date as YYYY-MM-DD, got {text!r}") from None
-        if day > self.today():
-            raise InvalidInput(f"{day} is in the future; you can only mark today or past days")
+            day = clock.parse_day(text, today, calendar)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+        if day == calendar:
+            return today
+        if day > today:
+            raise InvalidInput(
+                f"{clock.describe_day(day, today)} has not begun yet: today is "
+                f"{clock.describe_day(today, today)} (a day begins at "
+                f"{self.config.settings.day_starts:%H:%M}); you can mark today or earlier days"
+            )
         return day
 
     # --- the operations the CLI offers (JSON in, JSON out) -------------------------------------
@@ -720,7 +734,7 @@ class App:
             end = now + self._duration(duration)
         self.store.set_state("habitd", "paused_until", end.isoformat())
         if habits:
-            last_day = habit_day(end - timedelta(seconds=1), self.config.settings.day_starts)
+            last_day = clock.habit_day(end - timedelta(seconds=1), self.config.settings.day_starts)
             vacations = [*self.vacations(), (self.today(), last_day)]
             self._save_vacations(vacations)
         self.store.add_event("paused", detail={"until": end.isoformat(), "habits": habits})
@@ -793,7 +807,13 @@ class App:
         """Entries, oldest first (``since``: 7d, a date; ``kind``: journal, urge...)."""
         if kind is not None and kind not in entries.KINDS:
             raise InvalidInput(f"unknown kind {kind!r}; kinds: {', '.join(entries.KINDS)}")
-        return self.store.entries(self._since(since), kind, limit)
+        return [self._with_day(row) for row in self.store.entries(self._since(since), kind, limit)]
+
+    def _with_day(self, row: dict[str, Any]) -> dict[str, Any]:
+        """An entry row with its habit ``day`` (a late-night entry belongs to the evening)."""
+        moment = datetime.fromisoformat(row["ts"]).astimezone(self.tz)
+        row["day"] = clock.habit_day(moment, self.config.settings.day_starts).isoformat()
+        return row
 
     @rpc
     async def entry(self, id: int) -> dict[str, Any]:
@@ -801,14 +821,14 @@ class App:
         found = self.store.entries(entry_id=id)
         if not found:
             raise NotFound(f"no entry {id}")
-        return found[0]
+        return self._with_day(found[0])
 
     @rpc
     async def entry_edit(self, id: int, fields: dict[str, Any]) -> dict[str, Any]:
         """Change an entry's fields (``null`` clears one); its kind and time stay."""
         current = await self.entry(id)
         kind = current["kind"]
-        merged = {k: v for k, v in current.items() if k not in ("id", "ts", "kind")}
+        merged = {k: v for k, v in current.items() if k not in ("id", "ts", "kind", "day")}
         merged.update(fields)
         cleaned = entries.clean(kind, merged)
         self.store.update_entry(id, *entries.split(cleaned))
@@ -874,11 +894,13 @@ class App:
         except ValueError:
             pass
         try:
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(), self.tz)
+            day = clock.parse_day(text, self.today())
         except ValueError:
             raise InvalidInput(
-                f"expected a duration like 1d or 12h, or a date, got {text!r}"
+                f"expected a duration like 1d or 12h, or a day (yesterday, mon, 2026-11-20), "
+                f"got {text!r}"
             ) from None
+        return clock.day_start(day, self.tz, self.config.settings.day_starts)
 
     @staticmethod
     def _duration(text: str) -> timedelta:
@@ -914,12 +936,6 @@ def refresh_local_zone() -> None:
     from tzlocal import reload_localzone
 
     reload_localzone()
-
-
-def habit_day(moment: datetime, day_starts: Any) -> date:
-    """The habit day of ``moment``: before ``day_starts`` it still counts as the day before."""
-    shifted = moment - timedelta(hours=day_starts.hour, minutes=day_starts.minute)
-    return shifted.date()
 
 
 def read_config(paths: Paths) -> Config:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NoReturn
 
 import click
@@ -79,6 +79,18 @@ def when(text: str | None) -> str:
     if not text:
         return "-"
     return datetime.fromisoformat(text).astimezone().strftime("%a %d %b %H:%M")
+
+
+def marked_day(result: dict[str, Any]) -> str:
+    """The day an answer counted for, as people read it: ``Wed 25 Nov``, and, between
+    midnight and ``day_starts``, why it is the evening before."""
+    from habitd.clock import describe_day, utc_now
+
+    day = date.fromisoformat(result["day"])
+    text = describe_day(day, utc_now().date())
+    if result.get("day_starts"):
+        text += f" (before {result['day_starts']} it still counts for the evening before)"
+    return text
 
 
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:

@@ -3,16 +3,19 @@ rows), so a report over 100,000 entries stays well under a second.
 
 Times are stored in UTC; days and hours here are local, shifted by the configured zone's
 current offset (a report is a view over weeks: an hour's drift across a DST change is
-accepted for speed and simplicity).
+accepted for speed and simplicity). Days are habit days (:mod:`habitd.clock`): an entry at
+01:30 belongs to the evening before, as a mark does. Hours of the week stay on the clock's
+face (Thursday 01:00 is Thursday 01:00), because risk windows schedule calm moments then.
 """
 
 from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from habitd.clock import sql_day_modifier
 from habitd.store import Store, to_stored
 
 WEEKDAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")  # SQLite's %w: 0 is Sunday
@@ -85,11 +88,11 @@ def risk_windows(
     ][:3]
 
 
-def report(store: Store, days: int, now: datetime) -> dict[str, Any]:
+def report(store: Store, days: int, now: datetime, day_starts: time) -> dict[str, Any]:
     """Everything ``habitd report`` shows, for the last ``days`` days."""
     since = now - timedelta(days=days)
     offset = now.utcoffset() or timedelta(0)
-    shift = _shift(offset)
+    to_day = sql_day_modifier(offset, day_starts)
     start = (to_stored(since),)
     count = store.aggregate("SELECT count(*) FROM entries WHERE ts >= ?", start)[0][0]
     by_kind = dict(
@@ -120,7 +123,7 @@ def report(store: Store, days: int, now: datetime) -> dict[str, Any]:
         for day, n, avg in store.aggregate(
             f"SELECT date(ts, ?) AS day, count(*), avg(craving) FROM entries WHERE {URGES} "
             "AND ts >= ? GROUP BY day ORDER BY day",
-            (shift, *start),
+            (to_day, *start),
         )
     ]
     slots = urge_slots(store, since, offset)
@@ -179,10 +182,11 @@ def report(store: Store, days: int, now: datetime) -> dict[str, Any]:
 
 
 def year_in_pixels(
-    store: Store, today: date, offset: timedelta, clean_habits: list[str]
+    store: Store, today: date, offset: timedelta, day_starts: time, clean_habits: list[str]
 ) -> dict[str, Any]:
-    """Per day of the last year: mean journal intensity by valence, and clean or lapsed."""
-    shift = _shift(offset)
+    """Per habit day of the last year: mean journal intensity by valence, and clean or
+    lapsed."""
+    to_day = sql_day_modifier(offset, day_starts)
     start = today - timedelta(days=364)
     mood = {
         day: round(avg, 1)
@@ -191,7 +195,7 @@ def year_in_pixels(
             "'grateful', 'content', 'proud', 'happy', 'relieved') THEN intensity ELSE "
             "-intensity END) FROM entries WHERE kind = 'journal' AND intensity IS NOT NULL "
             "AND ts >= ? GROUP BY day",
-            (shift, to_stored(datetime.combine(start, datetime.min.time()))),
+            (to_day, to_stored(datetime.combine(start, day_starts, UTC) - offset)),
         )
     }
     clean: dict[str, str] = {}

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from habitd.clock import utc_now
 from habitd.errors import HabitdError
 
 MIGRATIONS: tuple[str, ...] = (
@@ -89,11 +90,6 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def utc_now() -> datetime:
-    """Now, in UTC, as stored."""
-    return datetime.now(UTC)
 
 
 def to_stored(moment: datetime) -> str:

@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from habitd.clock import utc_now
+
 log = logging.getLogger("habitd.wake")
 
 BACKSTOP = 300.0
@@ -53,7 +55,7 @@ class ClockWatch:
         self._mark()
 
     def _mark(self) -> None:
-        self._wall = time.time()
+        self._wall = utc_now().timestamp()
         self._monotonic = time.monotonic()
         self._zone = local_zone_name()
 
@@ -74,7 +76,7 @@ class ClockWatch:
 
     def check(self, why: str) -> str | None:
         """Compare the clocks now; report and return the reason if time jumped."""
-        drift = (time.time() - self._wall) - (time.monotonic() - self._monotonic)
+        drift = (utc_now().timestamp() - self._wall) - (time.monotonic() - self._monotonic)
         zone = local_zone_name()
         reason = None
         if abs(drift) > self.tolerance:

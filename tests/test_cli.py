@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import stat
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from habitd.plugins import BUILTINS
+from habitd.testing import habit_today
 
-from .conftest import Env
+from .conftest import BASE_CONFIG, Env
 
 MODES = ["daemon", "direct"]
 
@@ -28,14 +29,17 @@ def _direct(world: Env) -> bool:
 
 
 def test_done_and_skip_with_dates_and_notes(world: Env) -> None:
+    today = habit_today()
     result = world.ok("done", "meditate", "--note", "calm")
-    assert f"meditate: done for {date.today()}" in result.out
+    assert f"meditate: done for {today:%a %d %b}" in result.out
     assert ("daemon is not running; working on your data directly" in result.err) == _direct(world)
-    assert "skipped for 2026-01-05" in world.ok("skip", "walk", "--date", "2026-01-05").out
+    assert "skipped for Mon 06 Jan 2025" in world.ok("skip", "walk", "--date", "2025-01-06").out
+    world.ok("done", "walk", "--date", "yesterday")
     events = [e for e in world.history() if e["event"] != "celebrated"]  # a first day: "1 day"
     assert [(e["event"], e["habit"], e["detail"].get("day")) for e in events] == [
-        ("done", "meditate", str(date.today())),
-        ("skipped", "walk", "2026-01-05"),
+        ("done", "meditate", str(today)),
+        ("skipped", "walk", "2025-01-06"),
+        ("done", "walk", str(today - timedelta(days=1))),
     ]
 
 
@@ -43,8 +47,8 @@ def test_done_and_skip_with_dates_and_notes(world: Env) -> None:
     ("args", "message"),
     [
         (("done", "run"), "no habit 'run'; habits: meditate, walk"),
-        (("done", "meditate", "--date", "2026-13-01"), "expected a date as YYYY-MM-DD"),
-        (("done", "meditate", "--date", "2999-01-01"), "2999-01-01 is in the future"),
+        (("done", "meditate", "--date", "2026-13-01"), "expected a day: today, yesterday"),
+        (("done", "meditate", "--date", "2999-01-01"), "Tue 01 Jan 2999 has not begun yet"),
         (("skip", "nope"), "no habit 'nope'"),
         (("trigger", "nope"), "no nudge 'nope'; nudges: morning, evening"),
         (("snooze", "morning", "soon"), "expected a duration like 90s"),
@@ -61,13 +65,22 @@ def test_bad_input_is_a_clear_error(world: Env, args: tuple[str, ...], message: 
 
 def test_next_lists_soonest_first(world: Env) -> None:
     rows = world.ok("next", "--json").json()
-    assert sorted(row["nudge"] for row in rows) == ["evening", "morning"]
-    times = [datetime.fromisoformat(row["at"]) for row in rows]
-    assert times == sorted(times)
+    assert [row["nudge"] for row in rows] == ["morning", "evening"]
+    assert datetime.fromisoformat(rows[0]["at"]) == datetime(2100, 1, 1, 8, tzinfo=UTC)
     now = datetime.now(UTC)
+    later, latest = now + timedelta(hours=6), now + timedelta(hours=18)  # neither fires now
+    world.write_config(
+        BASE_CONFIG.replace('date = "2100-01-01 08:00"', f'at = ["{latest:%H:%M}"]').replace(
+            'date = "2100-01-01 19:00"', f'at = ["{later:%H:%M}"]'
+        )
+    )
+    if world.daemons:
+        world.ok("reload")
+    rows = world.ok("next", "--json").json()
+    assert [row["nudge"] for row in rows] == ["evening", "morning"]
+    times = [datetime.fromisoformat(row["at"]) for row in rows]
     assert all(now < moment <= now + timedelta(days=1) for moment in times)
-    morning = times[[row["nudge"] for row in rows].index("morning")]
-    assert (morning.hour, morning.minute) == (3, 0)
+    assert (times[1].hour, times[1].minute) == (latest.hour, latest.minute)
     assert world.ok("next", "--json", "--limit", "1").json() == rows[:1]
     assert "morning" in world.ok("next").out
     assert world.cli("next", "--limit", "0").rc == 2

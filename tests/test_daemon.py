@@ -70,7 +70,7 @@ def test_second_daemon_refuses_to_start(env: Env, daemon: Daemon) -> None:
 
 
 def test_reload_with_broken_config_keeps_the_old_one(env: Env, daemon: Daemon) -> None:
-    env.write_config(BASE_CONFIG.replace('at = ["03:30"]', 'at = ["33:30"]'))
+    env.write_config(BASE_CONFIG.replace('date = "2100-01-01 19:00"', 'at = ["33:30"]'))
     result = env.cli("reload")
     assert result.rc == 1
     assert (
@@ -81,13 +81,13 @@ def test_reload_with_broken_config_keeps_the_old_one(env: Env, daemon: Daemon) -
     assert env.ok("status", "--json").json()["nudges"] == 2
     env.ok("trigger", "evening")  # still answers, with the old config
 
-    env.write_config(BASE_CONFIG + '\n[[nudge]]\nid = "third"\nat = ["05:00"]\n')
+    env.write_config(BASE_CONFIG + '\n[[nudge]]\nid = "third"\ndate = "2100-01-02 05:00"\n')
     assert "3 nudges" in env.ok("reload").out
     assert "third" in [row["nudge"] for row in env.ok("next", "--json").json()]
 
 
 def test_sighup_reloads_and_bad_config_is_logged(env: Env, daemon: Daemon) -> None:
-    env.write_config(BASE_CONFIG + '\n[[nudge]]\nid = "third"\nat = ["05:00"]\n')
+    env.write_config(BASE_CONFIG + '\n[[nudge]]\nid = "third"\ndate = "2100-01-02 05:00"\n')
     daemon.proc.send_signal(signal.SIGHUP)
     wait_for(lambda: env.ok("status", "--json").json()["nudges"] == 3)
     env.write_config("[habitd\n")

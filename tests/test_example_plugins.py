@@ -13,6 +13,8 @@ import pytest
 
 from .conftest import Env
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -15,6 +15,7 @@ import pytest
 import time_machine
 
 from habitd.app import App
+from habitd.testing import days_ago, habit_today
 from habitd.testing.dbus_services import NotificationServer
 from habitd.testing.desktop import SessionBus
 
@@ -43,13 +44,13 @@ type = "abstain"
 
 [[nudge]]
 id = "sit"
-at = ["03:00"]
+date = "2100-01-01 03:00"
 habit = "meditate"
 repeat = "2s"
 
 [[nudge]]
 id = "check-in"
-at = ["03:30"]
+date = "2100-01-01 03:30"
 habit = "kratom-free"
 title = "Kratom-free today?"
 """
@@ -72,7 +73,7 @@ def _streak(env: Env, habit: str) -> dict[str, object]:
 
 
 def _days_ago(days: int) -> str:
-    return str((datetime.now(UTC) - timedelta(days=days)).date())
+    return str(days_ago(days))
 
 
 def test_done_builds_a_streak_and_celebrates_once(world: Env) -> None:
@@ -116,8 +117,8 @@ def test_a_lapse_is_answered_kindly_and_totals_stay(world: Env) -> None:
         (("done", "meditation"), "no habit 'meditation'; habits: meditate, water, kratom-free"),
         (("done", "meditate", "--value", "3"), "meditate is a yes-no habit: it takes no --value"),
         (("done", "water", "--value", "-1"), "a number of zero or more"),
-        (("done", "water", "--date", "2999-01-01"), "is in the future"),
-        (("done", "water", "--date", "01/02/2026"), "expected a date as YYYY-MM-DD"),
+        (("done", "water", "--date", "2999-01-01"), "Tue 01 Jan 2999 has not begun yet"),
+        (("done", "water", "--date", "01/02/2026"), "expected a day: today, yesterday"),
         (("lapse", "meditate"), "a lapse is for abstain habits"),
         (("habit", "show", "nope"), "no habit 'nope'"),
     ],
@@ -168,7 +169,7 @@ def test_export_csv_like_loop_and_json(world: Env, tmp_path: Path) -> None:
     meditate = list(csv.reader((out / "001 Meditate" / "Checkmarks.csv").open()))
     assert meditate == [
         ["Date", "Value", "Notes"],
-        [str(datetime.now(UTC).date()), "SKIP", ""],
+        [str(habit_today()), "SKIP", ""],
         [_days_ago(1), "YES_MANUAL", "calm, then sleepy"],
     ]
     assert list(csv.reader((out / "002 Drink water" / "Checkmarks.csv").open()))[1][1] == "8"

@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -147,7 +146,8 @@ def test_acknowledged_writes_survive_kill_9(env: Env) -> None:
 
         thread = threading.Thread(target=writer)
         thread.start()
-        time.sleep(0.3 + 0.2 * cycle)
+        written = len(acknowledged)
+        wait_for(lambda written=written, cycle=cycle: len(acknowledged) >= written + 5 + 5 * cycle)
         daemon.proc.kill()
         daemon.proc.wait(10)
         stop.set()

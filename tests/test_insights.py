@@ -4,7 +4,7 @@ the risk window, HTML with every section and nothing fetched, and an empty datab
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -13,8 +13,10 @@ import pytest
 
 from habitd.app import App
 from habitd.builtin import insights as insights_plugin
+from habitd.commands.insights import _mood_colour
 from habitd.schedule import NudgeScheduler
 from habitd.store import Store
+from habitd.testing import habit_today
 
 from .conftest import Env, private_paths
 
@@ -220,3 +222,27 @@ def test_insights_settings_are_validated(env: Env) -> None:
     assert result.rc == 1
     assert "plugins.insights.pre_emptive: expected true or false" in result.out
     assert "plugins.insights.weekly_review: expected a day and time like" in result.out
+
+
+def test_a_late_night_entry_belongs_to_the_evening_before(env: Env, tmp_path: Path) -> None:
+    """With day_starts = 04:00, a feeling and an urge written at 01:30 count for the evening
+    before: in the year in pixels, the cravings by day, the HTML grid and `entries`."""
+    env.write_config(CONFIG)
+    env.db.parent.mkdir(parents=True, mode=0o700)
+    evening = habit_today() - timedelta(days=2)
+    late = datetime.combine(evening + timedelta(days=1), time(1, 30), UTC)
+    store = Store(env.db)
+    store.add_entry("journal", ts=late, emotion="calm", intensity=6)
+    store.add_entry("urge", ts=late, craving=7)
+    store.close()
+    data = env.ok("report", "--days", "7", "--json").json()
+    assert data["year"]["mood"] == {str(evening): 6.0}
+    assert data["craving_by_day"] == [{"day": str(evening), "count": 1, "mean": 7.0}]
+    assert {row["day"] for row in env.ok("entries", "--json").json()} == {str(evening)}
+    page = tmp_path / "report.html"
+    env.ok("report", "--days", "7", "--html", str(page))
+    green = _mood_colour(6.0)
+    assert f'<td title="{evening}" style="background:{green}">' in page.read_text()
+    assert f'<td title="{evening + timedelta(days=1)}" style="background:#eee">' in (
+        page.read_text()
+    )

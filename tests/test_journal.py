@@ -24,7 +24,7 @@ type = "abstain"
 [[nudge]]
 id = "evening"
 kind = "journal"
-at = ["03:00"]
+date = "2100-01-01 03:00"
 """
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import sqlite3
-import time
 from pathlib import Path
 
 import pexpect
@@ -27,13 +26,13 @@ name = "Meditate"
 [[nudge]]
 id = "calm"
 kind = "mindfulness"
-at = ["03:00"]
+date = "2100-01-01 03:00"
 habit = "meditate"
 
 [[nudge]]
 id = "box"
 kind = "mindfulness"
-at = ["04:00"]
+date = "2100-01-01 04:00"
 [nudge.options]
 practice = "box-breathing"
 """
@@ -199,7 +198,7 @@ def test_ctrl_c_ends_cleanly_and_still_records(env: Env) -> None:
     env.start_daemon()
     child = env.spawn("breathe", "paced-breathing", "--minutes", "2")
     child.expect("Breathe in, slowly")
-    time.sleep(1.5)
+    child.expect("1:58 left")  # two seconds into the practice
     child.kill(signal.SIGINT)
     child.expect("Stopped after")
     child.expect("That still counts")

@@ -19,7 +19,7 @@ CONFIG = (
     + """
 [[nudge]]
 id = "journal"
-at = ["05:00"]
+date = "2100-01-01 05:00"
 title = "How did today feel?"
 body = "One feeling, and what set it off."
 snooze = "2s"
@@ -172,7 +172,9 @@ def habitd_compose(nudge, app):
 
 def test_urgency_comes_from_the_message(env: Env, server: NotificationServer) -> None:
     env.add_plugin("urgent", URGENT)
-    _start(env, CONFIG + '\n[[nudge]]\nid = "escalate"\nkind = "urgent"\nat = ["06:00"]\n')
+    _start(
+        env, CONFIG + '\n[[nudge]]\nid = "escalate"\nkind = "urgent"\ndate = "2100-01-01 06:00"\n'
+    )
     env.ok("trigger", "escalate")
     assert _shown(server, 1).urgency == 2
 

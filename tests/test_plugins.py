@@ -6,7 +6,6 @@ import json
 import sqlite3
 import subprocess
 import sys
-import time
 
 from .conftest import BASE_CONFIG, Env, wait_for
 
@@ -38,6 +37,8 @@ def habitd_nudge_kinds():
 @hookimpl
 def habitd_compose(nudge, app):
     if nudge.kind == "slow":
+        from pathlib import Path
+        Path(__file__).with_suffix(".composing").touch()  # the test waits for this
         time.sleep(30)
         return Message(title="too late", body="")
 """
@@ -93,12 +94,12 @@ CONFIG = (
 [[nudge]]
 id = "slow-one"
 kind = "slow"
-at = ["04:00"]
+date = "2100-01-01 04:00"
 
 [[nudge]]
 id = "halt"
 kind = "halt"
-at = ["04:30"]
+date = "2100-01-01 04:30"
 """
 )
 
@@ -137,7 +138,7 @@ def test_broken_plugins_are_isolated_and_reported(env: Env) -> None:
         stdout=subprocess.PIPE,
         text=True,
     )
-    time.sleep(0.5)
+    wait_for(lambda: (env.config_dir / "plugins" / "slow.composing").exists())
     assert env.ok("trigger", "halt", "--json").json()["message"]["title"] == "HALT check"
     assert background.wait(30) == 0
     assert background.stdout is not None
@@ -189,7 +190,9 @@ def test_disabled_plugins_are_not_loaded(env: Env) -> None:
 def test_two_plugins_claiming_one_kind(env: Env) -> None:
     env.add_plugin("good", GOOD)
     env.add_plugin("copycat", GOOD.replace('"1.2.3"', '"0.1"'))
-    env.write_config(BASE_CONFIG + '\n[[nudge]]\nid = "h"\nkind = "halt"\nat = ["09:00"]\n')
+    env.write_config(
+        BASE_CONFIG + '\n[[nudge]]\nid = "h"\nkind = "halt"\ndate = "2100-01-01 09:00"\n'
+    )
     result = env.cli("config", "check")
     assert result.rc == 1
     assert "nudge[2].kind: kind 'halt' is claimed by plugins" in result.out

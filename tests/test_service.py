@@ -96,7 +96,7 @@ def test_readiness_reload_and_stopping_reach_systemd(env: Env, tmp_path: Path) -
     assert ready["READY"] == "1" and ready["MAINPID"] == str(daemon.proc.pid)
     assert ready["STATUS"] == "2 nudges, notifier log"
     assert daemon.call("ping") == "pong"  # READY means the socket answers
-    env.write_config(BASE_CONFIG + '\n[[nudge]]\nid = "third"\nat = ["05:00"]\n')
+    env.write_config(BASE_CONFIG + '\n[[nudge]]\nid = "third"\ndate = "2100-01-02 05:00"\n')
     daemon.proc.send_signal(signal.SIGHUP)
     assert _next_message(receiver) == {"RELOADING": "1"}
     assert _next_message(receiver) == {"READY": "1", "STATUS": "3 nudges"}

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from habitd.app import habit_day
+from habitd.clock import habit_day
 from habitd.stats import (
     Mark,
     milestones_reached,

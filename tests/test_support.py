@@ -31,7 +31,7 @@ type = "abstain"
 [[nudge]]
 id = "reach-out"
 kind = "support"
-at = ["03:00"]
+date = "2100-01-01 03:00"
 
 [support]
 check_every = "4d"

@@ -243,7 +243,7 @@ def test_reload_keeps_snoozes_and_unchanged_schedules(env: Env) -> None:
     time.sleep(1.1)  # an interval rebuilt now would move its next time
     env.write_config(
         BASE_CONFIG + '\n[[nudge]]\nid = "water"\nevery = "2h"\n\n[[nudge]]\nid = "new"\n'
-        'at = ["05:00"]\n'
+        'date = "2100-01-02 05:00"\n'
     )
     env.ok("reload")
     after = {row["nudge"]: row for row in env.ok("next", "--json").json()}
@@ -334,8 +334,10 @@ def _editor(tmp_path: Path, *versions: str) -> str:
 def test_config_edit_loops_until_valid_then_reloads(env: Env, tmp_path: Path) -> None:
     env.write_config()
     env.start_daemon()
-    good = BASE_CONFIG + '\n[[nudge]]\nid = "third"\nat = ["05:00"]\n'
-    env.environ["EDITOR"] = _editor(tmp_path, BASE_CONFIG.replace("03:00", "33:00"), good)
+    good = BASE_CONFIG + '\n[[nudge]]\nid = "third"\ndate = "2100-01-02 05:00"\n'
+    env.environ["EDITOR"] = _editor(
+        tmp_path, BASE_CONFIG.replace('date = "2100-01-01 08:00"', 'at = ["33:00"]'), good
+    )
     result = env.cli("config", "edit", stdin="e\n")
     assert result.rc == 0, result.err
     assert f"{env.config_file}:16:6: nudge[0].at: item 0: expected a time" in result.err

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from habitd.app import Action, App, Verdict
+from habitd.clock import habit_day
 from habitd.config import Habit, Nudge
 from habitd.errors import NotFound
 from habitd.hookspecs import hookimpl
@@ -84,8 +85,6 @@ async def habitd_after_send(nudge: Nudge, app: App) -> None:
     if nudge.repeat is None or not nudge.habit:
         return
     due = app.now() + nudge.repeat
-    from habitd.app import habit_day
-
     if habit_day(due, app.config.settings.day_starts) == app.today():
         await app.fire_later(nudge.id, due, "repeat")
 

@@ -57,14 +57,15 @@ def habitd_configure(settings: Mapping[str, Any]) -> None:
 async def build_report(app: App, days: int) -> dict[str, Any]:
     """The report, with streaks (from the goals plugin, when it runs) and a year in pixels."""
     now = app.now()
-    data = insights.report(app.store, days, now)
+    day_starts = app.config.settings.day_starts
+    data = insights.report(app.store, days, now, day_starts)
     try:
         data["streaks"] = await app.dispatch("goals.streaks", {})
     except Exception:  # goals disabled: a report without streaks
         data["streaks"] = []
     clean = [h.id for h in app.config.habits if h.type == "abstain"]
     data["year"] = insights.year_in_pixels(
-        app.store, app.today(), now.utcoffset() or timedelta(0), clean
+        app.store, app.today(), now.utcoffset() or timedelta(0), day_starts, clean
     )
     data["pre_emptive"] = bool(_settings["pre_emptive"])
     return data
@@ -134,7 +135,7 @@ def _calm_moment(app: App, label: str) -> Callable[[], Awaitable[None]]:
 
 
 async def _weekly_review(app: App) -> None:
-    data = insights.report(app.store, 7, app.now())
+    data = insights.report(app.store, 7, app.now(), app.config.settings.day_starts)
     urges = data["craving"]["count"]
     first = f"This week you wrote {data['entries']} entr{'y' if data['entries'] == 1 else 'ies'}"
     first += f" and rode out {urges} urge{'s' if urges != 1 else ''}." if urges else "."

@@ -6,14 +6,17 @@ from typing import Any
 
 import click
 
-from habitd.cli import call
+from habitd.cli import call, marked_day
 
 
 def _answer_options(command: Any) -> Any:
     command = click.option("--note", default=None, help="A few words about it.")(command)
-    command = click.option("--date", "day", default=None, help="Backfill a past day (YYYY-MM-DD).")(
-        command
-    )
+    command = click.option(
+        "--date",
+        "day",
+        default=None,
+        help="An earlier day: yesterday, a weekday (mon...sun) or YYYY-MM-DD.",
+    )(command)
     return click.argument("habit")(command)
 
 
@@ -23,7 +26,7 @@ def _answer_options(command: Any) -> Any:
 def done(habit: str, day: str | None, note: str | None, value: float | None) -> None:
     """Mark HABIT done for today (or --date)."""
     result = call("done", habit=habit, date=day, note=note, value=value)
-    click.echo(f"{habit}: done for {result['day']}. Well done.")
+    click.echo(f"{habit}: done for {marked_day(result)}. Well done.")
 
 
 @click.command()
@@ -31,4 +34,4 @@ def done(habit: str, day: str | None, note: str | None, value: float | None) -> 
 def skip(habit: str, day: str | None, note: str | None) -> None:
     """Skip HABIT for today (or --date): it neither counts nor breaks a streak."""
     result = call("skip", habit=habit, date=day, note=note)
-    click.echo(f"{habit}: skipped for {result['day']}.")
+    click.echo(f"{habit}: skipped for {marked_day(result)}.")

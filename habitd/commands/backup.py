@@ -21,15 +21,14 @@ from habitd.paths import socket_path
 @click.pass_obj
 def backup(obj: Context, out: Path | None) -> None:
     """Copy the database now (safe while the daemon runs)."""
-    from datetime import datetime
-
+    from habitd.clock import utc_now
     from habitd.paths import ensure_private_dir, resolve
     from habitd.store import Store
 
     paths = resolve(obj.config)
     if out is None:
         folder = ensure_private_dir(paths.state_dir / "backups")
-        out = folder / f"manual-{datetime.now():%Y-%m-%d-%H%M%S}.sqlite3"
+        out = folder / f"manual-{utc_now().astimezone():%Y-%m-%d-%H%M%S}.sqlite3"
     store = Store(paths.db)
     try:
         store.backup(out)
@@ -48,8 +47,8 @@ def restore(obj: Context, file: Path, yes: bool) -> None:
     """Replace the database with a backup; the current one is kept aside, not deleted."""
     import os
     import shutil
-    from datetime import datetime
 
+    from habitd.clock import utc_now
     from habitd.errors import HabitdError
     from habitd.paths import ensure_private_dir, resolve
     from habitd.store import check_backup
@@ -65,7 +64,9 @@ def restore(obj: Context, file: Path, yes: bool) -> None:
         pass
     else:
         fail("stop the daemon first (systemctl --user stop habitd), then restore")
-    aside = paths.db.with_name(f"{paths.db.name}.before-restore-{datetime.now():%Y%m%d-%H%M%S}")
+    aside = paths.db.with_name(
+        f"{paths.db.name}.before-restore-{utc_now().astimezone():%Y%m%d-%H%M%S}"
+    )
     if not yes:
         click.echo(f"{file} is a habitd backup (schema {version}).")
         click.echo(f"Restoring keeps the current database as {aside}.")

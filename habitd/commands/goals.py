@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from habitd.cli import call, emit_json, table
+from habitd.cli import call, emit_json, marked_day, table
 
 SYMBOLS = {"done": "■", "failed": "·", "skipped": "○", "empty": " "}
 COLOURS = {"done": "green", "failed": None, "skipped": "blue", "empty": None}
@@ -46,11 +46,16 @@ def span(count: int, unit: str) -> str:
 @click.command()
 @click.argument("habit")
 @click.option("--note", default=None, help="What led to it, if you want to say.")
-@click.option("--date", "day", default=None, help="A past day (YYYY-MM-DD).")
+@click.option(
+    "--date",
+    "day",
+    default=None,
+    help="An earlier day: yesterday, a weekday (mon...sun) or YYYY-MM-DD.",
+)
 def lapse(habit: str, note: str | None, day: str | None) -> None:
     """Record a lapse on an abstain habit (kratom-free days). Your total stays yours."""
     result = call("lapse", habit=habit, date=day, note=note)
-    click.echo(f"{habit}: noted for {result['day']}. Thank you for being honest.")
+    click.echo(f"{habit}: noted for {marked_day(result)}. Thank you for being honest.")
     click.echo("A slip is one day, not the whole story. When you're ready: habitd journal")
 
 

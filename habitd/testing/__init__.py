@@ -26,6 +26,8 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +52,7 @@ name = "Go for a walk"
 [[nudge]]
 id = "morning"
 kind = "reminder"
-at = ["03:00"]
+date = "2100-01-01 08:00"
 habit = "meditate"
 title = "A quiet minute"
 body = "Breathe."
@@ -58,10 +60,27 @@ body = "Breathe."
 [[nudge]]
 id = "evening"
 kind = "reminder"
-at = ["03:30"]
+date = "2100-01-01 19:00"
 title = "Evening check"
 """
-"""A small config for tests: two habits, two reminders at night (UTC, log notifier)."""
+"""A small config for tests: two habits and two reminders (UTC, log notifier). The
+reminders are due in 2100, so none fires by itself during a test at any hour: tests
+``trigger`` or ``snooze`` them."""
+
+
+def habit_today(zone: str = "UTC", day_starts: str = "04:00") -> date:
+    """Today's habit day as habitd counts it (``day_starts`` shifts late nights back), for
+    expected values that hold at any hour, in any zone, on DST days."""
+    from zoneinfo import ZoneInfo
+
+    from habitd.clock import today
+
+    return today(ZoneInfo(zone), clock_time.fromisoformat(day_starts))
+
+
+def days_ago(days: int, zone: str = "UTC", day_starts: str = "04:00") -> date:
+    """The habit day ``days`` before today's."""
+    return habit_today(zone, day_starts) - timedelta(days=days)
 
 
 @dataclass

@@ -1,0 +1,86 @@
+"""The one clock: now, today, and which habit day a moment belongs to.
+
+Nothing else in habitd reads the wall clock. A *habit day* is the local date shifted back by
+``day_starts`` (default 04:00): an answer or an entry at 01:30 still belongs to the evening
+before. Marks, entries in reports and reviews, exports, ``--since`` and ``--date`` all turn
+moments into days with :func:`habit_day` (or, inside SQL, with :func:`sql_day_modifier`,
+which is the same rule).
+
+The tests move the clock of whole process trees (the daemon and the CLI alike) with
+libfaketime (``faketime -f +Ns``), so nothing here needs a test hook.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def utc_now() -> datetime:
+    """Now, in UTC (the only reading of the wall clock in habitd)."""
+    return datetime.now(UTC)
+
+
+def now(tz: tzinfo) -> datetime:
+    """Now, in ``tz``."""
+    return utc_now().astimezone(tz)
+
+
+def habit_day(moment: datetime, day_starts: time) -> date:
+    """The habit day of ``moment`` (an aware time, in the person's zone): before
+    ``day_starts`` it still counts as the day before."""
+    shifted = moment - timedelta(hours=day_starts.hour, minutes=day_starts.minute)
+    return shifted.date()
+
+
+def today(tz: tzinfo, day_starts: time) -> date:
+    """The habit day now."""
+    return habit_day(now(tz), day_starts)
+
+
+def before_day_starts(moment: datetime, day_starts: time) -> bool:
+    """True between midnight and ``day_starts``, when the calendar date is a day ahead of
+    the habit day (``done`` says which day it counted for then)."""
+    return habit_day(moment, day_starts) != moment.date()
+
+
+def day_start(day: date, tz: tzinfo, day_starts: time) -> datetime:
+    """The first moment of habit day ``day`` in ``tz`` (``day_starts`` on that date)."""
+    return datetime.combine(day, day_starts, tz)
+
+
+def sql_day_modifier(offset: timedelta, day_starts: time) -> str:
+    """An SQLite modifier for ``date(ts, MODIFIER)`` that turns a stored UTC time into its
+    habit day, for a zone at UTC ``offset``: the same rule as :func:`habit_day`."""
+    minutes = int(offset.total_seconds() // 60) - (day_starts.hour * 60 + day_starts.minute)
+    return f"{minutes:+d} minutes"
+
+
+def parse_day(text: str, today: date, calendar: date | None = None) -> date:
+    """A day as people type it: ``today`` and ``yesterday`` relative to habit day ``today``;
+    a weekday (``mon`` or ``monday``: the latest one up to the ``calendar`` date, which is a
+    day ahead of ``today`` before ``day_starts``) or ``YYYY-MM-DD``. Raises
+    :class:`ValueError` saying what to type."""
+    word = text.strip().lower()
+    if word == "today":
+        return today
+    if word == "yesterday":
+        return today - timedelta(days=1)
+    if len(word) >= 3 and any(name.startswith(word[:3]) for name in WEEKDAY_NAMES):
+        for index, name in enumerate(WEEKDAY_NAMES):
+            full = date(2024, 1, 1 + index).strftime("%A").lower()  # 2024-01-01 was a Monday
+            if word in (name, full):
+                latest = calendar or today
+                return latest - timedelta(days=(latest.weekday() - index) % 7)
+    try:
+        return date.fromisoformat(word)
+    except ValueError:
+        raise ValueError(
+            f"expected a day: today, yesterday, a weekday (mon...sun) or YYYY-MM-DD, got {text!r}"
+        ) from None
+
+
+def describe_day(day: date, today: date) -> str:
+    """``Wed 25 Nov`` (with the year when it is not this year's)."""
+    return day.strftime("%a %d %b" if day.year == today.year else "%a %d %b %Y")
