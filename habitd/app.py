@@ -78,6 +78,21 @@ class Action:
     text: str | None = None
     """The text of an inline reply."""
     source: str = "cli"
+    ts: datetime | None = None
+    """When it was answered (UTC); a reaction hours later can tell it is not about now."""
+
+    def as_change(self, day: date | None) -> dict[str, Any]:
+        """The change-log record of this answer (``day``: the habit day it was marked for)."""
+        return {
+            "action": self.action,
+            "nudge": self.nudge,
+            "habit": self.habit,
+            "day": day.isoformat() if day else None,
+            "note": self.note,
+            "value": self.value,
+            "text": self.text,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True)
@@ -173,6 +188,9 @@ class App:
         self.screen_locked = False
         self._away: list[str] = []
         self._last_fired: dict[str, float] = {}
+        self.changed: Callable[[], None] = lambda: None
+        """Called after every committed change; the daemon's reactor listens here (a CLI
+        working without a daemon does not react: the daemon catches up when it starts)."""
 
     # --- building ----------------------------------------------------------------------
 
@@ -463,8 +481,9 @@ class App:
         )
         task.add_done_callback(_log_task_error)
 
-    async def record_action(self, action: Action) -> dict[str, Any]:
-        """Store the person's answer, then tell plugins (``habitd_on_action``)."""
+    async def record_action(self, action: Action, key: str | None = None) -> dict[str, Any]:
+        """Store the person's answer (once per ``key``) with its change; the daemon then
+        tells plugins (``habitd_on_action``; a reply also ``habitd_on_entry``)."""
         if action.source != "notification" and action.action not in ANSWERS:
             raise InvalidInput(
                 f"unknown answer {action.action!r}; expected one of {', '.join(ANSWERS)}"
@@ -472,54 +491,79 @@ class App:
         if not re.match(r"^[a-z][a-z-]*$", action.action):  # a plugin's own button id
             raise InvalidInput(f"an answer is a lowercase word, got {action.action!r}")
         day = action.day or self.today()
-        result: dict[str, Any] = {
-            "action": action.action,
-            "nudge": action.nudge,
-            "habit": action.habit,
-        }
-        if action.habit and action.action in ("done", "skipped", "lapse"):
-            self.store.set_check(action.habit, day, action.action, action.value, action.note)
-            result["day"] = day.isoformat()
-            day_starts = self.config.settings.day_starts
-            if day == self.today() and clock.before_day_starts(self.now(), day_starts):
-                result["day_starts"] = f"{day_starts:%H:%M}"
-        if action.action == "snoozed" and action.nudge:
-            nudge = self._nudge(action.nudge)
-            due = self.now() + nudge.snooze
-            await self.fire_later(nudge.id, due, "snoozed")
-            result["until"] = due.isoformat()
-        if action.action == "replied" and action.text:
-            result["entry"] = await self.add_entry("journal", note=action.text, nudge=action.nudge)
-        detail = {
-            k: v
-            for k, v in (
-                ("day", result.get("day")),
-                ("note", action.note),
-                ("value", action.value),
-                ("source", action.source),
-                ("until", result.get("until")),
-            )
-            if v is not None
-        }
-        self.store.add_event(action.action, action.nudge, habit=action.habit, detail=detail)
-        await self.plugins.call_all("habitd_on_action", action=action, app=self)
+        snoozed = self._nudge(action.nudge) if action.action == "snoozed" and action.nudge else None
+        reply = (
+            entries.clean("journal", {"note": action.text, "nudge": action.nudge})
+            if action.action == "replied" and action.text
+            else None
+        )
+        due = self.now() + snoozed.snooze if snoozed else None
+        with self.store.once(key, action.action) as once:
+            if once.replayed:
+                return dict(once.result)
+            result: dict[str, Any] = {
+                "action": action.action,
+                "nudge": action.nudge,
+                "habit": action.habit,
+            }
+            if action.habit and action.action in ("done", "skipped", "lapse"):
+                self.store.set_check(action.habit, day, action.action, action.value, action.note)
+                result["day"] = day.isoformat()
+                day_starts = self.config.settings.day_starts
+                if day == self.today() and clock.before_day_starts(self.now(), day_starts):
+                    result["day_starts"] = f"{day_starts:%H:%M}"
+            if snoozed and due:
+                self.store.set_pending(snoozed.id, due, "snoozed")
+                result["until"] = due.isoformat()
+            if reply is not None:
+                result["entry"] = self._save_entry("journal", reply)
+            detail = {
+                k: v
+                for k, v in (
+                    ("day", result.get("day")),
+                    ("note", action.note),
+                    ("value", action.value),
+                    ("source", action.source),
+                    ("until", result.get("until")),
+                )
+                if v is not None
+            }
+            self.store.add_event(action.action, action.nudge, habit=action.habit, detail=detail)
+            self.store.add_change("action", action.as_change(day), clock.utc_now())
+            once.result = result
+        if snoozed and due:
+            self._arm(snoozed.id, due, "snoozed")
+        self.changed()
         return result
 
-    async def add_entry(self, kind: str, **fields: Any) -> int:
-        """Check and store a journal entry (committed before returning), then tell plugins
-        (``habitd_on_entry``). Raises :class:`InvalidInput` naming a bad field."""
+    async def add_entry(self, kind: str, key: str | None = None, **fields: Any) -> int:
+        """Check and store a journal entry (committed before returning, once per ``key``);
+        the daemon then tells plugins (``habitd_on_entry``). Raises :class:`InvalidInput`
+        naming a bad field."""
         cleaned = entries.clean(kind, fields)
-        columns, extra = entries.split(cleaned)
+        with self.store.once(key, "entry_add") as once:
+            if once.replayed:
+                return int(once.result)
+            once.result = self._save_entry(kind, cleaned)
+        self.changed()
+        return int(once.result)
+
+    def _save_entry(self, kind: str, cleaned: Mapping[str, Any]) -> int:
+        """Write an entry and its change (inside the caller's transaction); its id."""
+        columns, extra = entries.split(dict(cleaned))
         ts = clock.utc_now()
         entry_id = self.store.add_entry(kind, ts=ts, extra=extra, **columns)
-        entry = Entry(entry_id, kind, ts, cleaned)
-        await self.plugins.call_all("habitd_on_entry", entry=entry, app=self)
+        self.store.add_change("entry", {"id": entry_id, "kind": kind}, ts)
         return entry_id
 
     async def fire_later(self, nudge_id: str, due: datetime, reason: str) -> None:
         """Fire ``nudge_id`` once at ``due`` (replacing any earlier pending one); it survives a
         restart. ``reason`` is recorded as the firing's cause (``snoozed``, ``held``...)."""
         self.store.set_pending(nudge_id, due, reason)
+        self._arm(nudge_id, due, reason)
+
+    def _arm(self, nudge_id: str, due: datetime, reason: str) -> None:
+        """Put a stored pending delivery on the running schedule (the daemon's only)."""
         if self.scheduler is not None:
             self.scheduler.add_pending(nudge_id, due, reason)
 
@@ -651,9 +695,13 @@ class App:
         note: str | None = None,
         value: float | None = None,
         nudge: str | None = None,
+        key: str | None = None,
     ) -> dict[str, Any]:
         """Mark a habit done for today (or ``date``); ``value`` for a counted habit (water,
-        a dose). Without a value, a counted habit counts as having met its target."""
+        a dose). Without a value, a counted habit counts as having met its target.
+
+        Every write takes a ``key`` (the client makes one per command): a retry with the
+        same key returns the first answer and writes nothing again."""
         target = self.config.habit(self._habit_id(habit))
         assert target is not None
         if value is not None and not target.counted:
@@ -664,12 +712,18 @@ class App:
         if value is not None and (value < 0 or value != value):
             raise InvalidInput(f"the value must be a number of zero or more, got {value}")
         return await self.record_action(
-            Action("done", nudge=nudge, habit=habit, day=self._day(date), note=note, value=value)
+            Action("done", nudge=nudge, habit=habit, day=self._day(date), note=note, value=value),
+            key,
         )
 
     @rpc
     async def lapse(
-        self, habit: str, date: str | None = None, note: str | None = None, nudge: str | None = None
+        self,
+        habit: str,
+        date: str | None = None,
+        note: str | None = None,
+        nudge: str | None = None,
+        key: str | None = None,
     ) -> dict[str, Any]:
         """Record a lapse on an abstain habit, honestly: it ends the streak, never the total."""
         target = self.config.habit(self._habit_id(habit))
@@ -680,43 +734,58 @@ class App:
                 "(for a day that did not happen, use `habitd skip` or just leave it)"
             )
         return await self.record_action(
-            Action("lapse", nudge=nudge, habit=habit, day=self._day(date), note=note)
+            Action("lapse", nudge=nudge, habit=habit, day=self._day(date), note=note), key
         )
 
     @rpc
     async def skip(
-        self, habit: str, date: str | None = None, note: str | None = None, nudge: str | None = None
+        self,
+        habit: str,
+        date: str | None = None,
+        note: str | None = None,
+        nudge: str | None = None,
+        key: str | None = None,
     ) -> dict[str, Any]:
         """Mark a habit skipped for today (or ``date``): neither done nor missed."""
         return await self.record_action(
             Action(
                 "skipped", nudge=nudge, habit=self._habit_id(habit), day=self._day(date), note=note
-            )
+            ),
+            key,
         )
 
     @rpc
-    async def snooze(self, nudge: str, duration: str | None = None) -> dict[str, Any]:
+    async def snooze(
+        self, nudge: str, duration: str | None = None, key: str | None = None
+    ) -> dict[str, Any]:
         """Fire a nudge again later (its ``snooze`` time unless ``duration`` is given)."""
         target = self._nudge(nudge)
         delay = self._duration(duration) if duration else target.snooze
         due = self.now() + delay
-        await self.fire_later(target.id, due, "snoozed")
-        self.store.add_event(
-            "snoozed",
-            target.id,
-            habit=target.habit,
-            detail={"until": due.isoformat(), "source": "cli"},
-        )
-        await self.plugins.call_all(
-            "habitd_on_action",
-            action=Action("snoozed", nudge=target.id, habit=target.habit),
-            app=self,
-        )
-        return {"nudge": target.id, "until": due.isoformat()}
+        with self.store.once(key, "snooze") as once:
+            if once.replayed:
+                return dict(once.result)
+            self.store.set_pending(target.id, due, "snoozed")
+            self.store.add_event(
+                "snoozed",
+                target.id,
+                habit=target.habit,
+                detail={"until": due.isoformat(), "source": "cli"},
+            )
+            answer = Action("snoozed", nudge=target.id, habit=target.habit)
+            self.store.add_change("action", answer.as_change(None), clock.utc_now())
+            once.result = {"nudge": target.id, "until": due.isoformat()}
+        self._arm(target.id, due, "snoozed")
+        self.changed()
+        return dict(once.result)
 
     @rpc
     async def pause(
-        self, duration: str | None = None, until: str | None = None, habits: bool = False
+        self,
+        duration: str | None = None,
+        until: str | None = None,
+        habits: bool = False,
+        key: str | None = None,
     ) -> dict[str, Any]:
         """Hold every nudge for a while (``2h``), ``until-morning`` (the end of quiet hours),
         or ``until`` a date (``2026-12-24``) or time; it always ends by itself. With
@@ -732,13 +801,19 @@ class App:
             end = self._morning(now) if duration else now + timedelta(hours=1)
         else:
             end = now + self._duration(duration)
-        self.store.set_state("habitd", "paused_until", end.isoformat())
-        if habits:
-            last_day = clock.habit_day(end - timedelta(seconds=1), self.config.settings.day_starts)
-            vacations = [*self.vacations(), (self.today(), last_day)]
-            self._save_vacations(vacations)
-        self.store.add_event("paused", detail={"until": end.isoformat(), "habits": habits})
-        return {"paused_until": end.isoformat(), "habits": habits}
+        with self.store.once(key, "pause") as once:
+            if once.replayed:
+                return dict(once.result)
+            self.store.set_state("habitd", "paused_until", end.isoformat())
+            if habits:
+                last_day = clock.habit_day(
+                    end - timedelta(seconds=1), self.config.settings.day_starts
+                )
+                vacations = [*self.vacations(), (self.today(), last_day)]
+                self._save_vacations(vacations)
+            self.store.add_event("paused", detail={"until": end.isoformat(), "habits": habits})
+            once.result = {"paused_until": end.isoformat(), "habits": habits}
+        return dict(once.result)
 
     def vacations(self) -> list[tuple[date, date]]:
         """Ranges of habit days frozen by ``habitd pause --habits`` (both ends included)."""
@@ -751,23 +826,27 @@ class App:
         )
 
     @rpc
-    async def resume(self) -> dict[str, Any]:
+    async def resume(self, key: str | None = None) -> dict[str, Any]:
         """End a pause now; nudges held by it are delivered (if nothing else holds them)."""
-        was = self.paused_until()
-        self.store.set_state("habitd", "paused_until", None)
-        today = self.today()
-        vacations = [
-            (start, min(end, today - timedelta(days=1)) if end >= today else end)
-            for start, end in self.vacations()
-            if start < today or end < today  # a vacation begun today and ended today: none
-        ]
-        self._save_vacations(vacations)
-        self.store.add_event("resumed")
+        with self.store.once(key, "resume") as once:
+            if once.replayed:
+                return dict(once.result)
+            was = self.paused_until()
+            self.store.set_state("habitd", "paused_until", None)
+            today = self.today()
+            vacations = [
+                (start, min(end, today - timedelta(days=1)) if end >= today else end)
+                for start, end in self.vacations()
+                if start < today or end < today  # a vacation begun today and ended today: none
+            ]
+            self._save_vacations(vacations)
+            self.store.add_event("resumed")
+            once.result = {"was_paused_until": was.isoformat() if was else None}
         now = self.now()
         for nudge_id, _due, reason in self.store.pending():
             if reason == "held":
                 await self.fire_later(nudge_id, now, "held")
-        return {"was_paused_until": was.isoformat() if was else None}
+        return dict(once.result)
 
     @rpc
     async def reload(self) -> dict[str, Any]:
@@ -796,9 +875,11 @@ class App:
         return self.plugins.listing()
 
     @rpc
-    async def entry_add(self, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    async def entry_add(
+        self, kind: str, fields: dict[str, Any], key: str | None = None
+    ) -> dict[str, Any]:
         """Save a journal, urge or thought entry; ``{"id": N}`` once it is committed."""
-        return {"id": await self.add_entry(kind, **fields)}
+        return {"id": await self.add_entry(kind, key, **fields)}
 
     @rpc
     async def entries(
@@ -835,11 +916,15 @@ class App:
         return {"id": id, "kind": kind}
 
     @rpc
-    async def entry_delete(self, id: int) -> dict[str, Any]:
-        """Delete an entry for good."""
-        if not self.store.delete_entry(id):
-            raise NotFound(f"no entry {id}")
-        return {"id": id, "deleted": True}
+    async def entry_delete(self, id: int, key: str | None = None) -> dict[str, Any]:
+        """Delete an entry for good (a retry with the same ``key`` answers as the first did)."""
+        with self.store.once(key, "entry_delete") as once:
+            if once.replayed:
+                return dict(once.result)
+            if not self.store.delete_entry(id):
+                raise NotFound(f"no entry {id}")
+            once.result = {"id": id, "deleted": True}
+        return dict(once.result)
 
     @rpc
     async def vocabulary(self) -> dict[str, list[str]]:

@@ -12,6 +12,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 the daemon is needed and not running.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -40,13 +41,46 @@ def fail(message: str, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
+WRITES = frozenset(
+    ("done", "skip", "lapse", "snooze", "pause", "resume", "entry_add", "entry_delete")
+)
+"""Methods that take an idempotency ``key``: the client makes one per command, so a retry
+(after the daemon died or hung before answering) can never write twice."""
+
+
+def hung_message(timeout: float) -> str:
+    """What to say when the daemon took a request and did not answer."""
+    return (
+        f"habitd did not answer in {timeout:g} s (it may be stuck: `systemctl --user restart "
+        "habitd`, or stop it and run the command again)"
+    )
+
+
 def call(method: str, need_daemon: bool = False, **params: Any) -> Any:
-    """Call an App method on the daemon, or in-process when none answers."""
+    """Call an App method on the daemon, or in-process when none answers.
+
+    A write carries a fresh key. When the daemon dies or hangs after taking it, the same
+    call runs in-process with the same key: if the daemon had already saved it, the first
+    result comes back and nothing is written twice."""
     ctx = click.get_current_context().find_object(Context)
     assert ctx is not None
     params = {key: value for key, value in params.items() if value is not None}
+    if method in WRITES:
+        params.setdefault("key", os.urandom(16).hex())
     try:
         return ipc.call(socket_path(), method, params)
+    except ipc.NoAnswer as exc:
+        if need_daemon or method not in WRITES:
+            fail(hung_message(exc.timeout))
+        click.echo(f"habitd: {hung_message(exc.timeout)}; saving it directly", err=True)
+        ctx.warned = True
+    except ipc.Dropped:
+        if need_daemon:
+            fail("the daemon stopped before answering", EXIT_NO_DAEMON)
+        click.echo(
+            "habitd: the daemon stopped before answering; working on your data directly", err=True
+        )
+        ctx.warned = True
     except ipc.NoDaemon:
         if need_daemon:
             fail(

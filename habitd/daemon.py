@@ -3,7 +3,8 @@
 Start-up order: private folders, the single-instance lock (a second daemon refuses to
 start; a socket left by a crashed one is replaced), the store, the config validated with
 every plugin, the notifier, the schedule, the clock watch and logind, the socket; then
-``habitd_startup`` and READY=1 to systemd. SIGTERM and
+``habitd_startup``, reactions to what was written while no daemon ran
+(:mod:`habitd.reactor`), and READY=1 to systemd. SIGTERM and
 SIGINT stop it cleanly (socket removed); SIGHUP reloads the config, keeping the running
 one if the new one has any problem.
 """
@@ -22,10 +23,8 @@ from habitd import __version__, ipc, systemd
 from habitd.app import App
 from habitd.config import ConfigError
 from habitd.errors import HabitdError
-from habitd.notify import make_notifier
 from habitd.paths import Paths, ensure_private_dir
-from habitd.schedule import NudgeScheduler
-from habitd.wake import ClockWatch, Logind
+from habitd.runtime import Runtime
 
 log = logging.getLogger("habitd.daemon")
 
@@ -107,34 +106,24 @@ async def _run_locked(paths: Paths, notifier_mode: str | None) -> int:
         log.info("removing a stale socket left by an earlier daemon: %s", socket_path)
         os.unlink(socket_path)
     try:
-        app = await App.open(paths)
+        runtime = await Runtime.start(paths, notifier_mode)
     except ConfigError as exc:
         raise HabitdError("the config has problems, not starting:\n" + exc.message) from None
-    app.pid = os.getpid()
-    if notifier_mode:
-        app.notifier_mode = notifier_mode
+    app = runtime.app
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     server = None
-    clock = ClockWatch(app.on_clock_jump)
-    logind = Logind(app.on_resume, app.on_lock)
     try:
-        app.notifier = await make_notifier(app.notifier_mode, app.on_notification_answer)
-        app.scheduler = NudgeScheduler(app.fire, app.record_missed, app.plugins.call_job)
-        app.scheduler.start()
-        await app.schedule()
-        clock.start()
-        await logind.start()
         server = await ipc.serve(
             socket_path, app.dispatch, listening=activated[0] if activated else None
         )
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         loop.add_signal_handler(signal.SIGHUP, _spawn(loop, lambda: _reload(app)))
-        await app.plugins.call_all("habitd_startup", app=app)
+        notifier = app.notifier.name if app.notifier else "none"
         systemd.notify(
             "READY=1",
-            f"STATUS={len(app.config.nudges)} nudges, notifier {app.notifier.name}",
+            f"STATUS={len(app.config.nudges)} nudges, notifier {notifier}",
             f"MAINPID={app.pid}",
         )
         log.info(
@@ -142,24 +131,19 @@ async def _run_locked(paths: Paths, notifier_mode: str | None) -> int:
             __version__,
             app.pid,
             len(app.config.nudges),
-            app.notifier.name,
+            notifier,
             app.config.source,
             socket_path,
         )
         await stop.wait()
         systemd.notify("STOPPING=1")
         log.info("stopping")
-        await app.plugins.call_all("habitd_shutdown", app=app)
     finally:
         if server is not None:
             server.close()
         if not activated and os.path.exists(socket_path):
             os.unlink(socket_path)
-        clock.stop()
-        logind.stop()
-        if app.scheduler is not None:
-            app.scheduler.shutdown()
-        await app.close()
+        await runtime.stop()
     log.info("stopped")
     return 0
 

@@ -102,6 +102,13 @@ def check_daemon() -> Finding:
             "not running",
             "habitd run (or: systemctl --user start habitd)",
         )
+    except ipc.NoAnswer as exc:
+        return Finding(
+            "daemon",
+            False,
+            f"running but not answering (no answer in {exc.timeout:g} s)",
+            "systemctl --user restart habitd (or stop `habitd run` and start it again)",
+        )
     return Finding("daemon", True, f"running, pid {status['pid']}, notifier {status['notifier']}")
 
 

@@ -37,6 +37,19 @@ class NoDaemon(Exception):
     """Nothing answers on the socket."""
 
 
+class Dropped(NoDaemon):
+    """The daemon took the request and closed the connection without answering (it died or
+    was stopped): a write may or may not have happened; a retry with the same key is safe."""
+
+
+class NoAnswer(Exception):
+    """The daemon took the request and did not answer within the timeout (it hangs)."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(f"no answer within {timeout:g}s")
+        self.timeout = timeout
+
+
 class RemoteError(Exception):
     """The daemon answered with a JSON-RPC error."""
 
@@ -51,11 +64,13 @@ class RemoteError(Exception):
 
 
 def call(
-    path: str, method: str, params: Mapping[str, Any] | None = None, timeout: float = 60.0
+    path: str, method: str, params: Mapping[str, Any] | None = None, timeout: float = 10.0
 ) -> Any:
     """Call ``method`` on the daemon at ``path``.
 
-    Raises :class:`NoDaemon` when nothing answers, :class:`RemoteError` for an error reply.
+    Raises :class:`NoDaemon` when nothing listens, :class:`Dropped` when the daemon closed
+    the connection without an answer, :class:`NoAnswer` after ``timeout`` seconds of
+    silence, and :class:`RemoteError` for an error reply.
     """
     client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     client.settimeout(timeout)
@@ -64,13 +79,20 @@ def call(
             client.connect(path)
         except (FileNotFoundError, ConnectionRefusedError, NotADirectoryError) as exc:
             raise NoDaemon(str(exc)) from None
+        except TimeoutError:  # the listen queue is full: the daemon is not accepting
+            raise NoAnswer(timeout) from None
         request = {"jsonrpc": "2.0", "id": 1, "method": method, "params": dict(params or {})}
-        client.sendall(json.dumps(request).encode() + b"\n")
-        reply = _read_line(client)
+        try:
+            client.sendall(json.dumps(request).encode() + b"\n")
+            reply = _read_line(client)
+        except TimeoutError:
+            raise NoAnswer(timeout) from None
+        except OSError as exc:  # reset or broken pipe: it went away mid-request
+            raise Dropped(str(exc)) from None
     finally:
         client.close()
-    if not reply:
-        raise NoDaemon("the daemon closed the connection without answering")
+    if not reply.endswith(b"\n"):
+        raise Dropped("the daemon closed the connection without answering")
     response = json.loads(reply)
     if "error" in response:
         error = response["error"]

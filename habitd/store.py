@@ -88,6 +88,22 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX entries_trigger_ts ON entries (trigger, ts);
     CREATE INDEX entries_emotion_ts ON entries (emotion, ts, intensity);
     """,
+    # 4: exactly once: a write's key and its first result (a retry returns that result), and
+    # the change log the daemon reacts to (written with the change, in one transaction)
+    """
+    CREATE TABLE requests (
+        key TEXT PRIMARY KEY,
+        method TEXT NOT NULL,
+        result TEXT NOT NULL,
+        ts TEXT NOT NULL
+    );
+    CREATE TABLE changes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts TEXT NOT NULL,
+        what TEXT NOT NULL,
+        data TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -122,6 +138,25 @@ class Event:
             "habit": self.habit,
             "detail": dict(self.detail),
         }
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of the change log: what was written (``action``, ``entry``) and when."""
+
+    id: int
+    ts: datetime
+    what: str
+    data: Mapping[str, Any]
+
+
+@dataclass
+class Once:
+    """What :meth:`Store.once` yields: whether this key was written before (and its result
+    then), and the place to put this write's result."""
+
+    replayed: bool = False
+    result: Any = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +197,8 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.RLock()
+        self._depth = 0
+        """How many :meth:`_write` blocks are open (on the thread holding the lock)."""
         self._db = self._open(path)
 
     @staticmethod
@@ -221,16 +258,72 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; a write inside another joins it (one commit for both)."""
         with self._lock:
+            if self._depth:
+                yield self._db
+                return
+            self._depth += 1
             try:
                 with _transaction(self._db):
                     yield self._db
             except sqlite3.OperationalError as exc:
                 raise StoreError(f"could not save to {self.path}: {exc}") from None
+            finally:
+                self._depth -= 1
+
+    @contextmanager
+    def once(self, key: str | None, method: str) -> Iterator[Once]:
+        """A write that happens once per ``key``: every write inside the block commits in
+        one transaction together with the key and ``Once.result``. When the key was written
+        before, the block must do nothing but return ``Once.result`` (the first result):
+        a retry after a lost answer never doubles a write. Without a key, a plain
+        transaction."""
+        outcome = Once()
+        with self._write() as db:
+            if key is not None:
+                row = db.execute("SELECT result FROM requests WHERE key = ?", (key,)).fetchone()
+                if row is not None:
+                    outcome.replayed, outcome.result = True, json.loads(row[0])
+                    yield outcome
+                    return
+            yield outcome
+            if key is not None:
+                db.execute(
+                    "INSERT INTO requests (key, method, result, ts) VALUES (?, ?, ?, ?)",
+                    (key, method, json.dumps(outcome.result, default=str), to_stored(utc_now())),
+                )
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
+
+    # --- the change log -------------------------------------------------------------------
+
+    def add_change(self, what: str, data: Mapping[str, Any], ts: datetime) -> int:
+        """Append a change (``action`` or ``entry``) for the daemon to react to; inside an
+        operation's transaction, it commits with the change itself."""
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO changes (ts, what, data) VALUES (?, ?, ?)",
+                (to_stored(ts), what, json.dumps(data, default=str)),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def changes_after(self, last: int, limit: int = 100) -> list[Change]:
+        """Changes with an id above ``last``, oldest first."""
+        rows = self._read(
+            "SELECT id, ts, what, data FROM changes WHERE id > ? ORDER BY id LIMIT ?",
+            (last, limit),
+        )
+        return [
+            Change(row[0], datetime.fromisoformat(row[1]), row[2], json.loads(row[3]))
+            for row in rows
+        ]
+
+    def last_change(self) -> int:
+        """The newest change's id (0 when there is none)."""
+        return int(self._read("SELECT coalesce(max(id), 0) FROM changes")[0][0])
 
     # --- events ---------------------------------------------------------------------------
 

@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 
-from habitd.app import App
 from habitd.builtin import insights as insights_plugin
 from habitd.commands.insights import _mood_colour
-from habitd.schedule import NudgeScheduler
+from habitd.runtime import Runtime
 from habitd.store import Store
 from habitd.testing import habit_today
 
@@ -193,15 +192,11 @@ def test_pre_emptive_nudges_and_the_weekly_review(tmp_path: Path) -> None:
     seed(tmp_path / "data" / "habitd.sqlite3")
 
     async def scenario() -> tuple[dict[str, datetime], Any]:
-        app = await App.open(paths)
-        app.scheduler = NudgeScheduler(app.fire, app.record_missed, app.plugins.call_job)
-        app.scheduler.start()
-        await app.schedule()
-        jobs = app.scheduler.job_times()
-        await insights_plugin._weekly_review(app)
-        review = [e for e in app.store.events() if e.event == "review"]
-        app.scheduler.shutdown()
-        await app.close()
+        runtime = await Runtime.start(paths, "log")
+        jobs = runtime.scheduler.job_times()
+        await insights_plugin._weekly_review(runtime.app)
+        review = [e for e in runtime.app.store.events() if e.event == "review"]
+        await runtime.stop()
         return jobs, review
 
     jobs, review = asyncio.run(scenario())

@@ -255,7 +255,7 @@ def test_lifecycle_jobs_entries_and_commands(env: Env) -> None:
     assert _plugin_state(env)["started"] is True
     wait_for(lambda: int(_plugin_state(env).get("ticks", 0)) >= 2)  # type: ignore[call-overload]
     assert daemon.call("entry_add", kind="journal", fields={"note": "a calm evening"}) == {"id": 1}
-    assert _plugin_state(env)["last_entry"] == "a calm evening"
+    wait_for(lambda: _plugin_state(env).get("last_entry") == "a calm evening")
     assert env.ok("hello", "Sam").out == "hello Sam, from a plugin\n"
     assert "hello" in env.ok("--help").out
     assert daemon.stop() == 0

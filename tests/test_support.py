@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from habitd.app import App
+from habitd.runtime import Runtime
 from habitd.schedule import ShiftedTrigger, cron_trigger
 
 from .conftest import Env, private_paths
@@ -58,23 +58,26 @@ remind_before = "1h"
 
 
 def _in_process(
-    tmp_path: Path, scenario: Callable[[App, Any], Coroutine[Any, Any, Any]], start: datetime
+    tmp_path: Path, scenario: Callable[[Runtime, Any], Coroutine[Any, Any, Any]], start: datetime
 ) -> Any:
+    """Run ``scenario(runtime, clock)`` on a daemon's runtime in this loop, the clock fixed
+    at ``start``."""
     paths = private_paths(tmp_path, CONFIG)
 
     async def run() -> Any:
         with time_machine.travel(start, tick=False) as clock:
-            app = await App.open(paths)
+            runtime = await Runtime.start(paths, "log")
             try:
-                return await scenario(app, clock)
+                return await scenario(runtime, clock)
             finally:
-                await app.close()
+                await runtime.stop()
 
     return asyncio.run(run())
 
 
 def test_reach_out_waits_while_someone_was_reached_and_rotates_fairly(tmp_path: Path) -> None:
-    async def scenario(app: App, clock: Any) -> list[Any]:
+    async def scenario(runtime: Runtime, clock: Any) -> list[Any]:
+        app = runtime.app
         seen = []
         first = await app.fire("reach-out", cause="test")
         seen.append((first["status"], first["message"]["title"]))
@@ -99,38 +102,44 @@ def test_reach_out_waits_while_someone_was_reached_and_rotates_fairly(tmp_path: 
 
 
 def test_escalation_thresholds_rate_limit_and_pause(tmp_path: Path) -> None:
-    async def scenario(app: App, clock: Any) -> list[int]:
+    async def scenario(runtime: Runtime, clock: Any) -> list[int]:
+        app = runtime.app
         counts = []
 
-        def escalations() -> int:
+        async def escalations() -> int:
+            await runtime.settle()  # the daemon's reactions to what was just written
             return len([e for e in app.store.events() if e.event == "escalated"])
 
         await app.add_entry("urge", craving=6)
-        counts.append(escalations())  # below escalate_at
+        counts.append(await escalations())  # below escalate_at
         await app.add_entry("urge", craving=8)
-        counts.append(escalations())
+        counts.append(await escalations())
         await app.add_entry("urge", craving=9)
-        counts.append(escalations())  # within the hour: not again
+        counts.append(await escalations())  # within the hour: not again
         clock.shift(timedelta(hours=2))
         await app.pause(duration="3h")
         await app.add_entry("urge", craving=9)
-        counts.append(escalations())  # paused by the person: not unless it is 10
+        counts.append(await escalations())  # paused by the person: not unless it is 10
         await app.add_entry("urge", craving=10)
-        counts.append(escalations())
+        counts.append(await escalations())
         return counts
 
     assert _in_process(tmp_path, scenario, datetime(2026, 6, 1, 12, tzinfo=UTC)) == [0, 1, 1, 1, 2]
 
 
 def test_a_lapse_and_a_heavy_day_escalate(tmp_path: Path) -> None:
-    async def scenario(app: App, clock: Any) -> list[Any]:
+    async def scenario(runtime: Runtime, clock: Any) -> list[Any]:
+        app = runtime.app
         await app.lapse("kratom-free")
+        await runtime.settle()
         [lapse] = [e for e in app.store.events() if e.event == "escalated"]
         clock.shift(timedelta(hours=2))
         for _ in range(2):
             await app.add_entry("journal", emotion="lonely", intensity=8)
+        await runtime.settle()
         before = len([e for e in app.store.events() if e.event == "escalated"])
         await app.add_entry("journal", emotion="sad", intensity=9)
+        await runtime.settle()
         after = len([e for e in app.store.events() if e.event == "escalated"])
         return [lapse.title, lapse.body, before, after]
 

@@ -16,7 +16,7 @@ from tzlocal import reload_localzone
 
 from habitd import app as app_module
 from habitd.app import App
-from habitd.schedule import NudgeScheduler
+from habitd.runtime import Runtime
 from habitd.testing.dbus_services import Logind, NotificationServer
 from habitd.testing.desktop import SessionBus
 from habitd.timeparse import parse_quiet_hours
@@ -65,20 +65,16 @@ class Harness:
         self.history: list[tuple[str | None, str]] = []
 
     async def start(self) -> App:
-        app = await App.open(self.paths)
-        app.scheduler = NudgeScheduler(app.fire, app.record_missed, app.plugins.call_job)
-        app.scheduler.start()
-        await app.schedule()
-        self.watch = ClockWatch(app.on_clock_jump, interval=3600)
-        self.app = app
-        return app
+        self.runtime = await Runtime.start(self.paths, "log", watch_every=3600)
+        self.watch = self.runtime.clock
+        self.app = self.runtime.app
+        return self.app
 
     async def stop(self) -> None:
         """Stop, keeping the history for the assertions."""
-        assert self.app is not None and self.app.scheduler is not None
-        self.app.scheduler.shutdown()
+        assert self.app is not None
         self.history = [(e.nudge, e.event) for e in self.app.store.events()]
-        await self.app.close()
+        await self.runtime.stop()
 
     def events(self) -> list[tuple[str | None, str]]:
         return self.history

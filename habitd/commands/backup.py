@@ -62,6 +62,8 @@ def restore(obj: Context, file: Path, yes: bool) -> None:
         ipc.call(socket_path(), "ping", timeout=5)
     except ipc.NoDaemon:
         pass
+    except ipc.NoAnswer:
+        fail("the daemon is running but not answering; stop it first, then restore")
     else:
         fail("stop the daemon first (systemctl --user stop habitd), then restore")
     aside = paths.db.with_name(

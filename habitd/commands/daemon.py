@@ -7,7 +7,7 @@ import sys
 import click
 
 from habitd import ipc
-from habitd.cli import EXIT_NO_DAEMON, Context, call, emit_json, fail, when
+from habitd.cli import EXIT_NO_DAEMON, Context, call, emit_json, fail, hung_message, when
 from habitd.paths import socket_path
 
 
@@ -45,6 +45,10 @@ def status(as_json: bool) -> None:
         if as_json:
             emit_json({"running": False})
         fail("the daemon is not running", EXIT_NO_DAEMON)
+    except ipc.NoAnswer as exc:
+        if as_json:
+            emit_json({"running": True, "answering": False})
+        fail(hung_message(exc.timeout))
     except ipc.RemoteError as exc:
         fail(exc.message)
     if as_json:

@@ -7,7 +7,7 @@ import sys
 import click
 
 from habitd import ipc
-from habitd.cli import Context, emit_json, fail
+from habitd.cli import Context, emit_json, fail, hung_message
 from habitd.paths import socket_path
 
 
@@ -146,6 +146,8 @@ def config_edit(obj: Context) -> None:
         result = ipc.call(socket_path(), "reload")
     except ipc.NoDaemon:
         click.echo("the daemon is not running; it will read the new config when it starts")
+    except ipc.NoAnswer as exc:
+        fail(f"saved, but {hung_message(exc.timeout)}")
     except ipc.RemoteError as exc:
         fail(exc.message)
     else:

@@ -1,0 +1,95 @@
+"""The daemon's reactions: plugins hear about every change, in order, once.
+
+The operations (in the daemon or in a CLI working without one) only decide and write; each
+write appends a change to the store's change log in the same transaction. The daemon's
+:class:`Reactor` reads the log and calls ``habitd_on_entry`` / ``habitd_on_action`` for
+each change: at once for changes it wrote itself (after the answer has gone back, so a slow
+plugin never delays "saved"), and at start for changes written while it was down. The hook
+gets the change's own time (``Entry.ts``, ``Action.ts``) to judge staleness: an urge from
+four hours ago is history, not a moment to escalate. A reaction's own writes are new
+changes, handled after it, never recursion. How far it got is kept in the store, so each
+reaction happens once across restarts (one cut short by a crash is repeated).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from habitd.store import Change
+
+if TYPE_CHECKING:
+    from habitd.app import App
+
+log = logging.getLogger("habitd.reactor")
+
+PROGRESS = ("habitd", "reacted_up_to")
+"""Where the id of the last change reacted to is kept (plugin state of ``habitd``)."""
+
+
+class Reactor:
+    """Drains the change log into plugin hooks, one change at a time."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+
+    def poke(self) -> None:
+        """New changes were written: react to them soon (never re-entrantly)."""
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return
+        self._task = asyncio.get_running_loop().create_task(self._drain())
+        self._task.add_done_callback(_log_failure)
+
+    async def settle(self) -> None:
+        """Wait until every change written so far has been reacted to."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
+    async def _drain(self) -> None:
+        store = self.app.store
+        while True:
+            self._again = False
+            last = int(store.get_state(*PROGRESS, 0))
+            changes = store.changes_after(last)
+            for change in changes:
+                try:
+                    await self._react(change)
+                except Exception:  # plugins are isolated already; this is habitd's own bug
+                    log.exception("could not react to change %d; going on", change.id)
+                store.set_state(*PROGRESS, change.id)
+            if not changes and not self._again:
+                return
+
+    async def _react(self, change: Change) -> None:
+        from habitd.app import Action, Entry
+
+        if change.what == "entry":
+            found = self.app.store.entries(entry_id=int(change.data["id"]))
+            if not found:
+                return  # deleted since: nothing to react to
+            row = found[0]
+            fields = {k: v for k, v in row.items() if k not in ("id", "ts", "kind")}
+            entry = Entry(row["id"], row["kind"], datetime.fromisoformat(row["ts"]), fields)
+            await self.app.plugins.call_all("habitd_on_entry", entry=entry, app=self.app)
+        elif change.what == "action":
+            action = Action(**_action_fields(change.data), ts=change.ts)
+            await self.app.plugins.call_all("habitd_on_action", action=action, app=self.app)
+        else:
+            log.warning("change %d of an unknown kind %r: skipped", change.id, change.what)
+
+
+def _action_fields(data: Any) -> dict[str, Any]:
+    fields = dict(data)
+    if fields.get("day"):
+        fields["day"] = date.fromisoformat(fields["day"])
+    return fields
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("reacting to changes failed: %s", task.exception())

@@ -1,0 +1,88 @@
+"""The daemon's runtime: the one place that wires the App to what only a daemon has.
+
+:func:`Runtime.start` opens the App (store, config, plugins) and gives it the notifier, the
+scheduler with its schedule, and the reactor that answers the change log, then starts the
+clock watch and the logind listener. The daemon runs exactly this, and so do tests that
+want a daemon inside their own event loop, so the wiring is never copied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from dataclasses import dataclass
+
+from habitd.app import App
+from habitd.notify import make_notifier
+from habitd.paths import Paths
+from habitd.reactor import Reactor
+from habitd.schedule import NudgeScheduler
+from habitd.wake import BACKSTOP, ClockWatch, Logind
+
+log = logging.getLogger("habitd.runtime")
+
+SETTLE_AT_STOP = 5.0
+"""Seconds a stopping runtime gives reactions in progress to finish."""
+
+
+@dataclass
+class Runtime:
+    """A started App with its notifier, scheduler, reactor, clock watch and logind."""
+
+    app: App
+    scheduler: NudgeScheduler
+    reactor: Reactor
+    clock: ClockWatch
+    logind: Logind
+
+    @classmethod
+    async def start(
+        cls, paths: Paths, notifier_mode: str | None = None, watch_every: float = BACKSTOP
+    ) -> Runtime:
+        """Open and wire everything (inside the running loop), then react to what was
+        written while no daemon ran. Raises ConfigError or HabitdError as App.open does."""
+        app = await App.open(paths)
+        app.pid = os.getpid()
+        if notifier_mode:
+            app.notifier_mode = notifier_mode
+        runtime = cls(
+            app,
+            NudgeScheduler(app.fire, app.record_missed, app.plugins.call_job),
+            Reactor(app),
+            ClockWatch(app.on_clock_jump, interval=watch_every),
+            Logind(app.on_resume, app.on_lock),
+        )
+        app.changed = runtime.reactor.poke
+        app.scheduler = runtime.scheduler
+        try:
+            app.notifier = await make_notifier(app.notifier_mode, app.on_notification_answer)
+            runtime.scheduler.start()
+            await app.schedule()
+            runtime.clock.start()
+            await runtime.logind.start()
+            await app.plugins.call_all("habitd_startup", app=app)
+        except BaseException:
+            await runtime._close()
+            raise
+        runtime.reactor.poke()  # what was written while no daemon ran
+        return runtime
+
+    async def settle(self) -> None:
+        """Wait until every change written so far has been reacted to."""
+        await self.reactor.settle()
+
+    async def stop(self) -> None:
+        """Let reactions in progress finish (briefly), tell plugins, and close everything."""
+        try:
+            await asyncio.wait_for(self.reactor.settle(), SETTLE_AT_STOP)
+        except TimeoutError:
+            log.info("stopping with reactions left; they run at the next start")
+        await self.app.plugins.call_all("habitd_shutdown", app=self.app)
+        await self._close()
+
+    async def _close(self) -> None:
+        self.clock.stop()
+        self.logind.stop()
+        self.scheduler.shutdown()
+        await self.app.close()

@@ -1,0 +1,210 @@
+"""Exactly once: a write whose answer is lost (the daemon killed or frozen after it took the
+request) is stored once, never twice, and the person sees a plain message, never a traceback.
+
+Every write the CLI sends carries a key; the store keeps it with the write in one
+transaction, and a retry with the same key (in-process, when the daemon is gone or stuck)
+returns the first result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from habitd.app import App
+from habitd.paths import Paths
+
+from .conftest import BASE_CONFIG, Env, private_paths, wait_for
+
+SLOW_REACTION = """
+import time
+from pathlib import Path
+from habitd import hookimpl
+
+@hookimpl
+def habitd_on_entry(entry, app):
+    Path(__file__).with_suffix(".reacting").touch()
+    time.sleep(30)
+"""
+
+
+def _notes(env: Env) -> list[str]:
+    with sqlite3.connect(env.db) as db:
+        return [row[0] for row in db.execute("SELECT note FROM entries ORDER BY id")]
+
+
+def _journal(env: Env, note: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "habitd", "journal", "--note", note, "--json"],
+        env=env.environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_write_whose_answer_is_lost_is_stored_once(env: Env) -> None:
+    """A stand-in daemon takes the request, commits it through habitd's own core, and dies
+    before answering: the CLI retries in-process with the same key and gets the first
+    answer, and the entry is stored once."""
+    env.write_config()
+    socket_file = Path(env.socket)
+    socket_file.parent.mkdir(mode=0o700)
+    paths = Paths(
+        config_file=env.config_file,
+        config_dir=env.config_dir,
+        data_dir=env.db.parent,
+        state_dir=env.root / "state" / "habitd",
+        runtime_dir=socket_file.parent,
+    )
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(env.socket)
+    listener.listen()
+    taken: dict[str, Any] = {}
+
+    async def commit(request: dict[str, Any]) -> None:
+        app = await App.open(paths)
+        try:
+            taken["result"] = await app.dispatch(request["method"], request["params"])
+        finally:
+            await app.close()
+
+    def stand_in() -> None:
+        connection, _ = listener.accept()
+        with connection, connection.makefile("rb") as lines:
+            taken["request"] = json.loads(lines.readline())
+            asyncio.run(commit(taken["request"]))
+        # the connection closes here, with no answer
+
+    thread = threading.Thread(target=stand_in)
+    thread.start()
+    try:
+        result = env.cli("journal", "--note", "alone at 2am", "--json")
+    finally:
+        thread.join(30)
+        listener.close()
+    assert result.rc == 0, result.err
+    assert "the daemon stopped before answering" in result.err
+    assert "Traceback" not in result.err
+    assert taken["request"]["params"]["key"]  # the write carried a key
+    assert result.json() == taken["result"] == {"id": 1}  # the first answer, not a second
+    assert _notes(env) == ["alone at 2am"]
+
+
+def test_a_slow_reaction_never_delays_saved(env: Env) -> None:
+    """Reactions run after the answer has gone back: a plugin that takes 30 s in
+    ``habitd_on_entry`` is still running (and later charged a fault) when "Saved" shows."""
+    env.write_config()
+    env.add_plugin("slow_reaction", SLOW_REACTION)
+    env.start_daemon()
+    assert "Saved" in env.ok("journal", "--note", "hard evening").out
+    assert _notes(env) == ["hard evening"]
+    marker = env.config_dir / "plugins" / "slow_reaction.reacting"
+    wait_for(marker.exists)
+
+    def faulted() -> bool:
+        plugins = {p["name"]: p for p in env.ok("status", "--json").json()["plugins"]}
+        return "took longer than" in str(plugins["slow_reaction"]["last_error"])
+
+    wait_for(faulted)
+
+
+def test_a_frozen_daemon_gets_a_plain_message_and_no_double_write(env: Env) -> None:
+    env.write_config()
+    daemon = env.start_daemon()
+    daemon.proc.send_signal(signal.SIGSTOP)
+    try:
+        result = env.cli("journal", "--note", "can't sleep")
+        reads = env.cli("entries")
+    finally:
+        daemon.proc.send_signal(signal.SIGCONT)
+    assert result.rc == 0, result.err
+    assert "habitd did not answer in 10 s" in result.err and "saving it directly" in result.err
+    assert reads.rc == 1 and "habitd did not answer in 10 s" in reads.err
+    for output in (result.err, reads.err):
+        assert "Traceback" not in output
+    for _ in range(3):  # the daemon wakes, reads the request it was sent, finds its key
+        assert daemon.call("ping") == "pong"
+    assert _notes(env) == ["can't sleep"]
+
+
+def test_a_kill_9_loop_loses_nothing_and_doubles_nothing(env: Env) -> None:
+    """Journal writes through the CLI while the daemon is killed (-9) and restarted over and
+    over: every write answered is stored, and stored once (``HABITD_KILL_LOOP_WRITES``
+    sets how many; docs/benchmarks.md has a run of 200)."""
+    writes = int(os.environ.get("HABITD_KILL_LOOP_WRITES", "30"))
+    env.write_config()
+    env.start_daemon()
+    done = threading.Event()
+    kills = 0
+
+    def killer() -> None:
+        nonlocal kills
+        while not done.wait(0.4):
+            daemon = env.daemons[-1]
+            daemon.proc.kill()
+            daemon.proc.wait(10)
+            kills += 1
+            if not done.wait(0.2):  # a moment with no daemon: writes go in-process
+                env.start_daemon()
+
+    thread = threading.Thread(target=killer)
+    thread.start()
+    answered = []
+    try:
+        for n in range(writes):
+            writing = _journal(env, f"write {n}")
+            _out, err = writing.communicate(timeout=60)
+            assert writing.returncode == 0, err
+            assert "Traceback" not in err
+            answered.append(f"write {n}")
+    finally:
+        done.set()
+        thread.join(30)
+    assert kills >= 3
+    notes = _notes(env)
+    assert sorted(notes) == sorted(answered)  # nothing lost, nothing twice
+    assert len(set(notes)) == len(notes) == writes
+
+
+def test_every_write_replays_its_first_answer(tmp_path: Path) -> None:
+    """The same key twice: one entry, one mark, one snooze, one delete; the same answers."""
+    paths = private_paths(tmp_path, BASE_CONFIG)
+
+    async def twice(app: App, method: str, params: dict[str, Any]) -> Any:
+        first = await app.dispatch(method, {**params, "key": f"key-{method}"})
+        assert await app.dispatch(method, {**params, "key": f"key-{method}"}) == first
+        return first
+
+    async def scenario() -> None:
+        app = await App.open(paths)
+        try:
+            added = await twice(app, "entry_add", {"kind": "journal", "fields": {"note": "x"}})
+            await twice(app, "done", {"habit": "meditate"})
+            await twice(app, "snooze", {"nudge": "evening", "duration": "1h"})
+            await twice(app, "pause", {"duration": "2h"})
+            await twice(app, "resume", {})
+            assert await twice(app, "entry_delete", {"id": added["id"]}) == {
+                "id": added["id"],
+                "deleted": True,
+            }
+            events = [e.event for e in app.store.events() if e.event != "celebrated"]
+            assert events == ["done", "snoozed", "paused", "resumed"]
+            assert app.store.entries() == []
+            await app.dispatch(
+                "entry_add", {"kind": "journal", "fields": {"note": "y"}, "key": "another"}
+            )
+            assert [e["note"] for e in app.store.entries()] == ["y"]  # a new key: a new write
+        finally:
+            await app.close()
+
+    asyncio.run(scenario())
