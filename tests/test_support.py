@@ -4,6 +4,8 @@ appointment reminders across DST, private details kept out of logs, help-now off
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,8 +17,9 @@ import time_machine
 
 from habitd.runtime import Runtime
 from habitd.schedule import ShiftedTrigger, cron_trigger
+from habitd.testing import days_ago
 
-from .conftest import Env, private_paths
+from .conftest import Env, private_paths, wait_for
 
 CONFIG = """
 [habitd]
@@ -216,3 +219,39 @@ def test_support_settings_are_validated(env: Env) -> None:
         f"{env.config_file}:29:8: support.contact[1].role: expected one of friend, family, "
         "sponsor, therapist, group, other, got 'buddy'",
     ]
+
+
+def _urge_written(env: Env, intensity: int, hours_ago: int = 0) -> None:
+    """``habitd urge`` with no daemon running, its clock ``hours_ago`` behind (libfaketime)."""
+    command = [sys.executable, "-m", "habitd", "urge", "--intensity", str(intensity)]
+    if hours_ago:
+        command = ["faketime", "-f", f"-{hours_ago * 3600}s", *command]
+    done = subprocess.run(command, env=env.environ, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_an_urge_written_while_the_daemon_was_down_is_answered_when_it_starts(env: Env) -> None:
+    """Direct mode only writes; the daemon reacts at start, to what is still about now."""
+    env.write_config(CONFIG)
+    _urge_written(env, 8, hours_ago=3)  # history by the time anyone could answer it
+    _urge_written(env, 9)
+    assert [e["event"] for e in env.history()] == []  # no reaction without a daemon
+    env.start_daemon()
+    wait_for(lambda: [e["event"] for e in env.history()] == ["escalated"])
+    [escalation] = env.history()
+    assert "That is a strong urge (9/10)" in escalation["body"]
+    assert "Reach Sam" in escalation["body"]
+    env.daemons[-1].stop()
+    env.start_daemon()  # a restart reacts to nothing twice
+    assert env.ok("status", "--json").json()["running"]
+    assert [e["event"] for e in env.history()] == ["escalated"]
+
+
+def test_a_back_dated_lapse_never_escalates(world: Env) -> None:
+    """Filling in a lapse from days ago uses up nothing: the urge right after still gets the
+    urgent message (reactions run in order, so the lapse's came first)."""
+    world.ok("lapse", "kratom-free", "--date", str(days_ago(4)))
+    world.ok("urge", "--intensity", "9")
+    wait_for(lambda: "escalated" in [e["event"] for e in world.history()])
+    [escalation] = [e for e in world.history() if e["event"] == "escalated"]
+    assert "That is a strong urge (9/10)" in escalation["body"]

@@ -46,6 +46,9 @@ DEFAULT_CRISIS = (
     "In the US: SAMHSA National Helpline 1-800-662-4357 (free, confidential, 24/7)."
 )
 ESCALATION_GAP = timedelta(hours=1)
+FRESH = timedelta(minutes=30)
+"""Only a moment this recent escalates: an urge logged hours ago (written while the daemon
+was down and reacted to when it starts) or a back-dated lapse is history, not a crisis."""
 
 
 @dataclass(frozen=True)
@@ -226,13 +229,16 @@ async def habitd_on_action(action: Action, app: App) -> None:
             await app.record_action(
                 Action("done", nudge=action.nudge, habit=action.habit, source="support")
             )
-    elif action.action == "lapse":
+    elif action.action == "lapse" and action.day in (None, app.today()) and _fresh(app, action.ts):
         await escalate(app, "lapse", None)
 
 
 @hookimpl
 async def habitd_on_entry(entry: Entry, app: App) -> None:
-    """A strong craving, or three strong painful feelings in a day, may escalate."""
+    """A strong craving, or three strong painful feelings in a day, may escalate (only
+    while the entry is about now)."""
+    if not _fresh(app, entry.ts):
+        return
     fields = entry.fields
     if entry.kind in ("urge", "craving") and fields.get("craving", 0) >= _settings.escalate_at:
         if entry.kind == "craving" and fields.get("minute", 0) > 0:
@@ -252,6 +258,11 @@ async def habitd_on_entry(entry: Entry, app: App) -> None:
         ]
         if len(strong) >= 3:
             await escalate(app, "feelings", None)
+
+
+def _fresh(app: App, moment: datetime | None) -> bool:
+    """Was ``moment`` (when something was written) recent enough to be about now?"""
+    return moment is None or app.now() - moment <= FRESH
 
 
 async def escalate(app: App, why: str, intensity: int | None) -> bool:
