@@ -199,8 +199,7 @@ class HabitdGroup(click.Group):
 
 def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
     """Commands from plugins' ``habitd_commands`` hook (loads plugins, not the store)."""
-    from habitd.app import read_config
-    from habitd.config import ConfigError, default_config_path, load
+    from habitd.config import ConfigError, default_config_path, load, read_config
     from habitd.paths import resolve
     from habitd.plugins import PluginHost
 

@@ -9,20 +9,15 @@ nudge options through hooks; :func:`load` only checks what the core owns.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from habitd.errors import HabitdError
-from habitd.sourcemap import Path as KeyPath
-from habitd.sourcemap import SourceMap, dotted
-from habitd.stats import parse_pause_range
 from habitd.timeparse import (
     QuietHours,
     TimeRange,
@@ -30,6 +25,7 @@ from habitd.timeparse import (
     parse_days,
     parse_duration,
     parse_local_datetime,
+    parse_pause_range,
     parse_quiet_hours,
     parse_range,
 )
@@ -39,6 +35,9 @@ NOTIFIERS = ("auto", "desktop", "log")
 HABIT_TYPES = ("yes-no", "at-least", "at-most", "abstain")
 _TARGET = re.compile(r"^(daily|weekly|(\d+)/week|(\d+)/(\d+))$")
 _T = TypeVar("_T")
+if TYPE_CHECKING:
+    from habitd.paths import Paths
+    from habitd.sourcemap import Path as KeyPath
 
 
 @dataclass(frozen=True)
@@ -246,12 +245,26 @@ def check_options(
 
 def default_config_text() -> str:
     """The packaged default config (the same file as ``config/habitd.toml``)."""
-    return resources.files("habitd.data").joinpath("habitd.toml").read_text(encoding="utf-8")
+    return default_config_path().read_text(encoding="utf-8")
 
 
 def default_config_path() -> Path:
-    """Where the packaged default config lives, for messages."""
-    return Path(str(resources.files("habitd.data").joinpath("habitd.toml")))
+    """Where the packaged default config lives (a file in the package: no
+    ``importlib.resources`` on the client's path)."""
+    return Path(__file__).with_name("data") / "habitd.toml"
+
+
+def read_config(paths: Paths) -> Config:
+    """The config file, or the packaged default when none exists and none was asked for."""
+    if paths.config_file.exists() or paths.config_explicit:
+        return load(paths.config_file)
+    import logging
+
+    logging.getLogger("habitd.config").info(
+        "no config at %s; using the packaged default (write yours with `habitd init`)",
+        paths.config_file,
+    )
+    return load(default_config_path())
 
 
 def load(path: Path) -> Config:
@@ -280,6 +293,8 @@ def loads(text: str, source: Path) -> Config:
 
 def format_problems(source: Path, text: str, problems: list[Problem]) -> list[str]:
     """Render problems as ``file:line:col: key.path: message``, sorted by position."""
+    from habitd.sourcemap import SourceMap, dotted
+
     where = SourceMap(text)
     rendered: list[tuple[int, int, str]] = []
     for problem in problems:
@@ -308,6 +323,8 @@ def _syntax_error(source: Path, text: str, message: str) -> str:
         reason, line, col = f"{end[1]} at the end of the file", len(lines), len(lines[-1]) + 1
     else:
         return f"{source}: TOML syntax: {message}"
+    from habitd.sourcemap import SourceMap, dotted
+
     path = SourceMap(text).path_at_line(line)
     key = dotted(path) if path else "(top)"
     return f"{source}:{line}:{col}: {key}: TOML syntax: {reason}"
@@ -332,7 +349,7 @@ class TableReader:
     def check_keys(self, allowed: tuple[str, ...]) -> None:
         for key in self.table:
             if key not in allowed:
-                hint = difflib.get_close_matches(key, allowed, n=1)
+                hint = _close_matches(key, allowed)
                 advice = (
                     f"did you mean {hint[0]!r}?" if hint else f"known keys: {', '.join(allowed)}"
                 )
@@ -433,7 +450,7 @@ def _timezone(value: str) -> str:
 def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
     def check(value: str) -> str:
         if value not in options:
-            hint = difflib.get_close_matches(value, options, n=1)
+            hint = _close_matches(value, options)
             suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise ValueError(f"expected one of {', '.join(options)}, got {value!r}{suggestion}")
         return value
@@ -601,6 +618,8 @@ def parse_schedule(table: Mapping[str, Any]) -> Schedule:
     read.check_keys(_SCHEDULE_KEYS)
     schedule = _schedule(read, "a schedule")
     if problems:
+        from habitd.sourcemap import dotted
+
         raise ValueError(
             "; ".join(f"{dotted(p.path) or 'schedule'}: {p.message}" for p in problems)
         )
@@ -708,3 +727,10 @@ def _plugins(table: Mapping[str, Any], source: Path, problems: list[Problem]) ->
     )
     names = tuple(item for item in disabled if isinstance(item, str))
     return PluginsConfig(disabled=names, paths=folders, settings=settings)
+
+
+def _close_matches(word: str, options: Sequence[str]) -> list[str]:
+    """The closest option to a mistyped ``word`` (for "did you mean"), if any is close."""
+    import difflib
+
+    return difflib.get_close_matches(word, options, n=1)

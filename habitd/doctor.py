@@ -138,8 +138,8 @@ def check_unit() -> Finding:
 
 async def check_config(paths: Paths) -> Finding:
     """Does the config validate, with every plugin?"""
-    from habitd.app import check_config, read_config
-    from habitd.config import ConfigError
+    from habitd.app import check_config
+    from habitd.config import ConfigError, read_config
 
     try:
         config = read_config(paths)

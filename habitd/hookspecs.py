@@ -28,8 +28,9 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from habitd.app import Action, App, Entry, Job, Verdict
+    from habitd.app import App
     from habitd.config import Config, Nudge, Problem
+    from habitd.contract import Action, Entry, Job, Verdict
     from habitd.notify import Message
     from habitd.paths import Paths
 

@@ -1,8 +1,8 @@
 """Where habitd keeps its files, and how those folders are made private.
 
-The socket's location is computed without platformdirs (or pathlib) so that the client's
-fast path imports almost nothing; every other location follows platformdirs, and so the
-XDG variables.
+Every location follows the XDG Base Directory variables (``XDG_CONFIG_HOME``,
+``XDG_DATA_HOME``, ``XDG_STATE_HOME``, ``XDG_RUNTIME_DIR``) with their usual defaults, read
+here with ``os`` alone: the client's path imports almost nothing.
 """
 
 from __future__ import annotations
@@ -92,18 +92,25 @@ def resolve(config_file: str | os.PathLike[str] | None = None) -> Paths:
     """Resolve every location; ``config_file`` (or ``$HABITD_CONFIG``) overrides the config."""
     from pathlib import Path
 
-    import platformdirs
-
-    config_dir = Path(platformdirs.user_config_dir(APP))
+    config_dir = Path(_xdg("XDG_CONFIG_HOME", ".config"), APP)
     explicit = config_file or os.environ.get("HABITD_CONFIG") or None
     return Paths(
         config_file=Path(explicit).expanduser() if explicit else config_dir / f"{APP}.toml",
         config_dir=config_dir,
-        data_dir=Path(platformdirs.user_data_dir(APP)),
-        state_dir=Path(platformdirs.user_state_dir(APP)),
+        data_dir=Path(_xdg("XDG_DATA_HOME", ".local/share"), APP),
+        state_dir=Path(_xdg("XDG_STATE_HOME", ".local/state"), APP),
         runtime_dir=Path(runtime_dir()),
         config_explicit=bool(explicit),
     )
+
+
+def _xdg(variable: str, default: str) -> str:
+    """An XDG base folder: the variable when it names an absolute path, else the default
+    under the home folder (the XDG Base Directory rules, as platformdirs reads them)."""
+    value = os.environ.get(variable, "").strip()
+    if value and os.path.isabs(value):
+        return value
+    return os.path.join(os.path.expanduser("~"), default)
 
 
 def ensure_private_dir(path: Path) -> Path:

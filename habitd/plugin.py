@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from habitd.app import Action, App, Entry, Job, PluginState, Verdict, answer_buttons
+from habitd.app import App, PluginState, answer_buttons
 from habitd.config import Config, Habit, Nudge, Problem, Setting, TableReader, check_options
 from habitd.config import parse_schedule as parse_schedule
+from habitd.contract import Action, Entry, Job, Verdict
 from habitd.errors import HabitdError, InvalidInput, NotFound
 from habitd.hookspecs import hookimpl
 from habitd.notify import Button, Message

@@ -66,7 +66,7 @@ class Reactor:
                 return
 
     async def _react(self, change: Change) -> None:
-        from habitd.app import Action, Entry
+        from habitd.contract import Action, Entry
 
         if change.what == "entry":
             found = self.app.store.entries(entry_id=int(change.data["id"]))
@@ -78,7 +78,11 @@ class Reactor:
             await self.app.plugins.call_all("habitd_on_entry", entry=entry, app=self.app)
         elif change.what == "action":
             action = Action(**_action_fields(change.data), ts=change.ts)
+            if action.action == "snoozed" and action.nudge:
+                self.app.arm_stored(action.nudge)  # the core stored when it comes again
             await self.app.plugins.call_all("habitd_on_action", action=action, app=self.app)
+        elif change.what == "resumed":
+            self.app.arm_stored()  # what the pause held is due now
         else:
             log.warning("change %d of an unknown kind %r: skipped", change.id, change.what)
 

@@ -17,20 +17,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from habitd.clock import zone
 from habitd.config import Config, Nudge, Schedule
 
 _CRON_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def zone(name: str) -> tzinfo:
-    """The configured zone: ``"local"`` is the machine's zone, anything else an IANA name."""
-    if name == "local":
-        from tzlocal import get_localzone
-
-        return get_localzone()
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
 
 
 class WallClockCronTrigger(CronTrigger):  # type: ignore[misc]

@@ -24,7 +24,6 @@ Semantics (the user guide says the same in words):
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -316,17 +315,3 @@ def _today_word(kind: str, mark: Mark | None, habit_type: str) -> str:
             return "lapse"
         return "missed" if habit_type == "at-most" else "pending"
     return {DONE: "done", SKIPPED: "skipped"}.get(kind, "pending")
-
-
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})$")
-
-
-def parse_pause_range(text: str) -> tuple[date, date]:
-    """``"2026-12-20..2027-01-02"`` (both days included)."""
-    match = _RANGE.match(text.strip()) if isinstance(text, str) else None
-    if not match:
-        raise ValueError(f'expected a range of days like "2026-12-20..2027-01-02", got {text!r}')
-    start, end = date.fromisoformat(match[1]), date.fromisoformat(match[2])
-    if end < start:
-        raise ValueError(f"the range {text!r} ends before it starts")
-    return start, end

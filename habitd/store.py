@@ -14,10 +14,9 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from habitd.clock import utc_now
 from habitd.errors import HabitdError
@@ -113,8 +112,7 @@ def to_stored(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     """One row of nudge history."""
 
     id: int
@@ -140,8 +138,7 @@ class Event:
         }
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One entry of the change log: what was written (``action``, ``entry``) and when."""
 
     id: int
@@ -150,17 +147,16 @@ class Change:
     data: Mapping[str, Any]
 
 
-@dataclass
 class Once:
     """What :meth:`Store.once` yields: whether this key was written before (and its result
     then), and the place to put this write's result."""
 
-    replayed: bool = False
-    result: Any = None
+    def __init__(self) -> None:
+        self.replayed = False
+        self.result: Any = None
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedTuple):
     """A habit's mark for one day."""
 
     habit: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 _DURATION_PART = re.compile(r"(\d+)\s*([smhdw])")
 _DURATION = re.compile(r"^\s*(?:\d+\s*[smhdw]\s*)+$")
@@ -179,3 +179,17 @@ def parse_local_datetime(text: str | datetime) -> datetime:
             if len(text.strip()) > 10:
                 return moment
     raise ValueError(f"expected a date and time like 2026-12-01 15:00, got {text!r}")
+
+
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})$")
+
+
+def parse_pause_range(text: str) -> tuple[date, date]:
+    """``"2026-12-20..2027-01-02"`` (both days included)."""
+    match = _RANGE.match(text.strip()) if isinstance(text, str) else None
+    if not match:
+        raise ValueError(f'expected a range of days like "2026-12-20..2027-01-02", got {text!r}')
+    start, end = date.fromisoformat(match[1]), date.fromisoformat(match[2])
+    if end < start:
+        raise ValueError(f"the range {text!r} ends before it starts")
+    return start, end

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from habitd.clock import utc_now
+from habitd.clock import utc_now, zone
 
 log = logging.getLogger("habitd.wake")
 
@@ -34,9 +34,7 @@ LOGIND_PATH = "/org/freedesktop/login1"
 
 def local_zone_name() -> str:
     """The machine's zone as it is now (re-read, not cached: what ``"local"`` uses next)."""
-    from tzlocal import reload_localzone
-
-    return str(reload_localzone())
+    return str(zone("local"))
 
 
 class ClockWatch:

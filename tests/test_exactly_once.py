@@ -161,19 +161,19 @@ def test_a_kill_9_loop_loses_nothing_and_doubles_nothing(env: Env) -> None:
     thread.start()
     answered = []
     try:
-        for n in range(writes):
-            writing = _journal(env, f"write {n}")
+        while len(answered) < writes or kills < 5:
+            note = f"write {len(answered)}"
+            writing = _journal(env, note)
             _out, err = writing.communicate(timeout=60)
             assert writing.returncode == 0, err
             assert "Traceback" not in err
-            answered.append(f"write {n}")
+            answered.append(note)
     finally:
         done.set()
         thread.join(30)
-    assert kills >= 3
     notes = _notes(env)
     assert sorted(notes) == sorted(answered)  # nothing lost, nothing twice
-    assert len(set(notes)) == len(notes) == writes
+    assert len(set(notes)) == len(notes) >= writes
 
 
 def test_every_write_replays_its_first_answer(tmp_path: Path) -> None:

@@ -216,12 +216,12 @@ def test_a_vacation_freezes_streaks(tmp_path: Path) -> None:
         with time_machine.travel(datetime(2026, 6, 1, 12, tzinfo=UTC), tick=False) as clock:
             app = await App.open(paths)
             for _ in range(3):
-                await app.done("meditate")
+                await app.dispatch("done", {"habit": "meditate"})
                 clock.shift(timedelta(days=1))
-            await app.pause(duration="2d", habits=True)  # June 4 and 5
+            await app.dispatch("pause", {"duration": "2d", "habits": True})  # June 4 and 5
             clock.shift(timedelta(days=2))
-            await app.resume()
-            await app.done("meditate")  # June 6
+            await app.dispatch("resume", {})
+            await app.dispatch("done", {"habit": "meditate"})  # June 6
             rows = await app.dispatch("goals.streaks", {})
             current = [r["current"] for r in rows if r["habit"] == "meditate"]
             vacations = app.vacations()

@@ -12,11 +12,11 @@ from habitd.clock import habit_day
 from habitd.stats import (
     Mark,
     milestones_reached,
-    parse_pause_range,
     parse_target,
     strength,
     summarize,
 )
+from habitd.timeparse import parse_pause_range
 
 MONDAY = date(2026, 11, 2)
 

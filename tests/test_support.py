@@ -120,7 +120,7 @@ def test_escalation_thresholds_rate_limit_and_pause(tmp_path: Path) -> None:
         await app.add_entry("urge", craving=9)
         counts.append(await escalations())  # within the hour: not again
         clock.shift(timedelta(hours=2))
-        await app.pause(duration="3h")
+        await app.dispatch("pause", {"duration": "3h"})
         await app.add_entry("urge", craving=9)
         counts.append(await escalations())  # paused by the person: not unless it is 10
         await app.add_entry("urge", craving=10)
@@ -133,7 +133,7 @@ def test_escalation_thresholds_rate_limit_and_pause(tmp_path: Path) -> None:
 def test_a_lapse_and_a_heavy_day_escalate(tmp_path: Path) -> None:
     async def scenario(runtime: Runtime, clock: Any) -> list[Any]:
         app = runtime.app
-        await app.lapse("kratom-free")
+        await app.dispatch("lapse", {"habit": "kratom-free"})
         await runtime.settle()
         [lapse] = [e for e in app.store.events() if e.event == "escalated"]
         clock.shift(timedelta(hours=2))

@@ -46,8 +46,8 @@ def config_check(obj: Context, path: str | None) -> None:
     import asyncio
     from pathlib import Path
 
-    from habitd.app import check_config, read_config
-    from habitd.config import ConfigError, load
+    from habitd.app import check_config
+    from habitd.config import ConfigError, load, read_config
     from habitd.paths import resolve
 
     paths = resolve(path or obj.config)

@@ -1,0 +1,449 @@
+"""The core: every operation on the person's data, decided and written in one place.
+
+Both modes run exactly this code: the daemon in its single writer thread, and a CLI that
+finds no daemon in-process (without asyncio, plugins or D-Bus, so it stays light). An
+operation validates its input, writes in one transaction together with its idempotency
+``key`` (a retry with the same key returns the first answer and writes nothing) and a
+change in the change log, and returns JSON. It calls no plugin, notifier or scheduler: the
+daemon reacts to the change log (:mod:`habitd.reactor`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from habitd import clock, entries
+from habitd.config import Config, Nudge
+from habitd.contract import ANSWERS, Action
+from habitd.errors import InvalidInput, NotFound
+from habitd.rpc import exposed, rpc
+from habitd.store import Store
+from habitd.timeparse import parse_duration
+
+
+class Operations:
+    """The person's data through the config's eyes: habits, nudges, the habit day."""
+
+    def __init__(self, config: Config, store: Store) -> None:
+        self.config = config
+        self.store = store
+
+    # --- time -----------------------------------------------------------------------------
+
+    @property
+    def tz(self) -> tzinfo:
+        """The configured time zone."""
+        return clock.zone(self.config.settings.timezone)
+
+    def now(self) -> datetime:
+        """Now, in the configured zone."""
+        return clock.now(self.tz)
+
+    def today(self) -> date:
+        """The habit day now: the local date, shifted back by ``day_starts``."""
+        return clock.today(self.tz, self.config.settings.day_starts)
+
+    def paused_until(self) -> datetime | None:
+        """When the person's pause ends, or None when not paused."""
+        value = self.store.get_state("habitd", "paused_until")
+        if value is None:
+            return None
+        until = datetime.fromisoformat(value).astimezone(self.tz)
+        return until if until > self.now() else None
+
+    def vacations(self) -> list[tuple[date, date]]:
+        """Ranges of habit days frozen by ``habitd pause --habits`` (both ends included)."""
+        stored = self.store.get_state("habitd", "vacations", [])
+        return [(date.fromisoformat(start), date.fromisoformat(end)) for start, end in stored]
+
+    # --- answers ----------------------------------------------------------------------------
+
+    def record_action(self, action: Action, key: str | None = None) -> dict[str, Any]:
+        """Store the person's answer (a mark for a habit, a snooze, a reply that becomes a
+        journal entry...) with its change, once per ``key``."""
+        if action.source != "notification" and action.action not in ANSWERS:
+            raise InvalidInput(
+                f"unknown answer {action.action!r}; expected one of {', '.join(ANSWERS)}"
+            )
+        if not re.match(r"^[a-z][a-z-]*$", action.action):  # a plugin's own button id
+            raise InvalidInput(f"an answer is a lowercase word, got {action.action!r}")
+        day = action.day or self.today()
+        snoozed = self.nudge(action.nudge) if action.action == "snoozed" and action.nudge else None
+        reply = (
+            entries.clean("journal", {"note": action.text, "nudge": action.nudge})
+            if action.action == "replied" and action.text
+            else None
+        )
+        with self.store.once(key, action.action) as once:
+            if once.replayed:
+                return dict(once.result)
+            result: dict[str, Any] = {
+                "action": action.action,
+                "nudge": action.nudge,
+                "habit": action.habit,
+            }
+            if action.habit and action.action in ("done", "skipped", "lapse"):
+                self.store.set_check(action.habit, day, action.action, action.value, action.note)
+                result["day"] = day.isoformat()
+                day_starts = self.config.settings.day_starts
+                if day == self.today() and clock.before_day_starts(self.now(), day_starts):
+                    result["day_starts"] = f"{day_starts:%H:%M}"
+            if snoozed is not None:
+                due = self.now() + snoozed.snooze
+                self.store.set_pending(snoozed.id, due, "snoozed")
+                result["until"] = due.isoformat()
+            if reply is not None:
+                result["entry"] = self._save_entry("journal", reply)
+            detail = {
+                k: v
+                for k, v in (
+                    ("day", result.get("day")),
+                    ("note", action.note),
+                    ("value", action.value),
+                    ("source", action.source),
+                    ("until", result.get("until")),
+                )
+                if v is not None
+            }
+            self.store.add_event(action.action, action.nudge, habit=action.habit, detail=detail)
+            self.store.add_change("action", action.as_change(day), clock.utc_now())
+            once.result = result
+        return result
+
+    @rpc
+    def done(
+        self,
+        habit: str,
+        date: str | None = None,
+        note: str | None = None,
+        value: float | None = None,
+        nudge: str | None = None,
+        key: str | None = None,
+    ) -> dict[str, Any]:
+        """Mark a habit done for today (or ``date``); ``value`` for a counted habit (water,
+        a dose). Without a value, a counted habit counts as having met its target.
+
+        Every write takes a ``key`` (the client makes one per command): a retry with the
+        same key returns the first answer and writes nothing again."""
+        target = self.habit(habit)
+        if value is not None and not target.counted:
+            raise InvalidInput(
+                f"{habit} is a {target.type} habit: it takes no --value (at-least and at-most "
+                "habits do)"
+            )
+        if value is not None and (value < 0 or value != value):
+            raise InvalidInput(f"the value must be a number of zero or more, got {value}")
+        return self.record_action(
+            Action("done", nudge=nudge, habit=habit, day=self._day(date), note=note, value=value),
+            key,
+        )
+
+    @rpc
+    def lapse(
+        self,
+        habit: str,
+        date: str | None = None,
+        note: str | None = None,
+        nudge: str | None = None,
+        key: str | None = None,
+    ) -> dict[str, Any]:
+        """Record a lapse on an abstain habit, honestly: it ends the streak, never the total."""
+        target = self.habit(habit)
+        if target.type != "abstain":
+            raise InvalidInput(
+                f"{habit} is a {target.type} habit; a lapse is for abstain habits "
+                "(for a day that did not happen, use `habitd skip` or just leave it)"
+            )
+        return self.record_action(
+            Action("lapse", nudge=nudge, habit=habit, day=self._day(date), note=note), key
+        )
+
+    @rpc
+    def skip(
+        self,
+        habit: str,
+        date: str | None = None,
+        note: str | None = None,
+        nudge: str | None = None,
+        key: str | None = None,
+    ) -> dict[str, Any]:
+        """Mark a habit skipped for today (or ``date``): neither done nor missed."""
+        self.habit(habit)
+        return self.record_action(
+            Action("skipped", nudge=nudge, habit=habit, day=self._day(date), note=note), key
+        )
+
+    @rpc
+    def snooze(
+        self, nudge: str, duration: str | None = None, key: str | None = None
+    ) -> dict[str, Any]:
+        """Fire a nudge again later (its ``snooze`` time unless ``duration`` is given)."""
+        target = self.nudge(nudge)
+        delay = self.duration(duration) if duration else target.snooze
+        due = self.now() + delay
+        with self.store.once(key, "snooze") as once:
+            if once.replayed:
+                return dict(once.result)
+            self.store.set_pending(target.id, due, "snoozed")
+            self.store.add_event(
+                "snoozed",
+                target.id,
+                habit=target.habit,
+                detail={"until": due.isoformat(), "source": "cli"},
+            )
+            answer = Action("snoozed", nudge=target.id, habit=target.habit)
+            self.store.add_change("action", answer.as_change(None), clock.utc_now())
+            once.result = {"nudge": target.id, "until": due.isoformat()}
+        return dict(once.result)
+
+    # --- pause ------------------------------------------------------------------------------
+
+    @rpc
+    def pause(
+        self,
+        duration: str | None = None,
+        until: str | None = None,
+        habits: bool = False,
+        key: str | None = None,
+    ) -> dict[str, Any]:
+        """Hold every nudge for a while (``2h``), ``until-morning`` (the end of quiet hours),
+        or ``until`` a date (``2026-12-24``) or time; it always ends by itself. With
+        ``habits``, it is a vacation too: the days it covers freeze every streak."""
+        now = self.now()
+        if until is not None:
+            if duration is not None:
+                raise InvalidInput("give a duration or --until, not both")
+            end = self._moment(until)
+            if end <= now:
+                raise InvalidInput(f"{until} has passed; a pause must end in the future")
+        elif duration in (None, "until-morning"):
+            end = self._morning(now) if duration else now + timedelta(hours=1)
+        else:
+            end = now + self.duration(duration)
+        with self.store.once(key, "pause") as once:
+            if once.replayed:
+                return dict(once.result)
+            self.store.set_state("habitd", "paused_until", end.isoformat())
+            if habits:
+                last_day = clock.habit_day(
+                    end - timedelta(seconds=1), self.config.settings.day_starts
+                )
+                self._save_vacations([*self.vacations(), (self.today(), last_day)])
+            self.store.add_event("paused", detail={"until": end.isoformat(), "habits": habits})
+            once.result = {"paused_until": end.isoformat(), "habits": habits}
+        return dict(once.result)
+
+    @rpc
+    def resume(self, key: str | None = None) -> dict[str, Any]:
+        """End a pause now; nudges held by it become due now (if nothing else holds them)."""
+        with self.store.once(key, "resume") as once:
+            if once.replayed:
+                return dict(once.result)
+            was = self.paused_until()
+            self.store.set_state("habitd", "paused_until", None)
+            today = self.today()
+            self._save_vacations(
+                [
+                    (start, min(end, today - timedelta(days=1)) if end >= today else end)
+                    for start, end in self.vacations()
+                    if start < today or end < today  # begun and ended today: none at all
+                ]
+            )
+            now = self.now()
+            for nudge_id, _due, reason in self.store.pending():
+                if reason == "held":
+                    self.store.set_pending(nudge_id, now, "held")
+            self.store.add_event("resumed")
+            self.store.add_change("resumed", {}, clock.utc_now())
+            once.result = {"was_paused_until": was.isoformat() if was else None}
+        return dict(once.result)
+
+    def _save_vacations(self, ranges: list[tuple[date, date]]) -> None:
+        self.store.set_state(
+            "habitd", "vacations", [[start.isoformat(), end.isoformat()] for start, end in ranges]
+        )
+
+    # --- the journal --------------------------------------------------------------------------
+
+    def add_entry(self, kind: str, fields: Mapping[str, Any], key: str | None = None) -> int:
+        """Check and store a journal entry with its change, once per ``key``; its id.
+        Raises :class:`InvalidInput` naming a bad field."""
+        cleaned = entries.clean(kind, dict(fields))
+        with self.store.once(key, "entry_add") as once:
+            if once.replayed:
+                return int(once.result)
+            once.result = self._save_entry(kind, cleaned)
+        return int(once.result)
+
+    def _save_entry(self, kind: str, cleaned: Mapping[str, Any]) -> int:
+        """Write an entry and its change (inside the caller's transaction); its id."""
+        columns, extra = entries.split(dict(cleaned))
+        ts = clock.utc_now()
+        entry_id = self.store.add_entry(kind, ts=ts, extra=extra, **columns)
+        self.store.add_change("entry", {"id": entry_id, "kind": kind}, ts)
+        return entry_id
+
+    @rpc
+    def entry_add(
+        self, kind: str, fields: dict[str, Any], key: str | None = None
+    ) -> dict[str, Any]:
+        """Save a journal, urge or thought entry; ``{"id": N}`` once it is committed."""
+        return {"id": self.add_entry(kind, fields, key)}
+
+    @rpc
+    def entries(
+        self, since: str | None = None, kind: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Entries, oldest first (``since``: 7d, a day; ``kind``: journal, urge...), each
+        with the habit ``day`` it belongs to."""
+        if kind is not None and kind not in entries.KINDS:
+            raise InvalidInput(f"unknown kind {kind!r}; kinds: {', '.join(entries.KINDS)}")
+        return [self._with_day(row) for row in self.store.entries(self.since(since), kind, limit)]
+
+    def _with_day(self, row: dict[str, Any]) -> dict[str, Any]:
+        moment = datetime.fromisoformat(row["ts"]).astimezone(self.tz)
+        row["day"] = clock.habit_day(moment, self.config.settings.day_starts).isoformat()
+        return row
+
+    @rpc
+    def entry(self, id: int) -> dict[str, Any]:
+        """One entry."""
+        found = self.store.entries(entry_id=id)
+        if not found:
+            raise NotFound(f"no entry {id}")
+        return self._with_day(found[0])
+
+    @rpc
+    def entry_edit(self, id: int, fields: dict[str, Any]) -> dict[str, Any]:
+        """Change an entry's fields (``null`` clears one); its kind and time stay."""
+        current = self.entry(id)
+        kind = current["kind"]
+        merged = {k: v for k, v in current.items() if k not in ("id", "ts", "kind", "day")}
+        merged.update(fields)
+        cleaned = entries.clean(kind, merged)
+        self.store.update_entry(id, *entries.split(cleaned))
+        return {"id": id, "kind": kind}
+
+    @rpc
+    def entry_delete(self, id: int, key: str | None = None) -> dict[str, Any]:
+        """Delete an entry for good (a retry with the same ``key`` answers as the first did)."""
+        with self.store.once(key, "entry_delete") as once:
+            if once.replayed:
+                return dict(once.result)
+            if not self.store.delete_entry(id):
+                raise NotFound(f"no entry {id}")
+            once.result = {"id": id, "deleted": True}
+        return dict(once.result)
+
+    @rpc
+    def vocabulary(self) -> dict[str, list[str]]:
+        """The person's own emotion and trigger words, most used first (for prompts)."""
+        return {
+            "emotions": [name for name, _ in self.store.vocabulary("emotion")],
+            "triggers": [name for name, _ in self.store.vocabulary("trigger")],
+        }
+
+    # --- history ------------------------------------------------------------------------------
+
+    @rpc
+    def history(
+        self, since: str | None = None, nudge: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """What fired and what the person answered, oldest first (``since``: 1d, 2h, a day)."""
+        start = self.since(since)
+        if nudge is not None:
+            self.nudge(nudge)
+        return [event.as_json() for event in self.store.events(start, nudge, limit)]
+
+    # --- reading what people type -----------------------------------------------------------
+
+    def nudge(self, nudge_id: str) -> Nudge:
+        """The configured nudge, or :class:`NotFound` listing the ones there are."""
+        nudge = self.config.nudge(nudge_id)
+        if nudge is None:
+            known = ", ".join(n.id for n in self.config.nudges) or "none"
+            raise NotFound(f"no nudge {nudge_id!r}; nudges: {known}")
+        return nudge
+
+    def habit(self, habit_id: str) -> Any:
+        """The configured habit, or :class:`NotFound` listing the ones there are."""
+        found = self.config.habit(habit_id)
+        if found is None:
+            known = ", ".join(h.id for h in self.config.habits) or "none (add a [[habit]])"
+            raise NotFound(f"no habit {habit_id!r}; habits: {known}")
+        return found
+
+    def _day(self, text: str | None) -> date | None:
+        """The habit day ``--date`` names: today, yesterday, a weekday or YYYY-MM-DD.
+
+        Between midnight and ``day_starts`` the calendar is a day ahead of the habit day; the
+        calendar's date then means today's habit day (the answer says which day it was)."""
+        if text is None:
+            return None
+        today, calendar = self.today(), self.now().date()
+        try:
+            day = clock.parse_day(text, today, calendar)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+        if day == calendar:
+            return today
+        if day > today:
+            raise InvalidInput(
+                f"{clock.describe_day(day, today)} has not begun yet: today is "
+                f"{clock.describe_day(today, today)} (a day begins at "
+                f"{self.config.settings.day_starts:%H:%M}); you can mark today or earlier days"
+            )
+        return day
+
+    def since(self, text: str | None) -> datetime | None:
+        """``--since``: a duration back from now (``1d``, ``12h``) or the start of a day."""
+        if text is None:
+            return None
+        try:
+            return self.now() - parse_duration(text)
+        except ValueError:
+            pass
+        try:
+            day = clock.parse_day(text, self.today())
+        except ValueError:
+            raise InvalidInput(
+                f"expected a duration like 1d or 12h, or a day (yesterday, mon, 2026-11-20), "
+                f"got {text!r}"
+            ) from None
+        return clock.day_start(day, self.tz, self.config.settings.day_starts)
+
+    @staticmethod
+    def duration(text: str) -> timedelta:
+        """A duration people typed, more than zero."""
+        try:
+            delta = parse_duration(text)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+        if not delta:
+            raise InvalidInput(f"the duration must be more than zero, got {text!r}")
+        return delta
+
+    def _moment(self, text: str) -> datetime:
+        """``YYYY-MM-DD`` (its first minute) or ``YYYY-MM-DD HH:MM``, in the configured zone."""
+        try:
+            moment = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise InvalidInput(
+                f"expected a date (2026-12-24) or date and time (2026-12-24 08:00), got {text!r}"
+            ) from None
+        return moment.replace(tzinfo=self.tz) if moment.tzinfo is None else moment
+
+    def _morning(self, now: datetime) -> datetime:
+        quiet = self.config.settings.quiet_hours
+        end = quiet.next_end(now) if quiet is not None else None
+        if end is not None:
+            return end
+        morning = now.replace(hour=8, minute=0, second=0, microsecond=0)
+        return morning if morning > now else morning + timedelta(days=1)
+
+
+OPERATIONS = exposed(Operations)
+"""The RPC methods the core answers (both modes; no plugins needed)."""
