@@ -32,6 +32,17 @@ class Context:
     def __init__(self, config: str | None) -> None:
         self.config = config
         self.warned = False
+        self.local: Any = None
+        """The in-process data (:class:`habitd.local.Local`), once a call needed it."""
+
+    def in_process(self) -> Any:
+        """The command's one in-process :class:`habitd.local.Local`, closed when it ends."""
+        if self.local is None:
+            from habitd.local import Local
+
+            self.local = Local(self.config)
+            click.get_current_context().find_root().call_on_close(self.local.close)
+        return self.local
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -95,10 +106,9 @@ def call(method: str, need_daemon: bool = False, **params: Any) -> Any:
         click.echo("habitd: the daemon is not running; working on your data directly", err=True)
         ctx.warned = True
     from habitd.errors import HabitdError
-    from habitd.local import call_local
 
     try:
-        return call_local(ctx.config, method, params)
+        return ctx.in_process().call(method, params)
     except HabitdError as exc:
         fail(exc.message, exc.exit_code)
 

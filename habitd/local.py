@@ -18,31 +18,44 @@ from typing import Any
 from habitd.operations import OPERATIONS
 
 
-def call_local(config_file: str | None, method: str, params: Mapping[str, Any]) -> Any:
-    """Run ``method`` on the person's config and store, in this process."""
-    if method.replace("-", "_") in OPERATIONS:
-        return _call_core(config_file, method.replace("-", "_"), dict(params))
-    return _call_app(config_file, method, params)
+class Local:
+    """The person's data in this process: opened at the first call of a command and kept
+    for its others (an interactive ``habitd journal`` calls several times), then closed."""
 
+    def __init__(self, config_file: str | None) -> None:
+        self.config_file = config_file
+        self._core: Any = None
 
-def _call_core(config_file: str | None, method: str, params: dict[str, Any]) -> Any:
-    from habitd.config import read_config
-    from habitd.operations import Operations
-    from habitd.paths import ensure_private_dir, resolve
-    from habitd.rpc import check_params
-    from habitd.store import Store
+    def call(self, method: str, params: Mapping[str, Any]) -> Any:
+        """Run ``method`` in-process: the core's operations alone, anything else on an App."""
+        name = method.replace("-", "_")
+        if name not in OPERATIONS:
+            return _call_app(self.config_file, method, params)
+        from habitd.rpc import check_params
 
-    paths = resolve(config_file)
-    for folder in (paths.data_dir, paths.state_dir):
-        ensure_private_dir(folder)
-    config = read_config(paths)
-    store = Store(paths.db)
-    try:
-        operation = getattr(Operations(config, store), method)
-        check_params(operation, params)
+        operation = getattr(self._open(), name)
+        check_params(operation, dict(params))
         return operation(**params)
-    finally:
-        store.close()
+
+    def _open(self) -> Any:
+        if self._core is None:
+            from habitd.config import read_config
+            from habitd.operations import Operations
+            from habitd.paths import ensure_private_dir, resolve
+            from habitd.store import Store
+
+            paths = resolve(self.config_file)
+            for folder in (paths.data_dir, paths.state_dir):
+                ensure_private_dir(folder)
+            config = read_config(paths)
+            self._core = Operations(config, Store(paths.db))
+        return self._core
+
+    def close(self) -> None:
+        """Close the store, if it was opened."""
+        if self._core is not None:
+            self._core.store.close()
+            self._core = None
 
 
 def _call_app(config_file: str | None, method: str, params: Mapping[str, Any]) -> Any:
