@@ -14,15 +14,15 @@ import logging
 import time as monotonic_time
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from datetime import date, datetime, tzinfo
 from typing import Any, TypeVar
 
 from habitd import __version__, clock, systemd
-from habitd.config import Config, ConfigError, Habit, Nudge, read_config, read_settings
+from habitd.config import Config, ConfigError, Nudge, read_config, read_settings
 from habitd.contract import Action, Entry, Job, Verdict
+from habitd.delivery import Delivery
 from habitd.errors import InvalidInput
-from habitd.notify import Button, Message, Notifier, make_notifier
+from habitd.notify import Message, Notifier, make_notifier
 from habitd.operations import OPERATIONS, Operations
 from habitd.paths import Paths, ensure_private_dir
 from habitd.plugins import PluginHost
@@ -34,28 +34,7 @@ log = logging.getLogger("habitd.app")
 
 __all__ = ["Action", "App", "Entry", "Job", "Verdict"]  # the plugin-facing names, re-exported
 
-AWAY_GATHER = 2.0
-"""Seconds to gather missed nudges into one summary after a wakeup."""
-REFIRE_GAP = 30.0
-"""A scheduled firing is skipped if the nudge fired this recently (its snooze, a trigger or a
-wakeup just delivered it): one nudge, one notification. Half the interval for a nudge that
-repeats faster (``every = "20s"``), so its own rhythm is never cut."""
 _T = TypeVar("_T")
-
-
-def answer_command(nudge: Nudge) -> str:
-    """The CLI command that answers a nudge: ``habitd done HABIT``, else a snooze."""
-    return f"habitd done {nudge.habit}" if nudge.habit else f"habitd snooze {nudge.id}"
-
-
-def answer_buttons(nudge: Nudge, habit: Habit | None = None) -> tuple[Button, ...]:
-    """The usual buttons: Done / Snooze / Skip for a habit nudge (Yes / I slipped / Later for
-    an abstain habit's check-in), else Done / Snooze."""
-    if habit is not None and habit.type == "abstain":
-        return (Button("done", "Yes"), Button("lapse", "I slipped"), Button("snoozed", "Later"))
-    if nudge.habit:
-        return (Button("done", "Done"), Button("snoozed", "Snooze"), Button("skipped", "Skip"))
-    return (Button("done", "Done"), Button("snoozed", "Snooze"))
 
 
 class PluginState:
@@ -95,9 +74,7 @@ class App:
         self.busy: str | None = None
         """Why the desktop cannot take a nudge now ("do not disturb", "screen locked"), as
         checked just before each nudge; ``habitd_before_send`` implementations read it."""
-        self.screen_locked = False
-        self._away: list[str] = []
-        self._last_fired: dict[str, float] = {}
+        self.delivery = Delivery(self)
         self.changed: Callable[[], None] = lambda: None
         """Called after every committed change; the daemon's reactor listens here (a CLI
         working without a daemon does not react: the daemon catches up when it starts)."""
@@ -172,233 +149,23 @@ class App:
     async def ensure_notifier(self) -> Notifier:
         """The notifier, started on first use (the in-process client needs one only to trigger)."""
         if self.notifier is None:
-            self.notifier = await make_notifier(self.notifier_mode, self.on_notification_answer)
+            self.notifier = await make_notifier(
+                self.notifier_mode, self.delivery.on_notification_answer
+            )
         return self.notifier
 
-    # --- firing ---------------------------------------------------------------------------
-
-    async def compose(self, nudge: Nudge) -> Message:
-        """Render a nudge through ``habitd_compose``; a plain message if no plugin can.
-
-        A message without a ``command`` gets the one that answers it (``habitd done HABIT``),
-        shown where the notification server has no buttons.
-        """
-        found = await self.plugins.call_first("habitd_compose", nudge=nudge, app=self)
-        if found and isinstance(found[1], Message):
-            message: Message = found[1]
-        else:
-            if found:
-                log.error("plugin %s composed %r, not a Message; using a plain message", *found)
-            message = Message(
-                title=nudge.title or "A gentle reminder from habitd",
-                body=nudge.body or "",
-                buttons=answer_buttons(nudge, self.config.habit(nudge.habit or "")),
-            )
-        if message.command is None:
-            message = replace(message, command=answer_command(nudge))
-        return message
+    # --- delivery (daemon only) -----------------------------------------------------------
 
     async def fire(
         self, nudge_id: str, *, forced: bool = False, cause: str = "schedule"
     ) -> dict[str, Any]:
-        """Compose a nudge, let ``before_send`` hold or drop it (unless forced), send it, and
-        record what happened. Never raises for a plugin or delivery problem."""
-        nudge = self._nudge(nudge_id)
-        if cause in ("snoozed", "held"):
-            self.store.clear_pending(nudge.id)
-        last = self._last_fired.get(nudge.id)
-        every = nudge.schedule.every
-        gap = min(REFIRE_GAP, every.total_seconds() / 2) if every else REFIRE_GAP
-        if cause == "schedule" and last is not None and monotonic_time.monotonic() - last < gap:
-            log.info(
-                "nudge %s already fired %.0fs ago; not again",
-                nudge.id,
-                monotonic_time.monotonic() - last,
-            )
-            return {"nudge": nudge.id, "status": "skipped", "reason": "fired moments ago"}
-        message = await self.compose(nudge)
-        if not forced:
-            self.busy = await self._desktop_busy()
-            found = await self.plugins.call_first(
-                "habitd_before_send", nudge=nudge, message=message, app=self
-            )
-            verdict = found[1] if found and isinstance(found[1], Verdict) else None
-            if verdict and verdict.action == "hold" and verdict.until:
-                await self.fire_later(nudge.id, verdict.until, "held")
-                self.store.add_event(
-                    "held",
-                    nudge.id,
-                    title=message.title,
-                    habit=nudge.habit,
-                    detail={
-                        "until": verdict.until.isoformat(),
-                        "reason": verdict.reason,
-                        "by": found[0] if found else None,
-                    },
-                )
-                return {
-                    "nudge": nudge.id,
-                    "status": "held",
-                    "until": verdict.until.isoformat(),
-                    "reason": verdict.reason,
-                }
-            if verdict:
-                self.store.add_event(
-                    "dropped",
-                    nudge.id,
-                    title=message.title,
-                    habit=nudge.habit,
-                    detail={"reason": verdict.reason},
-                )
-                return {"nudge": nudge.id, "status": "dropped", "reason": verdict.reason}
-        notifier = await self.ensure_notifier()
-        self._last_fired[nudge.id] = monotonic_time.monotonic()
-        delivered = True
-        try:
-            await notifier.send(nudge.id, message)
-        except Exception as exc:
-            delivered = False
-            log.error("could not deliver nudge %s: %s", nudge.id, exc)
-        detail = {"cause": cause, "forced": forced, "notifier": notifier.name}
-        if not delivered:
-            detail["delivered"] = False
-        await self.plugins.call_all("habitd_after_send", nudge=nudge, message=message, app=self)
-        self.store.add_event(
-            "fired",
-            nudge.id,
-            title=message.title,
-            body=message.body,
-            habit=nudge.habit,
-            detail=detail,
-        )
-        return {
-            "nudge": nudge.id,
-            "status": "fired",
-            "notifier": notifier.name,
-            "delivered": delivered,
-            "message": message.as_json(),
-        }
+        """Compose, check and deliver a nudge now (see :mod:`habitd.delivery`)."""
+        return await self.delivery.fire(nudge_id, forced=forced, cause=cause)
 
     async def notify(self, message: Message, about: str, event: str = "note") -> None:
         """Show a message that is not a scheduled nudge (a celebration, a kind reply) and
         record it in history as ``event``. ``about`` names what it concerns (a habit...)."""
-        notifier = await self.ensure_notifier()
-        try:
-            await notifier.send(f"{event}-{about}", message)
-        except Exception as exc:
-            log.error("could not show %s about %s: %s", event, about, exc)
-        self.store.add_event(
-            event,
-            title=message.title,
-            body=message.body,
-            habit=about if self.config.habit(about) else None,
-        )
-
-    async def _desktop_busy(self) -> str | None:
-        if self.screen_locked:
-            return "screen locked"
-        notifier = await self.ensure_notifier()
-        if await notifier.inhibited():
-            return "do not disturb"
-        return None
-
-    def record_missed(self, nudge_id: str, due: datetime) -> None:
-        """A nudge was due while habitd could not run it (asleep, stopped) and is now stale.
-
-        Missed nudges that come together (after a long sleep) are summed up in one gentle
-        "while you were away" notification instead of a burst.
-        """
-        nudge = self.config.nudge(nudge_id)
-        self.store.clear_pending(nudge_id)
-        self.store.add_event(
-            "missed",
-            nudge_id,
-            title=nudge.title if nudge else None,
-            habit=nudge.habit if nudge else None,
-            detail={"due": due.isoformat()},
-        )
-        self._away.append(nudge_id)
-        if len(self._away) == 1:
-            import asyncio
-
-            task = asyncio.get_running_loop().create_task(self._sum_up_missed())
-            task.add_done_callback(_log_task_error)
-
-    async def _sum_up_missed(self) -> None:
-        import asyncio
-
-        await asyncio.sleep(AWAY_GATHER)  # let the other misses of the same wakeup arrive
-        missed, self._away = self._away, []
-        if len(missed) < 2:
-            return
-        names = ", ".join(dict.fromkeys(missed))
-        message = Message(
-            title="While you were away",
-            body=f"{len(missed)} nudges passed ({names}). Nothing to catch up on; "
-            "pick one now if it would help.",
-            urgency="low",
-            command="habitd history --since 1d",
-        )
-        notifier = await self.ensure_notifier()
-        try:
-            await notifier.send("away", message)
-        except Exception as exc:
-            log.error("could not deliver the summary of missed nudges: %s", exc)
-        self.store.add_event(
-            "away", title=message.title, body=message.body, detail={"missed": missed}
-        )
-
-    def on_clock_jump(self, reason: str) -> None:
-        """Time moved under us (a suspend, a clock change, a new zone): re-check the schedule."""
-        import asyncio
-
-        log.info("%s; checking the schedule", reason)
-        task = asyncio.get_running_loop().create_task(self.resync())
-        task.add_done_callback(_log_task_error)
-
-    def on_resume(self) -> None:
-        """logind says the machine woke up."""
-        self.on_clock_jump("resumed from sleep")
-
-    def on_lock(self, locked: bool) -> None:
-        """The screen was locked (nudges wait) or unlocked (held ones come now)."""
-        if locked == self.screen_locked:
-            return
-        self.screen_locked = locked
-        log.info("screen %s", "locked: nudges wait" if locked else "unlocked")
-        if not locked:
-            import asyncio
-
-            task = asyncio.get_running_loop().create_task(self._release_held())
-            task.add_done_callback(_log_task_error)
-
-    async def _release_held(self) -> None:
-        now = self.now()
-        for nudge_id, _due, reason in self.store.pending():
-            if reason == "held":
-                await self.fire_later(nudge_id, now, "held")
-
-    async def resync(self) -> None:
-        """Rebuild the schedule (a new local zone moves every nudge) and run what is due."""
-        if self.scheduler is None:
-            return
-        await self.schedule()
-        self.scheduler.wakeup()
-
-    def on_notification_answer(self, nudge_id: str, action: str, text: str | None) -> None:
-        """Called by the desktop notifier (synchronously, on the loop) when a button is pressed."""
-        import asyncio
-
-        nudge = self.config.nudge(nudge_id)
-        if nudge is None:
-            log.info("ignoring an answer to unknown nudge %s (config changed?)", nudge_id)
-            return
-        task = asyncio.get_running_loop().create_task(
-            self.record_action(
-                Action(action, nudge=nudge_id, habit=nudge.habit, text=text, source="notification")
-            )
-        )
-        task.add_done_callback(_log_task_error)
+        await self.delivery.notify(message, about, event)
 
     async def record_action(self, action: Action, key: str | None = None) -> dict[str, Any]:
         """Store the person's answer (once per ``key``) through the core; plugins hear of it
@@ -599,8 +366,3 @@ async def check_config(config: Config, paths: Paths) -> None:
     host.load(config, paths.plugins_dir)
     await host.collect_kinds()
     await check_with_plugins(config, host, paths)
-
-
-def _log_task_error(task: Any) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("answer could not be recorded: %s", task.exception())

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 
-from habitd.app import App, PluginState, answer_buttons
+from habitd.app import App, PluginState
 from habitd.config import Config, Habit, Nudge, Problem, Setting, TableReader, check_options
 from habitd.config import parse_schedule as parse_schedule
 from habitd.contract import Action, Entry, Job, Verdict
+from habitd.delivery import answer_buttons
 from habitd.errors import HabitdError, InvalidInput, NotFound
 from habitd.hookspecs import hookimpl
 from habitd.notify import Button, Message

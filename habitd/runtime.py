@@ -48,15 +48,17 @@ class Runtime:
             app.notifier_mode = notifier_mode
         runtime = cls(
             app,
-            NudgeScheduler(app.fire, app.record_missed, app.plugins.call_job),
+            NudgeScheduler(app.fire, app.delivery.record_missed, app.plugins.call_job),
             Reactor(app),
-            ClockWatch(app.on_clock_jump, interval=watch_every),
-            Logind(app.on_resume, app.on_lock),
+            ClockWatch(app.delivery.on_clock_jump, interval=watch_every),
+            Logind(app.delivery.on_resume, app.delivery.on_lock),
         )
         app.changed = runtime.reactor.poke
         app.scheduler = runtime.scheduler
         try:
-            app.notifier = await make_notifier(app.notifier_mode, app.on_notification_answer)
+            app.notifier = await make_notifier(
+                app.notifier_mode, app.delivery.on_notification_answer
+            )
             runtime.scheduler.start()
             await app.schedule()
             runtime.clock.start()

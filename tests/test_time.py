@@ -14,7 +14,7 @@ import pytest
 import time_machine
 from tzlocal import reload_localzone
 
-from habitd import app as app_module
+from habitd import delivery as delivery_module
 from habitd.app import App
 from habitd.runtime import Runtime
 from habitd.testing.dbus_services import Logind, NotificationServer
@@ -83,7 +83,7 @@ class Harness:
 @pytest.fixture
 def quick_summary(monkeypatch: pytest.MonkeyPatch) -> None:
     """Gather missed nudges for a moment only."""
-    monkeypatch.setattr(app_module, "AWAY_GATHER", 0.2)
+    monkeypatch.setattr(delivery_module, "AWAY_GATHER", 0.2)
 
 
 SLEEPY = """

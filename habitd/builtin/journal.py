@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from habitd.app import App, answer_buttons
+from habitd.app import App
 from habitd.config import Config, Nudge, Problem, check_options
 from habitd.hookspecs import hookimpl
 from habitd.notify import Message
+from habitd.plugin import answer_buttons
 
 NAME = "journal"
 PROMPTS = (
