@@ -19,10 +19,10 @@ from typing import Any, TypeVar
 
 from habitd import __version__, clock, systemd
 from habitd.config import Config, ConfigError, Nudge, read_config, read_settings
-from habitd.contract import Action, Entry, Job, Verdict
+from habitd.contract import Action, Entry, Job, Message, PluginState, Verdict
 from habitd.delivery import Delivery
 from habitd.errors import InvalidInput
-from habitd.notify import Message, Notifier, make_notifier
+from habitd.notify import Notifier, make_notifier
 from habitd.operations import OPERATIONS, Operations
 from habitd.paths import Paths, ensure_private_dir
 from habitd.plugins import PluginHost
@@ -35,22 +35,6 @@ log = logging.getLogger("habitd.app")
 __all__ = ["Action", "App", "Entry", "Job", "Verdict"]  # the plugin-facing names, re-exported
 
 _T = TypeVar("_T")
-
-
-class PluginState:
-    """A plugin's own key/value space in the store (values are JSON)."""
-
-    def __init__(self, store: Store, plugin: str) -> None:
-        self._store = store
-        self._plugin = plugin
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """The stored value, or ``default``."""
-        return self._store.get_state(self._plugin, key, default)
-
-    def set(self, key: str, value: Any) -> None:
-        """Store a value (committed before returning); ``None`` deletes it."""
-        self._store.set_state(self._plugin, key, value)
 
 
 class App:

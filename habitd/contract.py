@@ -1,6 +1,7 @@
 """The types that cross the plugin boundary: what the person answered (:class:`Action`),
-what they wrote (:class:`Entry`), what ``habitd_before_send`` decides (:class:`Verdict`) and
-a plugin's own scheduled work (:class:`Job`).
+what they wrote (:class:`Entry`), what ``habitd_before_send`` decides (:class:`Verdict`), a
+plugin's own scheduled work (:class:`Job`), a rendered nudge (:class:`Message` with its
+:class:`Button` s) and a plugin's own key/value space (:class:`PluginState`).
 
 Plain data with no daemon machinery behind it, so ``import habitd.plugin`` stays cheap and
 the core and the daemon share one definition.
@@ -11,9 +12,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from habitd.config import Schedule
+from habitd.config import Habit, Nudge, Schedule
+
+if TYPE_CHECKING:
+    from habitd.store import Store
 
 ANSWERS = ("done", "skipped", "lapse", "snoozed", "clicked", "dismissed", "replied")
 """The answers habitd itself knows; a plugin's buttons may add their own words."""
@@ -89,3 +93,71 @@ class Job:
     grace: timedelta = timedelta(minutes=10)
     offset: timedelta = timedelta(0)
     """Run this long after (or, negative, before) each time the schedule names."""
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button on a notification; ``id`` is the action recorded when pressed (``done``...)."""
+
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Message:
+    """A rendered nudge: the only thing a notifier backend needs."""
+
+    title: str
+    body: str
+    buttons: tuple[Button, ...] = ()
+    reply: str | None = None
+    """The label of an inline reply field ("Write"), or None for no reply field."""
+    urgency: str = "normal"
+    """``low``, ``normal`` or ``critical`` (for support escalations)."""
+    command: str | None = None
+    """The CLI command that answers this nudge, shown where the server has no buttons."""
+    private: bool = False
+    """Holds personal details (a contact's name and number): the log backend writes only
+    the title, so they never reach a log file."""
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-friendly form, for RPC answers and history."""
+        return {
+            "title": self.title,
+            "body": self.body,
+            "urgency": self.urgency,
+            "buttons": [{"id": b.id, "title": b.title} for b in self.buttons],
+            "reply": self.reply,
+            "command": self.command,
+        }
+
+
+class PluginState:
+    """A plugin's own key/value space in the store (values are JSON)."""
+
+    def __init__(self, store: Store, plugin: str) -> None:
+        self._store = store
+        self._plugin = plugin
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The stored value, or ``default``."""
+        return self._store.get_state(self._plugin, key, default)
+
+    def set(self, key: str, value: Any) -> None:
+        """Store a value (committed before returning); ``None`` deletes it."""
+        self._store.set_state(self._plugin, key, value)
+
+
+def answer_command(nudge: Nudge) -> str:
+    """The CLI command that answers a nudge: ``habitd done HABIT``, else a snooze."""
+    return f"habitd done {nudge.habit}" if nudge.habit else f"habitd snooze {nudge.id}"
+
+
+def answer_buttons(nudge: Nudge, habit: Habit | None = None) -> tuple[Button, ...]:
+    """The usual buttons: Done / Snooze / Skip for a habit nudge (Yes / I slipped / Later for
+    an abstain habit's check-in), else Done / Snooze."""
+    if habit is not None and habit.type == "abstain":
+        return (Button("done", "Yes"), Button("lapse", "I slipped"), Button("snoozed", "Later"))
+    if nudge.habit:
+        return (Button("done", "Done"), Button("snoozed", "Snooze"), Button("skipped", "Skip"))
+    return (Button("done", "Done"), Button("snoozed", "Snooze"))

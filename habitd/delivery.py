@@ -17,9 +17,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from habitd.config import Habit, Nudge
-from habitd.contract import Action, Verdict
-from habitd.notify import Button, Message
+from habitd.config import Nudge
+from habitd.contract import Action, Message, Verdict, answer_buttons, answer_command
 
 if TYPE_CHECKING:
     from habitd.app import App
@@ -32,21 +31,6 @@ REFIRE_GAP = 30.0
 """A scheduled firing is skipped if the nudge fired this recently (its snooze, a trigger or a
 wakeup just delivered it): one nudge, one notification. Half the interval for a nudge that
 repeats faster (``every = "20s"``), so its own rhythm is never cut."""
-
-
-def answer_command(nudge: Nudge) -> str:
-    """The CLI command that answers a nudge: ``habitd done HABIT``, else a snooze."""
-    return f"habitd done {nudge.habit}" if nudge.habit else f"habitd snooze {nudge.id}"
-
-
-def answer_buttons(nudge: Nudge, habit: Habit | None = None) -> tuple[Button, ...]:
-    """The usual buttons: Done / Snooze / Skip for a habit nudge (Yes / I slipped / Later for
-    an abstain habit's check-in), else Done / Snooze."""
-    if habit is not None and habit.type == "abstain":
-        return (Button("done", "Yes"), Button("lapse", "I slipped"), Button("snoozed", "Later"))
-    if nudge.habit:
-        return (Button("done", "Done"), Button("snoozed", "Snooze"), Button("skipped", "Skip"))
-    return (Button("done", "Done"), Button("snoozed", "Snooze"))
 
 
 class Delivery:

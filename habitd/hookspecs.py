@@ -16,6 +16,10 @@ How habitd calls them:
   at the first plugin that returns something other than ``None``.
 - The ``app`` argument is the :class:`habitd.app.App` service layer: what the CLI can do, a
   plugin can do (``app.record_action``, ``app.add_entry``, ``app.state(plugin)``...).
+- ``habitd_on_action`` and ``habitd_on_entry`` are reactions: they run in the daemon after
+  the write is committed and answered (a slow reaction never delays "saved"), once per
+  change, in order. What was written while no daemon ran (the CLI works alone then) is
+  reacted to when the daemon starts: judge staleness by ``action.ts`` / ``entry.ts``.
 """
 
 from __future__ import annotations
@@ -30,8 +34,7 @@ if TYPE_CHECKING:
 
     from habitd.app import App
     from habitd.config import Config, Nudge, Problem
-    from habitd.contract import Action, Entry, Job, Verdict
-    from habitd.notify import Message
+    from habitd.contract import Action, Entry, Job, Message, Verdict
     from habitd.paths import Paths
 
 PROJECT = "habitd"
@@ -79,7 +82,7 @@ def habitd_configure(config: Config, settings: Mapping[str, Any], app: App, path
 
 @hookspec(firstresult=True)
 def habitd_compose(nudge: Nudge, app: App) -> Message | None:
-    """Render a nudge as a :class:`habitd.notify.Message` (title, body, buttons, reply).
+    """Render a nudge as a :class:`habitd.plugin.Message` (title, body, buttons, reply).
 
     First-result: return ``None`` for nudges whose kind is not yours. Called each time a
     nudge fires.
@@ -89,7 +92,7 @@ def habitd_compose(nudge: Nudge, app: App) -> Message | None:
 @hookspec(firstresult=True)
 def habitd_before_send(nudge: Nudge, message: Message, app: App) -> Verdict | None:
     """Decide whether a composed nudge goes out now: return ``None`` to let it through, or a
-    :class:`habitd.app.Verdict` to hold it until a time (quiet hours, pause) or drop it.
+    :class:`habitd.plugin.Verdict` to hold it until a time (quiet hours, pause) or drop it.
 
     First-result. Not called for ``habitd trigger`` (the person asked for that nudge).
     """
@@ -105,24 +108,27 @@ def habitd_after_send(nudge: Nudge, message: Message, app: App) -> None:
 
 @hookspec
 def habitd_on_action(action: Action, app: App) -> None:
-    """React to the person's answer to a nudge (done, skipped, snoozed, clicked, dismissed,
-    replied), from a notification button or the CLI. The answer is already stored.
+    """React to the person's answer to a nudge (done, skipped, lapse, snoozed, clicked,
+    dismissed, replied), from a notification button or the CLI. The answer is already
+    stored; ``action.ts`` says when it was given (it may be from before the daemon started).
 
-    Fan-out.
+    Fan-out; a reaction, called by the daemon after the answer was saved.
     """
 
 
 @hookspec
 def habitd_on_entry(entry: Entry, app: App) -> None:
-    """React to a new journal entry (a feeling, an urge, a thought record). Already stored.
+    """React to a new journal entry (a feeling, an urge, a thought record). Already stored;
+    ``entry.ts`` says when it was written (it may be from before the daemon started: an urge
+    from hours ago is not a moment to escalate).
 
-    Fan-out.
+    Fan-out; a reaction, called by the daemon after the entry was saved.
     """
 
 
 @hookspec
 def habitd_jobs(config: Config, app: App) -> Sequence[Job] | None:
-    """Scheduled work of the plugin's own: return :class:`habitd.app.Job` objects.
+    """Scheduled work of the plugin's own: return :class:`habitd.plugin.Job` objects.
 
     Fan-out, called at start and after each reload; jobs are replaced as a whole each time.
     A job's function takes no arguments, may be async, and is bounded in time like a hook.

@@ -15,10 +15,11 @@ import logging
 import os
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
+
+from habitd.contract import Message
 
 log = logging.getLogger("habitd.notify")
 
@@ -26,43 +27,6 @@ NOTIFICATIONS = "org.freedesktop.Notifications"
 NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
 ActionHandler = Callable[[str, str, "str | None"], None]
 """Called as ``handler(nudge_id, action, text)`` when the person answers a notification."""
-
-
-@dataclass(frozen=True)
-class Button:
-    """A button on a notification; ``id`` is the action recorded when pressed (``done``...)."""
-
-    id: str
-    title: str
-
-
-@dataclass(frozen=True)
-class Message:
-    """A rendered nudge: the only thing a notifier backend needs."""
-
-    title: str
-    body: str
-    buttons: tuple[Button, ...] = ()
-    reply: str | None = None
-    """The label of an inline reply field ("Write"), or None for no reply field."""
-    urgency: str = "normal"
-    """``low``, ``normal`` or ``critical`` (for support escalations)."""
-    command: str | None = None
-    """The CLI command that answers this nudge, shown where the server has no buttons."""
-    private: bool = False
-    """Holds personal details (a contact's name and number): the log backend writes only
-    the title, so they never reach a log file."""
-
-    def as_json(self) -> dict[str, Any]:
-        """A JSON-friendly form, for RPC answers and history."""
-        return {
-            "title": self.title,
-            "body": self.body,
-            "urgency": self.urgency,
-            "buttons": [{"id": b.id, "title": b.title} for b in self.buttons],
-            "reply": self.reply,
-            "command": self.command,
-        }
 
 
 class Notifier(Protocol):

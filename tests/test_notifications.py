@@ -157,7 +157,7 @@ def test_what_is_sent_follows_the_servers_capabilities(
 
 URGENT = """
 from habitd import hookimpl
-from habitd.notify import Message
+from habitd.contract import Message
 
 @hookimpl
 def habitd_nudge_kinds():

@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 from habitd import hookimpl
-from habitd.notify import Message
+from habitd.contract import Message
 
 @hookimpl
 def habitd_nudge_kinds():
@@ -53,7 +53,7 @@ def habitd_compse(nudge, app):
 
 GOOD = """
 from habitd import hookimpl
-from habitd.notify import Message
+from habitd.contract import Message
 
 __version__ = "1.2.3"
 

@@ -17,9 +17,9 @@ from typing import Any
 from habitd.app import Action, App, Verdict
 from habitd.clock import habit_day
 from habitd.config import Habit, Nudge
+from habitd.contract import Button, Message
 from habitd.errors import NotFound
 from habitd.hookspecs import hookimpl
-from habitd.notify import Button, Message
 from habitd.stats import Mark, Summary, milestones_reached, parse_target, summarize
 
 NAME = "goals"

@@ -15,9 +15,9 @@ from typing import Any
 from habitd import insights
 from habitd.app import App, Job
 from habitd.config import Config, Problem, TableReader, parse_schedule
+from habitd.contract import Message
 from habitd.errors import InvalidInput
 from habitd.hookspecs import hookimpl
-from habitd.notify import Message
 from habitd.timeparse import WEEKDAYS, parse_clock
 
 NAME = "insights"

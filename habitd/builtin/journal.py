@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from habitd.app import App
 from habitd.config import Config, Nudge, Problem, check_options
+from habitd.contract import Message
 from habitd.hookspecs import hookimpl
-from habitd.notify import Message
 from habitd.plugin import answer_buttons
 
 NAME = "journal"

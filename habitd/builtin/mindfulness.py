@@ -15,9 +15,9 @@ from typing import Any
 
 from habitd.app import Action, App
 from habitd.config import Config, Nudge, Problem, check_options
+from habitd.contract import Message
 from habitd.errors import InvalidInput, NotFound
 from habitd.hookspecs import hookimpl
-from habitd.notify import Message
 from habitd.paths import Paths
 from habitd.plugin import answer_buttons
 from habitd.practices import Practice, load

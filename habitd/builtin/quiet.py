@@ -9,8 +9,8 @@ from typing import Any
 
 from habitd.app import App, Verdict
 from habitd.config import Nudge
+from habitd.contract import Message
 from habitd.hookspecs import hookimpl
-from habitd.notify import Message
 
 BUSY_RECHECK = timedelta(minutes=10)
 """How long a nudge held by do-not-disturb waits before it looks again."""

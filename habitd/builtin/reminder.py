@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from habitd.app import App
 from habitd.config import Config, Nudge, Problem, check_options
+from habitd.contract import Message
 from habitd.hookspecs import hookimpl
-from habitd.notify import Message
 from habitd.plugin import answer_buttons
 
 

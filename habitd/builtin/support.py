@@ -22,9 +22,9 @@ from typing import Any
 
 from habitd.app import Action, App, Entry, Job, Verdict
 from habitd.config import Config, Nudge, Problem, TableReader, parse_schedule
+from habitd.contract import Button, Message
 from habitd.errors import InvalidInput, NotFound
 from habitd.hookspecs import hookimpl
-from habitd.notify import Button, Message
 from habitd.timeparse import parse_duration
 
 NAME = "support"
