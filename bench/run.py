@@ -99,6 +99,38 @@ def bench_client(env: dict[str, str], runs: int) -> dict[str, Any]:
     return result
 
 
+def bench_direct(env: dict[str, str], runs: int) -> dict[str, Any]:
+    """``habitd done meditate`` with the daemon running and with none (the core in-process),
+    interleaved, and the ratio of their medians (the goal: at most 1.5)."""
+    script = str(Path(sys.executable).parent / "habitd")
+    alone = Path(tempfile.mkdtemp(prefix="hdb-alone-"))
+    try:
+        alone_env = private_env(alone)
+        commands = {
+            "with the daemon": ([script, "done", "meditate"], env),
+            "without a daemon": ([script, "done", "meditate"], alone_env),
+        }
+        samples: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(runs + 3):
+            for name, (command, environment) in commands.items():
+                started = time.perf_counter()
+                subprocess.run(
+                    command,
+                    env=environment,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    check=True,
+                )
+                samples[name].append(time.perf_counter() - started)
+    finally:
+        shutil.rmtree(alone, ignore_errors=True)
+    result: dict[str, Any] = {name: quartiles(values[3:]) for name, values in samples.items()}
+    result["ratio"] = (
+        result["without a daemon"]["median_ms"] / result["with the daemon"]["median_ms"]
+    )
+    return result
+
+
 def bench_imports(env: dict[str, str]) -> list[str]:
     """Heavy modules imported by ``habitd status`` (the goal is none)."""
     done = subprocess.run(
@@ -461,6 +493,7 @@ def main() -> int:
             f"Python {platform.python_version()}",
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "client": bench_client(env, args.runs),
+            "direct": bench_direct(env, args.runs),
             "heavy_imports_in_status": bench_imports(env),
             "daemon": bench_daemon(env, proc, args.idle_seconds),
         }
@@ -482,6 +515,12 @@ def main() -> int:
             f"| {name} | {figures['median_ms']:.1f} | {figures['q1_ms']:.1f}-"
             f"{figures['q3_ms']:.1f} | {figures['ratio']:.2f} |"
         )
+    direct = results["direct"]
+    print(
+        f"\n`habitd done meditate` without a daemon: "
+        f"{direct['without a daemon']['median_ms']:.1f} ms, with one: "
+        f"{direct['with the daemon']['median_ms']:.1f} ms (ratio {direct['ratio']:.2f})"
+    )
     heavy = results["heavy_imports_in_status"]
     print(f"\nheavy modules imported by `habitd status`: {', '.join(heavy) or 'none'}")
     daemon = results["daemon"]

@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from habitd.errors import HabitdError
 from habitd.timeparse import (
@@ -40,8 +41,7 @@ if TYPE_CHECKING:
     from habitd.sourcemap import Path as KeyPath
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with a config, at a key path. ``at="key"`` points at the key itself.
 
     ``where`` is set for a problem in another file (a plugin's own TOML): its
@@ -62,8 +62,7 @@ class ConfigError(HabitdError):
         self.lines = lines
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """The ``[habitd]`` table."""
 
     timezone: str = "local"
@@ -140,13 +139,12 @@ class Habit:
         return self.type in ("at-least", "at-most")
 
 
-@dataclass(frozen=True)
-class PluginsConfig:
+class PluginsConfig(NamedTuple):
     """The ``[plugins]`` table: what to block, where else to look, and each plugin's settings."""
 
     disabled: tuple[str, ...] = ()
     paths: tuple[Path, ...] = ()
-    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    settings: Mapping[str, Mapping[str, Any]] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -182,8 +180,7 @@ class Config:
         return format_problems(self.source, self.text, problems)
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     """A ``[plugins.NAME]`` setting a plugin declares in its module-level ``SETTINGS`` dict:
     the default (whose type is the setting's type), what it is for, and optionally
     ``convert``, which turns the value into what the plugin uses and raises ``ValueError``

@@ -10,9 +10,10 @@ the core and the daemon share one definition.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from habitd.config import Habit, Nudge, Schedule
 
@@ -23,8 +24,7 @@ ANSWERS = ("done", "skipped", "lapse", "snoozed", "clicked", "dismissed", "repli
 """The answers habitd itself knows; a plugin's buttons may add their own words."""
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(NamedTuple):
     """The person's answer to a nudge, from a notification button or the CLI."""
 
     action: str
@@ -54,18 +54,16 @@ class Action:
         }
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """A journal entry as stored (kinds and fields grow with the journal plugin)."""
 
     id: int
     kind: str
     ts: datetime
-    fields: Mapping[str, Any] = field(default_factory=dict)
+    fields: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """What ``habitd_before_send`` decides: hold a nudge until a time, or drop it."""
 
     action: str
@@ -95,8 +93,7 @@ class Job:
     """Run this long after (or, negative, before) each time the schedule names."""
 
 
-@dataclass(frozen=True)
-class Button:
+class Button(NamedTuple):
     """A button on a notification; ``id`` is the action recorded when pressed (``done``...)."""
 
     id: str

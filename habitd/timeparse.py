@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 _DURATION_PART = re.compile(r"(\d+)\s*([smhdw])")
 _DURATION = re.compile(r"^\s*(?:\d+\s*[smhdw]\s*)+$")
@@ -75,8 +76,7 @@ def parse_range(text: str) -> TimeRange:
     return window
 
 
-@dataclass(frozen=True)
-class QuietHours:
+class QuietHours(NamedTuple):
     """Quiet hours, possibly different per weekday. A night belongs to the day it starts:
     ``fri = "23:30-09:00"`` is Friday night into Saturday morning."""
 
