@@ -172,6 +172,7 @@ def test_a_kill_9_loop_loses_nothing_and_doubles_nothing(env: Env) -> None:
         done.set()
         thread.join(30)
     notes = _notes(env)
+    print(f"kill loop: {len(answered)} writes answered, {kills} kills, {len(notes)} stored")
     assert sorted(notes) == sorted(answered)  # nothing lost, nothing twice
     assert len(set(notes)) == len(notes) >= writes
 
