@@ -50,7 +50,7 @@ def test_done_and_skip_with_dates_and_notes(world: Env) -> None:
         (("done", "meditate", "--date", "2026-13-01"), "expected a day: today, yesterday"),
         (("done", "meditate", "--date", "2999-01-01"), "Tue 01 Jan 2999 has not begun yet"),
         (("skip", "nope"), "no habit 'nope'"),
-        (("trigger", "nope"), "no nudge 'nope'; nudges: morning, evening"),
+        (("snooze", "nope"), "no nudge 'nope'; nudges: morning, evening"),
         (("snooze", "morning", "soon"), "expected a duration like 90s"),
         (("pause", "0m"), "the duration must be more than zero"),
         (("history", "--since", "yesterday-ish"), "expected a duration like 1d or 12h"),
@@ -87,6 +87,11 @@ def test_next_lists_soonest_first(world: Env) -> None:
 
 
 def test_trigger_fires_and_records(world: Env) -> None:
+    if _direct(world):  # only a daemon shows nudges (and listens to their buttons)
+        refused = world.cli("trigger", "evening")
+        assert refused.rc == 3 and "the daemon is not running" in refused.err
+        assert world.history() == []
+        return
     result = world.ok("trigger", "evening", "--json").json()
     assert result["status"] == "fired" and result["notifier"] == "log"
     assert result["message"]["title"] == "Evening check"
@@ -124,12 +129,12 @@ def test_pause_and_resume(world: Env) -> None:
 
 
 def test_history_since_and_filters(world: Env) -> None:
-    world.ok("trigger", "morning")
-    world.ok("trigger", "evening")
+    world.ok("snooze", "morning", "1h")
+    world.ok("snooze", "evening", "2h")
     assert len(world.history("--since", "1h")) == 2
     assert [e["nudge"] for e in world.history("--nudge", "evening")] == ["evening"]
     assert world.history("--since", "2999-01-01") == []
-    assert "fired" in world.ok("history").out
+    assert "snoozed" in world.ok("history").out
 
 
 def test_plugins_listing(world: Env) -> None:

@@ -39,8 +39,9 @@ def next_(limit: int, as_json: bool) -> None:
 @click.argument("nudge")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def trigger(nudge: str, as_json: bool) -> None:
-    """Fire a nudge now, even in quiet hours or a pause."""
-    result = call("trigger", nudge=nudge)
+    """Fire a nudge now, even in quiet hours or a pause (the daemon shows it: exit 3 when
+    it is not running)."""
+    result = call("trigger", need_daemon=True, nudge=nudge)
     if as_json:
         emit_json(result)
         return
