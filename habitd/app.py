@@ -146,10 +146,17 @@ class App:
         """Compose, check and deliver a nudge now (see :mod:`habitd.delivery`)."""
         return await self.delivery.fire(nudge_id, forced=forced, cause=cause)
 
-    async def notify(self, message: Message, about: str, event: str = "note") -> None:
+    async def notify(
+        self,
+        message: Message,
+        about: str,
+        event: str = "note",
+        detail: dict[str, Any] | None = None,
+    ) -> None:
         """Show a message that is not a scheduled nudge (a celebration, a kind reply) and
-        record it in history as ``event``. ``about`` names what it concerns (a habit...)."""
-        await self.delivery.notify(message, about, event)
+        record it in history as ``event`` with ``detail`` (why). ``about`` names what it
+        concerns (a habit...)."""
+        await self.delivery.notify(message, about, event, detail)
 
     async def record_action(self, action: Action, key: str | None = None) -> dict[str, Any]:
         """Store the person's answer (once per ``key``) through the core; plugins hear of it

@@ -147,9 +147,16 @@ class Delivery:
             "message": message.as_json(),
         }
 
-    async def notify(self, message: Message, about: str, event: str = "note") -> None:
+    async def notify(
+        self,
+        message: Message,
+        about: str,
+        event: str = "note",
+        detail: dict[str, Any] | None = None,
+    ) -> None:
         """Show a message that is not a scheduled nudge (a celebration, a kind reply) and
-        record it in history as ``event``. ``about`` names what it concerns (a habit...)."""
+        record it in history as ``event`` with ``detail`` (why it was sent). ``about`` names
+        what it concerns (a habit...)."""
         notifier = await self.app.ensure_notifier()
         try:
             await notifier.send(f"{event}-{about}", message)
@@ -160,6 +167,7 @@ class Delivery:
             title=message.title,
             body=message.body,
             habit=about if self.app.config.habit(about) else None,
+            detail=detail,
         )
 
     async def _desktop_busy(self) -> str | None:

@@ -188,6 +188,20 @@ def check_permissions(paths: Paths) -> list[Finding]:
     return findings
 
 
+def check_crisis_line(paths: Paths) -> Finding:
+    """Which crisis line hard moments will show, and how its region was found."""
+    from habitd import clock, helplines
+    from habitd.config import ConfigError, read_config
+
+    try:
+        config = read_config(paths)
+    except ConfigError:
+        return Finding("crisis line", True, "the general text (the config does not load)")
+    choice = helplines.choose(config.support, zone=str(clock.zone(config.settings.timezone)))
+    fix = None if choice.lines or choice.override else 'set [support] region = "US" (or GB...)'
+    return Finding("crisis line", True, choice.describe(), fix)
+
+
 async def examine(paths: Paths) -> list[Finding]:
     """Every check, in the order a person would look."""
     return [
@@ -195,5 +209,6 @@ async def examine(paths: Paths) -> list[Finding]:
         check_daemon(),
         check_unit(),
         await check_config(paths),
+        check_crisis_line(paths),
         *check_permissions(paths),
     ]

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from habitd import clock, entries
+from habitd import clock, entries, help
 from habitd.config import Config, Nudge
 from habitd.contract import ANSWERS, Action
 from habitd.errors import InvalidInput, NotFound
@@ -157,9 +157,12 @@ class Operations:
                 f"{habit} is a {target.type} habit; a lapse is for abstain habits "
                 "(for a day that did not happen, use `habitd skip` or just leave it)"
             )
-        return self.record_action(
+        result = self.record_action(
             Action("lapse", nudge=nudge, habit=habit, day=self._day(date), note=note), key
         )
+        if result.get("day") == self.today().isoformat():  # now, not filled in afterwards
+            result["help"] = self.help_now("lapse")
+        return result
 
     @rpc
     def skip(
@@ -290,8 +293,28 @@ class Operations:
     def entry_add(
         self, kind: str, fields: dict[str, Any], key: str | None = None
     ) -> dict[str, Any]:
-        """Save a journal, urge or thought entry; ``{"id": N}`` once it is committed."""
-        return {"id": self.add_entry(kind, fields, key)}
+        """Save a journal, urge or thought entry; ``{"id": N}`` once it is committed, with
+        ``help`` (as ``help_now`` gives it) when it is an urge at or above ``escalate_at``."""
+        result: dict[str, Any] = {"id": self.add_entry(kind, fields, key)}
+        craving = fields.get("craving")
+        strong = help.escalate_at(self.config.support)
+        if kind == "urge" and isinstance(craving, int) and craving >= strong:
+            result["help"] = self.help_now("craving")
+        return result
+
+    @rpc
+    def help_now(self, moment: str = "craving", feeling: str | None = None) -> dict[str, Any]:
+        """Right now: the people who help, best first for the ``moment`` (craving, lapse,
+        lonely...), next steps, and the crisis line for where the person is."""
+        if moment not in help.MOMENTS:
+            raise InvalidInput(f"unknown moment {moment!r}; moments: {', '.join(help.MOMENTS)}")
+        return help.help_now(
+            self.config.support,
+            self.store.last_contacts(),
+            moment,
+            feeling,
+            zone=str(self.tz),
+        )
 
     @rpc
     def entries(

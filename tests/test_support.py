@@ -117,17 +117,36 @@ def test_escalation_thresholds_rate_limit_and_pause(tmp_path: Path) -> None:
         counts.append(await escalations())  # below escalate_at
         await app.add_entry("urge", craving=8)
         counts.append(await escalations())
+        await app.add_entry("urge", craving=8)
+        counts.append(await escalations())  # within the hour, no stronger: not again
         await app.add_entry("urge", craving=9)
-        counts.append(await escalations())  # within the hour: not again
+        counts.append(await escalations())  # stronger than the last that brought help
+        await app.dispatch("lapse", {"habit": "kratom-free"})
+        counts.append(await escalations())  # another kind of moment has its own hour
         clock.shift(timedelta(hours=2))
         await app.dispatch("pause", {"duration": "3h"})
         await app.add_entry("urge", craving=9)
         counts.append(await escalations())  # paused by the person: not unless it is 10
         await app.add_entry("urge", craving=10)
         counts.append(await escalations())
+        await app.add_entry("urge", craving=10)
+        counts.append(await escalations())  # a 10 always brings help
+        reasons = [
+            (e.detail.get("reason"), e.detail.get("craving"))
+            for e in app.store.events()
+            if e.event == "escalated"
+        ]
+        assert reasons == [
+            ("craving", 8),
+            ("craving", 9),
+            ("lapse", None),
+            ("craving", 10),
+            ("craving", 10),
+        ]
         return counts
 
-    assert _in_process(tmp_path, scenario, datetime(2026, 6, 1, 12, tzinfo=UTC)) == [0, 1, 1, 1, 2]
+    found = _in_process(tmp_path, scenario, datetime(2026, 6, 1, 12, tzinfo=UTC))
+    assert found == [0, 1, 1, 2, 3, 3, 4, 5]
 
 
 def test_a_lapse_and_a_heavy_day_escalate(tmp_path: Path) -> None:
@@ -191,19 +210,95 @@ def test_personal_details_stay_out_of_the_log(world: Env) -> None:
     world.ok("trigger", "reach-out")
     world.ok("urge", "--intensity", "9")
     daemon = world.daemons[0]
-    history = world.history()
-    assert any(e["event"] == "escalated" for e in history)
+    wait_for(lambda: any(e["event"] == "escalated" for e in world.history()))
     assert "nudge reach-out: How about a word with Sam?" in daemon.log
     for secret in ("555-0100", "555-0199", "call or text"):
         assert secret not in daemon.log
 
 
-def test_help_now_without_the_daemon(env: Env) -> None:
+NO_OWN_LINE = CONFIG.replace('crisis_line = "Call 988 or your local emergency number."\n', "")
+"""The test config without its own crisis_line: the listed lines for the region show."""
+
+
+def _lang(env: Env, lang: str) -> None:
+    """The person's locale (the first of LC_ALL, LC_MESSAGES, LANG that is set decides)."""
+    env.environ.pop("LC_ALL", None)
+    env.environ.pop("LC_MESSAGES", None)
+    env.environ["LANG"] = lang
+
+
+@pytest.mark.parametrize("mode", ["daemon", "direct"])
+def test_a_strong_urge_gets_a_person_and_the_line_in_the_terminal(env: Env, mode: str) -> None:
+    """At escalate_at and above, the answer to `habitd urge` is help: the person preferred
+    for cravings first, how to reach them, a next step, the crisis line last."""
+    env.write_config(
+        CONFIG.replace('crisis_line = "Call 988 or your local emergency number."\n', "")
+    )
+    _lang(env, "en_US.UTF-8")
+    if mode == "daemon":
+        env.start_daemon()
+    calm = env.ok("urge", "--intensity", "4").out
+    assert "Reach" not in calm and "988" not in calm
+    out = env.ok("urge", "--intensity", "8", "--trigger", "payday", "--not-acted").out
+    lines = out.splitlines()
+    first = next(n for n, line in enumerate(lines) if "->" in line)
+    assert "Sam (sponsor): call or text 555-0100" in lines[first]
+    assert "Ana (friend): 555-0199" in lines[first + 1]
+    assert "habitd surf" in out
+    assert lines[-1].startswith("988 Suicide & Crisis Lifeline: call or text 988.")
+    assert "1-800-662-4357" in lines[-1]
+    for word in ("fail", "shame", "weak", "clean"):
+        assert word not in out.lower()
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en_US.UTF-8", "988 Suicide & Crisis Lifeline: call or text 988"),
+        ("en_GB.UTF-8", "Samaritans (free, 24/7): call 116 123"),
+        ("de_DE.UTF-8", "TelefonSeelsorge"),
+        ("xx_ZZ.UTF-8", "call your local emergency number now. Helplines where you are: "),
+    ],
+)
+def test_help_now_shows_the_line_for_where_you_are(env: Env, lang: str, expected: str) -> None:
+    env.write_config(
+        CONFIG.replace('crisis_line = "Call 988 or your local emergency number."\n', "")
+    )
+    _lang(env, lang)
+    out = env.ok("help-now").out
+    assert expected in out.splitlines()[-1]
+    data = env.ok("help-now", "--json").json()
+    assert [c["name"] for c in data["contacts"]] == ["Sam", "Ana"]
+    assert data["crisis"]["found_by"] == f"LANG={lang}"
+    assert all(line["source"].startswith("https://") for line in data["crisis"]["lines"])
+    checked = env.cli("config", "check")
+    assert checked.rc == 0 and "crisis line: " in checked.err
+
+
+def test_help_now_ranks_people_for_the_moment_and_the_config_decides(env: Env) -> None:
+    env.write_config(CONFIG.replace("[support]", '[support]\nregion = "gb"'))
+    lonely = env.ok("help-now", "--for", "lonely").out
+    assert lonely.index("Ana (friend)") < lonely.index("Sam (sponsor)")
+    assert "Call 988 or your local emergency number." in lonely  # crisis_line wins
+    assert "Reach out now" in lonely
+    env.write_config(
+        CONFIG.replace('crisis_line = "Call 988 or your local emergency number."\n', "").replace(
+            "[support]", '[support]\nregion = "GB"'
+        )
+    )
+    _lang(env, "en_US.UTF-8")
+    assert "116 123" in env.ok("help-now").out  # region beats the locale
+    bad = env.cli("help-now", "--for", "bored")
+    assert bad.rc == 2
+
+
+def test_a_lapse_today_answers_with_help_and_a_back_dated_one_does_not(env: Env) -> None:
     env.write_config(CONFIG)
-    result = env.ok("help-now")
-    assert "Reach Sam (sponsor): call or text 555-0100" in result.out
-    assert "Call 988 or your local emergency number." in result.out
-    assert "habitd surf" in result.out
+    back = env.ok("lapse", "kratom-free", "--date", str(days_ago(3))).out
+    assert "Reach" not in back and "988" not in back
+    today = env.ok("lapse", "kratom-free").out
+    assert "Thank you for being honest" in today
+    assert "Call 988 or your local emergency number." in today.splitlines()[-1]
 
 
 def test_support_settings_are_validated(env: Env) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from habitd import help, helplines
 from habitd.app import Action, App, Entry, Job, Verdict
 from habitd.config import Config, Nudge, Problem, TableReader, parse_schedule
 from habitd.contract import Button, Message
@@ -41,11 +42,9 @@ NEGATIVE = (
     "afraid",
     "restless",
 )
-DEFAULT_CRISIS = (
-    "If you might harm yourself or are in danger, call your local emergency number now. "
-    "In the US: SAMHSA National Helpline 1-800-662-4357 (free, confidential, 24/7)."
-)
 ESCALATION_GAP = timedelta(hours=1)
+"""At most one urgent message per kind of moment in this time, unless a craving is stronger
+than the one that last brought help (a 10 always does)."""
 FRESH = timedelta(minutes=30)
 """Only a moment this recent escalates: an urge logged hours ago (written while the daemon
 was down and reacted to when it starts) or a back-dated lapse is history, not a crisis."""
@@ -67,7 +66,8 @@ class Settings:
 
     check_every: timedelta = timedelta(days=4)
     escalate_at: int = 7
-    crisis_line: str = DEFAULT_CRISIS
+    crisis_line: str | None = None
+    """``[support] crisis_line``; unset: the line for the region (:mod:`habitd.helplines`)."""
     contacts: tuple[Contact, ...] = ()
     appointments: tuple[dict[str, Any], ...] = ()
 
@@ -75,7 +75,12 @@ class Settings:
 def read_support(table: Mapping[str, Any], problems: list[Problem]) -> Settings:
     """Validate ``[support]``, collecting every problem with its key path."""
     read = TableReader(table, ("support",), problems)
-    read.check_keys(("check_every", "escalate_at", "crisis_line", "contact", "appointment"))
+    read.check_keys(
+        ("check_every", "escalate_at", "crisis_line", "region", "contact", "appointment")
+    )
+    region = read.get("region", str, "")
+    if region and not (len(region) == 2 and region.isalpha()):
+        read.problem("region", f"expected a two-letter country code like US or GB, got {region!r}")
     escalate = read.get("escalate_at", int, 7)
     if not 1 <= escalate <= 10:
         read.problem("escalate_at", f"expected 1 to 10, got {escalate}")
@@ -130,7 +135,7 @@ def read_support(table: Mapping[str, Any], problems: list[Problem]) -> Settings:
     return Settings(
         check_every=read.get("check_every", str, timedelta(days=4), parse_duration),
         escalate_at=escalate,
-        crisis_line=read.get("crisis_line", str, DEFAULT_CRISIS),
+        crisis_line=read.get("crisis_line", str, None),
         contacts=tuple(contacts),
         appointments=tuple(appointments),
     )
@@ -164,18 +169,14 @@ def habitd_configure(settings: Mapping[str, Any]) -> None:
 
 
 def pick(app: App, situation: str | None = None) -> Contact | None:
-    """The person least recently reached, preferring those who are good for ``situation``."""
+    """The best person for ``situation`` (those good for it first, then the one reached
+    least recently: the same ranking as ``habitd help-now``); with no situation, simply
+    the one reached least recently."""
     if not _settings.contacts:
         return None
-    last = app.store.last_contacts()
-    never = datetime.min.replace(tzinfo=app.now().tzinfo)
-    fitting = [
-        c
-        for c in _settings.contacts
-        if situation and (situation in c.prefer_for or "any" in c.prefer_for)
-    ]
-    pool = fitting or list(_settings.contacts)
-    return min(pool, key=lambda c: (last.get(c.name, never), _settings.contacts.index(c)))
+    people = [help.Contact(c.name, c.role, c.reach, c.prefer_for) for c in _settings.contacts]
+    best = help.ranked(people, situation or "", app.store.last_contacts())[0]
+    return next(c for c in _settings.contacts if c.name == best.name)
 
 
 def _since_last_contact(app: App) -> timedelta | None:
@@ -266,11 +267,16 @@ def _fresh(app: App, moment: datetime | None) -> bool:
 
 
 async def escalate(app: App, why: str, intensity: int | None) -> bool:
-    """An urgent, kind message with a person to reach, urge surfing and the crisis line."""
+    """An urgent, kind message with the person best for this moment, urge surfing and the
+    crisis line. At most one per kind of moment an hour, except that a craving stronger
+    than the one that last brought help (and any 10) always brings it; not during a pause
+    the person set, unless the craving is 10. Recorded in history with its reason."""
     state = app.state(NAME)
     now = app.now()
-    last = state.get("last_escalation")
-    if last and now - datetime.fromisoformat(last) < ESCALATION_GAP:
+    last = state.get(f"last_escalation:{why}")
+    stronger = intensity is not None and intensity > int(state.get("last_craving", 0) or 0)
+    recent = last is not None and now - datetime.fromisoformat(last) < ESCALATION_GAP
+    if recent and intensity != 10 and not stronger:
         return False
     if app.paused_until() is not None and intensity != 10:
         return False
@@ -282,10 +288,11 @@ async def escalate(app: App, why: str, intensity: int | None) -> bool:
         "feelings": "It has been a heavy day. You do not have to carry it alone.",
     }[why]
     person = f" Reach {contact.name}: {contact.reach}." if contact else ""
+    line = helplines.choose(app.config.support, zone=str(app.tz)).text()
     await app.notify(
         Message(
             title="You don't have to ride this alone",
-            body=f"{opening}{person} Or try `habitd surf`. {_settings.crisis_line}",
+            body=f"{opening}{person} Or try `habitd surf`. {line}",
             buttons=(Button("reached", "I reached out"), Button("clicked", "Later")),
             urgency="critical",
             command="habitd help-now",
@@ -293,8 +300,11 @@ async def escalate(app: App, why: str, intensity: int | None) -> bool:
         ),
         about=why,
         event="escalated",
+        detail={"reason": why, "craving": intensity, "suggested": bool(contact)},
     )
-    state.set("last_escalation", now.isoformat())
+    state.set(f"last_escalation:{why}", now.isoformat())
+    if intensity is not None:
+        state.set("last_craving", intensity)
     state.set("suggested", contact.name if contact else None)
     return True
 
@@ -344,7 +354,8 @@ def _find(name: str) -> Contact:
 
 @hookimpl
 def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
-    """``support.contacts``, ``support.reached`` and ``support.help_now``."""
+    """``support.contacts`` and ``support.reached`` (``help_now`` is the core's, so it answers
+    at once with or without a daemon)."""
 
     async def contacts() -> list[dict[str, Any]]:
         """Who, their role, how to reach them, when last reached."""
@@ -381,14 +392,4 @@ def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
         app.store.add_contact(contact.name, when, how, note)
         return {"name": contact.name, "ts": when.isoformat()}
 
-    async def help_now() -> dict[str, Any]:
-        """The best person to reach right now, and the crisis line."""
-        contact = pick(app, "craving")
-        return {
-            "contact": {"name": contact.name, "role": contact.role, "reach": contact.reach}
-            if contact
-            else None,
-            "crisis_line": _settings.crisis_line,
-        }
-
-    return {"contacts": contacts, "reached": reached, "help_now": help_now}
+    return {"contacts": contacts, "reached": reached}

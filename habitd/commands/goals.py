@@ -57,6 +57,10 @@ def lapse(habit: str, note: str | None, day: str | None) -> None:
     result = call("lapse", habit=habit, date=day, note=note)
     click.echo(f"{habit}: noted for {marked_day(result)}. Thank you for being honest.")
     click.echo("A slip is one day, not the whole story. When you're ready: habitd journal")
+    if result.get("help"):  # a lapse today: a person to reach, and the line
+        from habitd.commands.support import show_help
+
+        show_help(result["help"], "This is a good moment to reach out:")
 
 
 @click.command()

@@ -46,8 +46,15 @@ def _save(kind: str, fields: dict[str, Any], as_json: bool, thanks: str) -> None
     result = call("entry_add", kind=kind, fields={k: v for k, v in fields.items() if v is not None})
     if as_json:
         emit_json(result)
-    else:
-        click.echo(f"Saved (entry {result['id']}). {thanks}")
+        return
+    click.echo(f"Saved (entry {result['id']}). {thanks}")
+    if result.get("help"):  # a strong urge: who to reach, and the line, at once
+        from habitd.commands.support import show_help
+
+        show_help(
+            result["help"],
+            "It is strong right now, and it will pass. You don't have to ride it alone:",
+        )
 
 
 def _interactive(*values: Any) -> bool:

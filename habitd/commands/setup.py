@@ -47,23 +47,27 @@ def config_check(obj: Context, path: str | None) -> None:
     from pathlib import Path
 
     from habitd.app import check_config
-    from habitd.config import ConfigError, load, read_config
+    from habitd.config import Config, ConfigError, load, read_config
     from habitd.paths import resolve
 
     paths = resolve(path or obj.config)
 
-    async def check() -> str:
+    async def check() -> Config:
         config = load(Path(path)) if path else read_config(paths)
         await check_config(config, paths)
-        return str(config.source)
+        return config
 
     try:
-        source = asyncio.run(check())
+        config = asyncio.run(check())
     except ConfigError as exc:
         for line in exc.lines:
             click.echo(line)
         sys.exit(1)
-    click.echo(f"ok ({source})" if not path else "ok")
+    click.echo(f"ok ({config.source})" if not path else "ok")
+    from habitd import clock, helplines
+
+    zone = str(clock.zone(config.settings.timezone))
+    click.echo(f"crisis line: {helplines.choose(config.support, zone=zone).describe()}", err=True)
 
 
 @config_group.command("path")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from habitd.cli import call, emit_json, table
@@ -43,15 +45,36 @@ def reached(name: str, how: str | None, note: str | None, day: str | None) -> No
     click.echo(f"Noted: you reached {result['name']}. Staying connected matters.")
 
 
-@click.command("help-now")
-def help_now() -> None:
-    """Right now: the best person to reach, and the crisis line."""
-    result = call("support.help_now")
-    contact = result["contact"]
-    if contact:
+def show_help(found: dict[str, Any], opening: str) -> None:
+    """The people who help (the best for this moment first, in bold), a next step or two,
+    and the crisis line last: what ``help-now`` shows, and what a hard moment gets."""
+    click.echo(click.style(opening, bold=True))
+    people = found["contacts"]
+    for number, person in enumerate(people):
+        line = f"{person['name']} ({person['role']}): {person['reach']}"
+        click.echo(click.style(f"  -> {line}", bold=True) if number == 0 else f"     {line}")
+    if not people:
         click.echo(
-            click.style(f"Reach {contact['name']} ({contact['role']}): ", bold=True)
-            + contact["reach"]
+            "  No one is listed yet: add the people who help to [support] (habitd config edit)."
         )
-    click.echo("Or ride it out: habitd surf")
-    click.echo(result["crisis_line"])
+    for step in found["next_steps"]:
+        click.echo(f"  Or: {step['command']} ({step['why']})")
+    click.echo(found["crisis"]["text"])
+
+
+@click.command("help-now")
+@click.option(
+    "--for",
+    "moment",
+    type=click.Choice(["craving", "lapse", "lonely", "angry", "sad", "anxious"]),
+    default="craving",
+    help="What is hard right now (it picks who to reach first).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def help_now(moment: str, as_json: bool) -> None:
+    """Right now: the people who help, best first, and the crisis line."""
+    found = call("help_now", moment=moment)
+    if as_json:
+        emit_json(found)
+        return
+    show_help(found, "You don't have to carry this alone. Reach out now:")
