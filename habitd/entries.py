@@ -1,8 +1,10 @@
 """Journal entries: what each kind holds, how values are checked and names normalised.
 
 Kinds: ``journal`` (an emotion, its intensity 0-10, what set it off, a note, gratitude),
-``urge`` (a craving's intensity 0-10, trigger, HALT states, what helped, whether acted on),
-``thought`` (a CBT thought record), and ``craving`` (one rating of an urge-surfing series).
+``urge`` (a craving's intensity 0-10, trigger, HALT states, what helped, whether acted on;
+an urge-surfing session is one urge, its starting intensity as ``craving`` and every rating
+in ``ratings``), ``thought`` (a CBT thought record), and ``craving`` (one rating of an
+urge-surfing series, as habitd stored them before surfing became one urge).
 Columns hold what reports aggregate (emotion, intensity, trigger, craving, halt, note); the
 rest goes into ``extra`` as JSON.
 """
@@ -38,7 +40,17 @@ EMOTIONS = (
 COLUMNS = ("emotion", "intensity", "trigger", "craving", "halt", "note")
 FIELDS: dict[str, tuple[str, ...]] = {
     "journal": ("emotion", "intensity", "trigger", "note", "gratitude", "prompt", "nudge"),
-    "urge": ("craving", "trigger", "halt", "coped", "acted", "note", "duration"),
+    "urge": (
+        "craving",
+        "trigger",
+        "halt",
+        "coped",
+        "acted",
+        "note",
+        "duration",
+        "ratings",
+        "source",
+    ),
     "thought": (
         "situation",
         "emotion",
@@ -77,6 +89,21 @@ def _halt(value: Any) -> str:
     return ",".join(sorted(set(states), key=HALT.index))
 
 
+def _ratings(value: Any) -> list[list[float | int]]:
+    """Urge surfing's ratings: ``[[minute, intensity 0-10], ...]``, in time order."""
+    if not isinstance(value, list) or not value:
+        raise InvalidInput("ratings are a list of [minute, intensity] pairs")
+    ratings: list[list[float | int]] = []
+    for pair in value:
+        if not (isinstance(pair, list | tuple) and len(pair) == 2):
+            raise InvalidInput(f"a rating is [minute, intensity], got {pair!r}")
+        minute = pair[0]
+        if isinstance(minute, bool) or not isinstance(minute, int | float) or minute < 0:
+            raise InvalidInput(f"a rating's minute is a number of zero or more, got {minute!r}")
+        ratings.append([minute, _scale("intensity", pair[1], 10)])
+    return ratings
+
+
 def clean(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     """Check and normalise an entry's fields; raises :class:`InvalidInput` naming the field."""
     if kind not in KINDS:
@@ -94,6 +121,8 @@ def clean(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
             cleaned[field] = _scale(field, value, 100)
         elif field == "halt":
             cleaned[field] = _halt(value)
+        elif field == "ratings":
+            cleaned[field] = _ratings(value)
         elif field == "acted":
             if not isinstance(value, bool):
                 raise InvalidInput(f"acted must be true or false, got {value!r}")

@@ -159,6 +159,15 @@ def report(store: Store, days: int, now: datetime, day_starts: time) -> dict[str
             start,
         )
     ]
+    surfed = [
+        {"start": start, "end": end}
+        for start, end in store.aggregate(
+            "SELECT craving, json_extract(extra, '$.ratings[#-1][1]') FROM entries "
+            "WHERE kind = 'urge' AND ts >= ? AND json_extract(extra, '$.ratings') IS NOT NULL "
+            "ORDER BY ts",
+            start,
+        )
+    ]
     windows = risk_windows(store, since, offset, slots)
     return {
         "days": days,
@@ -177,6 +186,7 @@ def report(store: Store, days: int, now: datetime, day_starts: time) -> dict[str
         "halt": halt,
         "helped": {"coped": coped, "practices": practices},
         "acted": {"acted": int(acted[0] or 0), "not_acted": int(acted[1] or 0)},
+        "surfed": surfed,
         "risk_windows": [w.as_json() for w in windows],
     }
 

@@ -221,10 +221,25 @@ def test_urge_surfing_records_the_intensity_series(env: Env) -> None:
     assert event["detail"]["intensities"] == [[0.0, 8], [5.0, 6], [10.0, 3]]
     rows = (
         sqlite3.connect(env.db)
-        .execute("SELECT kind, craving, json_extract(extra, '$.minute') FROM entries ORDER BY id")
+        .execute("SELECT kind, craving, json_extract(extra, '$.ratings') FROM entries")
         .fetchall()
     )
-    assert rows == [("craving", 8, 0.0), ("craving", 6, 5.0), ("craving", 3, 10.0)]
+    assert rows == [("urge", 8, "[[0.0,8],[5.0,6],[10.0,3]]")]  # one urge, every rating
+    assert "Reach" not in result.out  # it passed: no crisis text
+
+
+def test_two_surfs_are_two_urges_and_one_that_ends_high_gets_help(env: Env) -> None:
+    env.write_config(CONFIG)
+    env.start_daemon()
+    assert env.cli("surf", "--minutes", "5", "--speed", "300", stdin="6\n3\n").rc == 0
+    high = env.cli("surf", "--minutes", "5", "--speed", "300", stdin="9\n9\n")
+    assert high.rc == 0, high.err
+    assert "The urge is still here. That's all right: you stayed with it." in high.out
+    assert "You don't have to ride the rest of it alone" in high.out
+    assert "emergency number" in high.out.splitlines()[-1]  # the crisis line, last
+    report = env.ok("report", "--days", "7", "--json").json()
+    assert report["by_kind"] == {"urge": 2} and report["craving"]["count"] == 2
+    assert report["surfed"] == [{"start": 6, "end": 3}, {"start": 9, "end": 9}]
 
 
 def test_breathe_bad_input(env: Env) -> None:

@@ -17,6 +17,7 @@ from habitd.app import Action, App
 from habitd.config import Config, Nudge, Problem, check_options
 from habitd.contract import Message
 from habitd.errors import InvalidInput, NotFound
+from habitd.help import escalate_at
 from habitd.hookspecs import hookimpl
 from habitd.paths import Paths
 from habitd.plugin import answer_buttons
@@ -148,8 +149,10 @@ def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
         habit: str | None = None,
         intensities: list[list[float]] | None = None,
     ) -> dict[str, Any]:
-        """A guided session, finished or not; surfing's (minute, intensity) ratings become a
-        series of craving entries; a linked habit is marked done."""
+        """A guided session, finished or not; a linked habit is marked done. Urge surfing's
+        (minute, intensity) ratings become one urge entry: the starting intensity, every
+        rating, how long; when it ends at or above ``escalate_at`` the answer holds ``help``
+        (as ``habitd help-now`` gives it)."""
         if practice not in _library:
             raise NotFound(f"no practice {practice!r}")
         if habit is not None and app.config.habit(habit) is None:
@@ -161,11 +164,14 @@ def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
         if any(not 0 <= value <= 10 for _, value in ratings):
             raise InvalidInput("intensities are 0 to 10")
         entries = []
-        series = app.now().isoformat()
-        for minute, value in ratings:
+        if ratings:
             entries.append(
                 await app.add_entry(
-                    "craving", craving=value, series=series, minute=minute, source="urge surfing"
+                    "urge",
+                    craving=ratings[0][1],
+                    ratings=[list(pair) for pair in ratings],
+                    duration=round(seconds / 60, 1),
+                    source="urge surfing",
                 )
             )
         minutes = round(seconds / 60, 1)
@@ -191,12 +197,14 @@ def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
                     source="practice",
                 )
             )
+        ended_high = bool(ratings) and ratings[-1][1] >= escalate_at(app.config.support)
         return {
             "practice": practice,
             "minutes": minutes,
             "completed": completed,
             "entries": entries,
             "habit": marked,
+            **({"help": app.core.help_now("craving")} if ended_high else {}),
         }
 
     return {"practices": practices, "practice": practice, "record": record}

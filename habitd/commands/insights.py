@@ -101,6 +101,10 @@ def terminal(data: dict[str, Any]) -> None:
             f"Cravings: {craving['count']} logged, mean {craving['mean']}/10, "
             f"strongest {craving['max']}/10"
         )
+        surfed = data.get("surfed") or []
+        if surfed:
+            rides = ", ".join(f"{s['start']} -> {s['end']}" for s in surfed[-5:])
+            click.echo(f"  Urges surfed: {len(surfed)} ({rides})")
         by_day = data["craving_by_day"]
         if len(by_day) > 1:
             import plotext

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -12,7 +13,7 @@ from habitd.guide import Guide, Session, plan
 SPEED = click.option("--speed", type=float, default=1.0, hidden=True)  # tests compress time
 
 
-def _finish(practice: dict[str, object], session: Session, habit: str | None) -> None:
+def _finish(practice: dict[str, object], session: Session, habit: str | None) -> dict[str, Any]:
     minutes = session.done / 60
     result = call(
         "mindfulness.record",
@@ -28,6 +29,7 @@ def _finish(practice: dict[str, object], session: Session, habit: str | None) ->
         click.echo(f"Stopped after {minutes:.1f} minutes. That still counts.")
     if result.get("habit"):
         click.echo(f"{habit}: done for {result['habit']['day']}.")
+    return dict(result)
 
 
 @click.command()
@@ -104,11 +106,12 @@ def surf(minutes: float, habit: str | None, speed: float) -> None:
         if last < first:
             click.echo(f"The urge went from {first} to {last}. It passed without you acting on it.")
         else:
-            click.echo(
-                "The urge is still strong. That's all right: you stayed with it. "
-                "Reaching out to someone can help too."
-            )
-    _finish(practice, session, habit)
+            click.echo("The urge is still here. That's all right: you stayed with it.")
+    result = _finish(practice, session, habit)
+    if result.get("help"):  # it ended strong: a person to reach, and the line, at once
+        from habitd.commands.support import show_help
+
+        show_help(result["help"], "You don't have to ride the rest of it alone:")
 
 
 def _trim(steps: list[dict[str, object]], seconds: float) -> list[dict[str, object]]:
