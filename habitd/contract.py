@@ -33,6 +33,7 @@ class Action(NamedTuple):
     habit: str | None = None
     day: date | None = None
     note: str | None = None
+    """A few words about it; for a reply, the question it answers."""
     value: float | None = None
     text: str | None = None
     """The text of an inline reply."""

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("habitd.delivery")
 
+SHOWN_KEPT = 50
+"""How many recent non-nudge messages keep listening for their buttons and replies."""
+
 AWAY_GATHER = 2.0
 """Seconds to gather missed nudges into one summary after a wakeup."""
 REFIRE_GAP = 30.0
@@ -42,6 +45,9 @@ class Delivery:
         self.screen_locked = False
         self._away: list[str] = []
         self._last_fired: dict[str, float] = {}
+        self._shown: dict[str, tuple[str, str]] = {}
+        """Messages that are not nudges (a kind reply, an urgent one), by notification id:
+        (about, the question a reply answers), so their buttons and replies count."""
 
     async def compose(self, nudge: Nudge) -> Message:
         """Render a nudge through ``habitd_compose``; a plain message if no plugin can.
@@ -158,8 +164,13 @@ class Delivery:
         record it in history as ``event`` with ``detail`` (why it was sent). ``about`` names
         what it concerns (a habit...)."""
         notifier = await self.app.ensure_notifier()
+        shown = f"{event}-{about}"
+        question = (detail or {}).get("question") or f"a reply to: {message.title}"
+        self._shown[shown] = (about, str(question))
+        while len(self._shown) > SHOWN_KEPT:
+            del self._shown[next(iter(self._shown))]
         try:
-            await notifier.send(f"{event}-{about}", message)
+            await notifier.send(shown, message)
         except Exception as exc:
             log.error("could not show %s about %s: %s", event, about, exc)
         self.app.store.add_event(
@@ -263,14 +274,18 @@ class Delivery:
         """Called by the desktop notifier (synchronously, on the loop) when a button is pressed."""
 
         nudge = self.app.config.nudge(nudge_id)
-        if nudge is None:
+        if nudge is not None:
+            answer = Action(
+                action, nudge=nudge_id, habit=nudge.habit, text=text, source="notification"
+            )
+        elif nudge_id in self._shown:  # a kind reply, an urgent message: its own answers
+            about, question = self._shown[nudge_id]
+            habit = about if self.app.config.habit(about) else None
+            answer = Action(action, habit=habit, text=text, note=question, source="notification")
+        else:
             log.info("ignoring an answer to unknown nudge %s (config changed?)", nudge_id)
             return
-        task = asyncio.get_running_loop().create_task(
-            self.app.record_action(
-                Action(action, nudge=nudge_id, habit=nudge.habit, text=text, source="notification")
-            )
-        )
+        task = asyncio.get_running_loop().create_task(self.app.record_action(answer))
         task.add_done_callback(_log_task_error)
 
 

@@ -72,8 +72,10 @@ class Operations:
             raise InvalidInput(f"an answer is a lowercase word, got {action.action!r}")
         day = action.day or self.today()
         snoozed = self.nudge(action.nudge) if action.action == "snoozed" and action.nudge else None
-        reply = (
-            entries.clean("journal", {"note": action.text, "nudge": action.nudge})
+        reply = (  # a reply's note is the question it answers ("What led to it?")
+            entries.clean(
+                "journal", {"note": action.text, "nudge": action.nudge, "prompt": action.note}
+            )
             if action.action == "replied" and action.text
             else None
         )

@@ -205,6 +205,11 @@ def test_done_and_i_slipped_from_the_notification(env: Env, server: Notification
     kind = next(s for s in server.shown if s.summary == "Thank you for being honest")
     assert kind.actions.get("inline-reply") == "Write"
     assert _streak(env, "kratom-free")["lapses"] == 1
+    server.reply(kind, "payday, and I was alone")  # the reply lands in the journal
+    wait_for(lambda: env.ok("entries", "--json").json())
+    [entry] = env.ok("entries", "--json").json()
+    assert entry["note"] == "payday, and I was alone"
+    assert entry["prompt"] == "What led to the lapse (Kratom-free)?"
 
 
 def test_a_vacation_freezes_streaks(tmp_path: Path) -> None:

@@ -350,3 +350,20 @@ def test_a_back_dated_lapse_never_escalates(world: Env) -> None:
     wait_for(lambda: "escalated" in [e["event"] for e in world.history()])
     [escalation] = [e for e in world.history() if e["event"] == "escalated"]
     assert "That is a strong urge (9/10)" in escalation["body"]
+
+
+def test_i_reached_out_on_the_urgent_message_counts(
+    env: Env, habitd_notification_server: Any
+) -> None:
+    """The urgent message's buttons are answers too: "I reached out" logs the person it
+    named (it used to be dropped as an answer to an unknown nudge)."""
+    server = habitd_notification_server
+    env.write_config(CONFIG.replace('notifier = "log"', 'notifier = "auto"'))
+    env.start_daemon(notifier="auto")
+    env.ok("urge", "--intensity", "9")
+    urgent = wait_for(
+        lambda: next((s for s in server.shown if s.summary.startswith("You don't")), None)
+    )
+    assert "Reach Sam: call or text 555-0100" in urgent.body
+    server.press(urgent, "I reached out")
+    wait_for(lambda: env.ok("contacts", "--json").json()[0]["days_since"] == 0)

@@ -118,6 +118,7 @@ async def _kind_reply(app: App, habit: Habit) -> None:
         ),
         about=habit.id,
         event="encouraged",
+        detail={"question": f"What led to the lapse ({habit.name})?"},
     )
 
 
