@@ -350,6 +350,8 @@ def test_a_back_dated_lapse_never_escalates(world: Env) -> None:
     wait_for(lambda: "escalated" in [e["event"] for e in world.history()])
     [escalation] = [e for e in world.history() if e["event"] == "escalated"]
     assert "That is a strong urge (9/10)" in escalation["body"]
+    assert "Reach Sam: call or text 555-0100" in escalation["body"]  # preferred for cravings
+    assert escalation["detail"]["reason"] == "craving"
 
 
 def test_i_reached_out_on_the_urgent_message_counts(
