@@ -17,6 +17,7 @@ import logging
 import os
 import signal
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
 
 from habitd import __version__, ipc, systemd
@@ -51,10 +52,12 @@ def run(paths: Paths, notifier: str | None = None, verbose: bool = False) -> int
 
 
 class InstanceLock:
-    """An exclusive ``flock`` on the runtime dir's lock file, holding our pid."""
+    """An exclusive ``flock`` on a lock file, holding our pid: one beside the database (one
+    daemon per database) and one in the runtime folder (one daemon per socket)."""
 
-    def __init__(self, paths: Paths) -> None:
-        self.path = paths.lock
+    def __init__(self, path: Path, what: str) -> None:
+        self.path = path
+        self.what = what
         self._file: IO[str] | None = None
 
     def acquire(self) -> None:
@@ -68,7 +71,7 @@ class InstanceLock:
             holder = handle.read().strip() or "?"
             handle.close()
             raise HabitdError(
-                f"habitd is already running (pid {holder}); "
+                f"habitd is already running (pid {holder}) {self.what}; "
                 "stop it first (`kill` it, or `systemctl --user stop habitd`)"
             ) from None
         handle.seek(0)
@@ -86,12 +89,18 @@ class InstanceLock:
 
 async def _serve(paths: Paths, notifier_mode: str | None) -> int:
     ensure_private_dir(paths.runtime_dir)
-    lock = InstanceLock(paths)
-    lock.acquire()
+    ensure_private_dir(paths.data_dir)
+    locks = [
+        InstanceLock(paths.data_lock, f"on this database ({paths.db})"),
+        InstanceLock(paths.lock, f"on this socket ({paths.socket})"),
+    ]
     try:
+        for lock in locks:
+            lock.acquire()
         return await _run_locked(paths, notifier_mode)
     finally:
-        lock.release()
+        for lock in locks:
+            lock.release()
 
 
 async def _run_locked(paths: Paths, notifier_mode: str | None) -> int:

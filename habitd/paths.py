@@ -71,8 +71,14 @@ class Paths(NamedTuple):
 
     @property
     def lock(self) -> Path:
-        """The lock file a running daemon holds, so a second one refuses to start."""
+        """The lock file a running daemon holds on its socket folder."""
         return self.runtime_dir / f"{APP}.lock"
+
+    @property
+    def data_lock(self) -> Path:
+        """The lock file a running daemon holds beside its database: one daemon per database,
+        whatever runtime folder a second one was started with."""
+        return self.data_dir / f"{APP}.lock"
 
     def as_dict(self) -> dict[str, str]:
         """The locations, for ``habitd config path``."""

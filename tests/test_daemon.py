@@ -65,8 +65,22 @@ def test_kill9_then_restart_replaces_stale_socket_and_keeps_data(env: Env, daemo
 def test_second_daemon_refuses_to_start(env: Env, daemon: Daemon) -> None:
     second = env.start_daemon(wait=False)
     assert second.proc.wait(20) == 1
-    assert f"already running (pid {daemon.proc.pid})" in second.log
+    assert f"already running (pid {daemon.proc.pid}) on this database" in second.log
     assert env.ok("status", "--json").json()["pid"] == daemon.proc.pid
+
+
+def test_one_daemon_per_database_whatever_the_runtime_folder(
+    env: Env, daemon: Daemon, tmp_path: Path
+) -> None:
+    """Another XDG_RUNTIME_DIR (another socket) on the same data: refused, naming the pid;
+    the CLI working directly on the data still works."""
+    other = tmp_path / "other-run"
+    other.mkdir(mode=0o700)
+    env.environ["XDG_RUNTIME_DIR"] = str(other)
+    second = env.start_daemon(wait=False)
+    assert second.proc.wait(20) == 1
+    assert f"already running (pid {daemon.proc.pid}) on this database" in second.log
+    assert "working on your data directly" in env.ok("done", "walk").err  # no daemon there
 
 
 def test_reload_with_broken_config_keeps_the_old_one(env: Env, daemon: Daemon) -> None:
