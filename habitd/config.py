@@ -265,7 +265,14 @@ def read_config(paths: Paths) -> Config:
 
 
 def load(path: Path) -> Config:
-    """Read and validate ``path``. Raises :class:`ConfigError` with every problem found."""
+    """Read and validate ``path``. Raises :class:`ConfigError` with every problem found, or
+    when others could write the file (it says where plugins come from: see
+    :mod:`habitd.trust`)."""
+    from habitd.trust import problem
+
+    unsafe = problem(path) if path.exists() else None
+    if unsafe:
+        raise ConfigError([f"{path}: not read: {unsafe}"])
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -62,8 +62,14 @@ class InstanceLock:
 
     def acquire(self) -> None:
         """Take the lock, or raise naming the pid that holds it."""
-        handle = open(self.path, "a+", encoding="ascii")  # noqa: SIM115 (held for the daemon's life)
-        os.chmod(self.path, 0o600)
+        try:
+            handle = open(self.path, "a+", encoding="ascii")  # noqa: SIM115 (held while running)
+            os.chmod(self.path, 0o600)
+        except OSError as exc:
+            raise HabitdError(
+                f"cannot take the lock {self.what}: {self.path}: {exc.strerror}; is its "
+                "folder read-only or its disk full? Your data was left untouched"
+            ) from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

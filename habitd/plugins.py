@@ -31,7 +31,7 @@ from typing import Any
 
 import pluggy
 
-from habitd import hookspecs
+from habitd import hookspecs, trust
 from habitd.config import Config, Problem, Setting, read_settings
 from habitd.hookspecs import HOOK_TIMEOUT, QUARANTINE_AFTER
 from habitd.paths import Paths
@@ -61,7 +61,8 @@ class PluginInfo:
     origin: str
     version: str | None = None
     state: str = "active"
-    """``active``, ``failed`` (could not load), ``disabled`` (by config) or ``quarantined``."""
+    """``active``, ``failed`` (could not load), ``refused`` (a file others could change),
+    ``disabled`` (by config) or ``quarantined``."""
     faults: int = 0
     last_error: str | None = None
     last_traceback: str | None = None
@@ -113,6 +114,12 @@ class PluginHost:
             for path in sorted(folder.glob("*.py")) if folder.is_dir() else []:
                 self._load(path.stem, "file", str(path), disabled, partial(_import_file, path))
 
+    def _refuse(self, name: str, reason: str) -> None:
+        info = self.infos[name]
+        info.state = "refused"
+        info.last_error = reason
+        log.error("plugin %s refused: %s", name, reason)
+
     def _load(
         self,
         name: str,
@@ -135,6 +142,10 @@ class PluginHost:
         info = self.infos[name] = PluginInfo(name, source, origin, version)
         if name in disabled:
             info.state = "disabled"
+            return
+        unsafe = trust.problem(Path(origin)) if source == "file" else None
+        if unsafe:  # checked before anything of it runs
+            self._refuse(name, f"not loaded: {unsafe}")
             return
         try:
             plugin = load()

@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -147,14 +148,16 @@ def test_a_kill_9_loop_loses_nothing_and_doubles_nothing(env: Env) -> None:
     done = threading.Event()
     kills = 0
 
-    def killer() -> None:
+    def killer() -> None:  # sleeps, not Event.wait(timeout): that hangs under libfaketime
         nonlocal kills
-        while not done.wait(0.4):
+        while not done.is_set():
+            time.sleep(0.4)
             daemon = env.daemons[-1]
             daemon.proc.kill()
             daemon.proc.wait(10)
             kills += 1
-            if not done.wait(0.2):  # a moment with no daemon: writes go in-process
+            time.sleep(0.2)  # a moment with no daemon: writes go in-process
+            if not done.is_set():
                 env.start_daemon()
 
     thread = threading.Thread(target=killer)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 from .conftest import BASE_CONFIG, Env, wait_for
 
@@ -27,6 +29,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 from habitd import hookimpl
 from habitd.contract import Message
 
@@ -369,3 +372,59 @@ def test_a_plugin_with_a_missing_dependency_is_reported(env: Env) -> None:
         "could not load: ModuleNotFoundError: No module named 'habitd_no_such_dependency'"
     )
     assert env.ok("trigger", "morning", "--json").json()["status"] == "fired"
+
+
+MARKER = """
+from pathlib import Path
+Path(__file__).with_suffix(".ran").touch()  # proof that this code ran
+"""
+
+
+def _plugin_states(env: Env) -> dict[str, tuple[str, str | None]]:
+    return {p["name"]: (p["state"], p["last_error"]) for p in env.ok("plugins", "--json").json()}
+
+
+def test_code_others_could_change_is_never_imported(env: Env, tmp_path: Path) -> None:
+    """OpenSSH's rule: a plugin file or folder writable by others, or owned by another user,
+    is refused before any of it runs, and `habitd plugins` says why and how to fix it."""
+    env.write_config()
+    writable = env.add_plugin("writable", MARKER)
+    writable.chmod(0o666)
+    open_folder = tmp_path / "shared-plugins"
+    open_folder.mkdir(mode=0o700)
+    open_folder.chmod(0o777)
+    (open_folder / "in_open_folder.py").write_text(MARKER)
+    theirs = tmp_path / "their-plugins"
+    theirs.mkdir(mode=0o700)
+    (theirs / "theirs.py").write_text(MARKER)
+    if os.getuid() == 0:  # as root (CI), a real second owner
+        os.chown(theirs, 65534, 65534)
+    env.write_config(BASE_CONFIG + f'\n[plugins]\npaths = ["{open_folder}", "{theirs}"]\n')
+    states = _plugin_states(env)
+    assert states["writable"][0] == "refused"
+    assert "can be changed by everyone (mode 0666)" in str(states["writable"][1])
+    assert f"chmod go-w {writable}" in str(states["writable"][1])
+    assert states["in_open_folder"][0] == "refused"
+    assert f"chmod go-w {open_folder}" in str(states["in_open_folder"][1])
+    if os.getuid() == 0:
+        assert states["theirs"][0] == "refused"
+        assert "belongs to another user (uid 65534)" in str(states["theirs"][1])
+    env.start_daemon()
+    assert not list(tmp_path.rglob("*.ran")) and not list(env.config_dir.rglob("*.ran"))
+    writable.chmod(0o600)  # fixed as the message says: it loads at the next start
+    env.daemons[-1].stop()
+    env.start_daemon()
+    assert _plugin_states(env)["writable"] == ("active", None)
+    assert (env.config_dir / "plugins" / "writable.ran").exists()
+
+
+def test_a_config_others_could_change_is_refused(env: Env) -> None:
+    config = env.write_config()
+    config.chmod(0o666)
+    result = env.cli("config", "check")
+    assert result.rc == 1
+    assert f"{config}: not read: {config} can be changed by everyone (mode 0666)" in result.out
+    started = env.start_daemon(wait=False)
+    assert started.proc.wait(20) != 0 and "chmod go-w" in started.log
+    config.chmod(0o600)
+    assert env.ok("config", "check").out.startswith("ok")
