@@ -59,9 +59,14 @@ class LogNotifier:
         self.reason = reason
 
     async def send(self, nudge_id: str, message: Message) -> None:
+        if message.private:  # names and numbers: only at debug level (see the README)
+            log.info("nudge %s: a private message (names kept out of the log)", nudge_id)
+            log.debug(
+                "nudge %s: %s — %s (%s)", nudge_id, message.title, message.body, message.command
+            )
+            return
         answer = f" (answer: {message.command})" if message.command else ""
-        body = "(details kept out of the log)" if message.private else message.body
-        log.info("nudge %s: %s — %s%s", nudge_id, message.title, body, answer)
+        log.info("nudge %s: %s — %s%s", nudge_id, message.title, message.body, answer)
 
     async def inhibited(self) -> bool:
         return False

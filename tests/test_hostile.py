@@ -200,6 +200,11 @@ def test_info_logs_hold_no_journal_text_contacts_or_notes(env: Env) -> None:
     env.write_config(
         BASE_CONFIG
         + """
+[[nudge]]
+id = "reach"
+kind = "support"
+date = "2100-01-01 09:00"
+
 [support]
 [[support.contact]]
 name = "Robin"
@@ -213,7 +218,8 @@ reach = "call 555-0142"
     env.ok("urge", "--intensity", "9", "--coped", "secret-coping")
     env.ok("reached", "robin", "--note", "secret-contact-note")
     env.ok("trigger", "morning")
-    wait_for(lambda: "nudge morning" in daemon.log)
+    env.ok("trigger", "reach")  # "How about a word with Robin?", answered with `reached robin`
+    wait_for(lambda: "nudge morning" in daemon.log and "nudge reach" in daemon.log)
     daemon.proc.send_signal(signal.SIGTERM)
     daemon.proc.wait(10)
     for secret in (
@@ -223,6 +229,7 @@ reach = "call 555-0142"
         "secret-contact-note",
         "555-0142",
         "Robin",
+        "robin",
     ):
         assert secret not in daemon.log, secret
 

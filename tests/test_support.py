@@ -211,8 +211,8 @@ def test_personal_details_stay_out_of_the_log(world: Env) -> None:
     world.ok("urge", "--intensity", "9")
     daemon = world.daemons[0]
     wait_for(lambda: any(e["event"] == "escalated" for e in world.history()))
-    assert "nudge reach-out: How about a word with Sam?" in daemon.log
-    for secret in ("555-0100", "555-0199", "call or text"):
+    assert "nudge reach-out: a private message (names kept out of the log)" in daemon.log
+    for secret in ("555-0100", "555-0199", "call or text", "Sam", "sam"):
         assert secret not in daemon.log
 
 
