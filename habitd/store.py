@@ -170,21 +170,84 @@ class StoreError(HabitdError):
     """The database cannot be opened or written; the message says what to do."""
 
 
+def columns(db: sqlite3.Connection) -> dict[str, list[str]]:
+    """Every table's column names."""
+    tables = [
+        row[0]
+        for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if not row[0].startswith("sqlite_")
+    ]
+    return {t: [c[1] for c in db.execute(f"PRAGMA table_info('{t}')")] for t in tables}
+
+
+def expected_columns(version: int) -> dict[str, list[str]]:
+    """The tables and columns a database of schema ``version`` has."""
+    db = sqlite3.connect(":memory:")
+    try:
+        for script in MIGRATIONS[:version]:
+            db.executescript(script)
+        return columns(db)
+    finally:
+        db.close()
+
+
 def check_backup(path: Path) -> int:
-    """The schema version of a backup file; raises :class:`StoreError` if it is not one."""
+    """The schema version of a backup file, after checking it whole (integrity, version,
+    every table's columns); raises :class:`StoreError` saying what is wrong."""
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             version = int(db.execute("PRAGMA user_version").fetchone()[0])
-            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
-            db.execute("PRAGMA quick_check").fetchone()
+            found = columns(db)
+            verdict = db.execute("PRAGMA integrity_check").fetchone()[0]
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path} is not a habitd backup ({exc})") from None
-    if not {"events", "checks", "entries"} <= tables or not 1 <= version <= SCHEMA_VERSION:
+    if not 1 <= version <= SCHEMA_VERSION:
         raise StoreError(f"{path} is not a habitd backup this version can read (schema {version})")
+    if verdict != "ok":
+        raise StoreError(f"{path} is damaged ({verdict}); choose another backup")
+    for table, wanted in expected_columns(version).items():
+        if found.get(table) != wanted:
+            raise StoreError(
+                f"{path} is not a habitd backup: its table {table!r} has columns "
+                f"{found.get(table)}, schema {version} has {wanted}"
+            )
     return version
+
+
+def restore(source: Path, db: Path, aside: Path) -> None:
+    """Put the backup ``source`` in place of the database ``db``, all or nothing: the live
+    name holds the old database or the whole new one at every moment, 0600. The old one
+    stays at ``aside`` (a hard link, so it is never missing)."""
+    from habitd.files import sync_folder
+
+    for stale in db.parent.glob(f".{db.name}.*.restoring"):
+        stale.unlink(missing_ok=True)  # from a restore that was stopped half-way
+    if db.exists():
+        live = sqlite3.connect(db)  # fold the WAL into the file, so the file is all of it
+        try:
+            live.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            live.close()
+        os.link(db, aside)
+    temporary = db.with_name(f".{db.name}.{os.getpid()}.restoring")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with open(fd, "wb") as out, open(source, "rb") as data:
+            while chunk := data.read(1 << 20):
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        check_backup(temporary)
+        for suffix in ("-wal", "-shm"):  # the old database's, now folded in
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        os.replace(temporary, db)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    sync_folder(db.parent)
 
 
 class Store:
@@ -235,6 +298,8 @@ class Store:
     def backup(self, target: Path) -> Path:
         """An online copy of the whole database (SQLite's backup API), 0600, written to a
         temporary name first so a half-written copy never carries the final name."""
+        for stale in target.parent.glob("*.partial*"):
+            stale.unlink(missing_ok=True)  # left by a backup that was stopped half-way
         partial = target.with_name(target.name + ".partial")
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.close(fd)
@@ -244,6 +309,11 @@ class Store:
                 self._db.backup(copy)
         finally:
             copy.close()
+        fd = os.open(partial, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(partial, target)
         return target
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import stat
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -103,3 +106,62 @@ def test_migrations_from_every_earlier_version_keep_the_data(version: int, tmp_p
     assert store.entries()[0]["note"] == "hi"
     store.close()
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_lookalike_with_the_wrong_columns_is_refused(env: Env, tmp_path: Path) -> None:
+    env.write_config()
+    env.ok("journal", "--note", "mine")
+    fake = tmp_path / "fake.sqlite3"
+    db = sqlite3.connect(fake)
+    db.executescript(
+        "CREATE TABLE events (x); CREATE TABLE checks (x); CREATE TABLE entries (x);"
+        f"PRAGMA user_version = {SCHEMA_VERSION};"
+    )
+    db.close()
+    refused = env.cli("restore", str(fake), "--yes")
+    assert refused.rc == 1 and "its table 'events' has columns ['x']" in refused.err
+    assert [e["note"] for e in env.ok("entries", "--json").json()] == ["mine"]
+
+
+def test_a_restore_killed_at_any_moment_leaves_a_whole_private_database(
+    env: Env, tmp_path: Path
+) -> None:
+    """kill -9 a restore of a large backup at moments spread over its run: the live
+    database is always the old one or the new one, whole (quick_check), and 0600."""
+    env.write_config()
+    env.ok("journal", "--note", "before")
+    big = tmp_path / "big.sqlite3"
+    store = Store(big)
+    for n in range(3000):
+        store.add_entry("journal", ts=datetime.now(UTC), note=f"{n} " + "x" * 2000)
+    store.close()
+    check_backup(big)
+    for delay in (0.05, 0.1, 0.15, 0.2, 0.3, 0.45, 0.6, 0.8):
+        restoring = subprocess.Popen(
+            [sys.executable, "-m", "habitd", "restore", str(big), "--yes"],
+            env=env.environ,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)  # a moment somewhere in the restore
+        restoring.kill()
+        restoring.wait(10)
+        db = sqlite3.connect(env.db)
+        assert db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        count = db.execute("SELECT count(*) FROM entries").fetchone()[0]
+        db.close()
+        assert count in (1, 3000)
+        assert stat.S_IMODE(env.db.stat().st_mode) == 0o600
+    assert "restored" in env.ok("restore", str(big), "--yes").out
+    assert not list(env.db.parent.glob(".*restoring"))  # a stopped one's leftovers are gone
+
+
+def test_a_stale_partial_backup_is_removed_at_the_next_one(env: Env, tmp_path: Path) -> None:
+    env.write_config()
+    env.ok("journal", "--note", "x")
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    (folder / "old.sqlite3.partial").write_bytes(b"half")
+    (folder / "old.sqlite3.partial-journal").write_bytes(b"half")
+    env.ok("backup", "--out", str(folder / "new.sqlite3"))
+    assert sorted(p.name for p in folder.iterdir()) == ["new.sqlite3"]

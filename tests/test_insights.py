@@ -4,6 +4,7 @@ the risk window, HTML with every section and nothing fetched, and an empty datab
 from __future__ import annotations
 
 import asyncio
+import stat
 from datetime import UTC, datetime, time, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -241,3 +242,13 @@ def test_a_late_night_entry_belongs_to_the_evening_before(env: Env, tmp_path: Pa
     assert f'<td title="{evening + timedelta(days=1)}" style="background:#eee">' in (
         page.read_text()
     )
+
+
+def test_the_report_replaces_an_open_file_with_a_private_one(seeded: Env, tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    page.write_text("old")
+    page.chmod(0o644)
+    seeded.ok("report", "--html", str(page))
+    assert stat.S_IMODE(page.stat().st_mode) == 0o600 and "<html" in page.read_text()
+    missing = seeded.cli("report", "--html", str(tmp_path / "no-such-folder" / "r.html"))
+    assert missing.rc == 1 and "could not write" in missing.err and "Traceback" not in missing.err

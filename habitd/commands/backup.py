@@ -45,13 +45,12 @@ def backup(obj: Context, out: Path | None) -> None:
 @click.pass_obj
 def restore(obj: Context, file: Path, yes: bool) -> None:
     """Replace the database with a backup; the current one is kept aside, not deleted."""
-    import os
-    import shutil
 
     from habitd.clock import utc_now
     from habitd.errors import HabitdError
     from habitd.paths import ensure_private_dir, resolve
     from habitd.store import check_backup
+    from habitd.store import restore as restore_database
 
     paths = resolve(obj.config)
     try:
@@ -74,12 +73,10 @@ def restore(obj: Context, file: Path, yes: bool) -> None:
         click.echo(f"Restoring keeps the current database as {aside}.")
         fail("run again with --yes to restore")
     ensure_private_dir(paths.data_dir)
-    if paths.db.exists():
-        os.replace(paths.db, aside)
-        for suffix in ("-wal", "-shm"):
-            sidecar = Path(f"{paths.db}{suffix}")
-            if sidecar.exists():
-                os.replace(sidecar, Path(f"{aside}{suffix}"))
-    shutil.copyfile(file, paths.db)
-    paths.db.chmod(0o600)
+    try:
+        restore_database(file, paths.db, aside)
+    except HabitdError as exc:
+        fail(exc.message)
+    except OSError as exc:
+        fail(f"could not restore {file}: {exc.strerror}; the database was left as it was")
     click.echo(f"restored {file}; the previous database is {aside}")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -166,12 +165,9 @@ def export(fmt: str, out: Path | None) -> None:
 
 
 def _private(path: Path) -> Any:
-    return open(
-        os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
-        "w",
-        encoding="utf-8",
-        newline="",
-    )
+    from habitd.files import private_file
+
+    return private_file(path, newline="")
 
 
 def write_json(folder: Path, data: dict[str, Any]) -> list[Path]:

@@ -6,14 +6,13 @@ from __future__ import annotations
 import contextlib
 import html
 import io
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from habitd.cli import call, emit_json
+from habitd.cli import call, emit_json, fail
 
 EMPTY = "Nothing to show yet. Write your first entry with `habitd journal` or `habitd urge`."
 RISK_NOTE = (
@@ -42,9 +41,13 @@ def report(days: int, as_json: bool, html_file: Path | None, open_it: bool) -> N
     elif html_file is None:
         terminal(data)
     if html_file is not None:
-        fd = os.open(html_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(render_html(data))
+        from habitd.files import private_file
+
+        try:
+            with private_file(html_file) as handle:
+                handle.write(render_html(data))
+        except OSError as exc:
+            fail(f"could not write {html_file}: {exc.strerror}")
         click.echo(f"wrote {html_file}", err=as_json)
         if open_it:
             click.launch(str(html_file))
