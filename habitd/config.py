@@ -288,6 +288,8 @@ def loads(text: str, source: Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([_syntax_error(source, text, str(exc))]) from None
+    except RecursionError:
+        raise ConfigError([f"{source}: nested too deeply to be a habitd config"]) from None
     problems: list[Problem] = []
     config = _build(data, source, text, problems)
     if problems:
@@ -480,6 +482,15 @@ def _positive(value: str) -> timedelta:
     return duration
 
 
+def _every(value: str) -> timedelta:
+    duration = parse_duration(value)
+    if duration < timedelta(minutes=1):
+        raise ValueError(
+            f"every {value} is too often (a notification and a row each time); at least 1m"
+        )
+    return duration
+
+
 _TOP_KEYS = ("habitd", "nudge", "habit", "support", "plugins")
 _SETTINGS_KEYS = ("timezone", "day_starts", "notifier", "quiet_hours")
 _NUDGE_KEYS = (
@@ -641,7 +652,7 @@ def _schedule(read: TableReader, what: str) -> Schedule:
             read.problem("at", str(exc) if isinstance(at, str) else f"item {position}: {exc}")
     schedule = Schedule(
         at=tuple(sorted(set(at_times))),
-        every=read.get("every", str, None, _positive),
+        every=read.get("every", str, None, _every),
         between=read.get("between", str, None, parse_range),
         cron=read.get("cron", str, None, _cron),
         date=read.get("date", (str, datetime), None, parse_local_datetime),

@@ -132,7 +132,9 @@ def clean(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
                 raise InvalidInput(f"{field} must be a number of minutes, got {value!r}")
             cleaned[field] = value
         else:
-            text = str(value).strip()
+            if not isinstance(value, str):
+                raise InvalidInput(f"{field} must be text, got {type(value).__name__}")
+            text = value.strip()
             if len(text) > MAX_TEXT:
                 raise InvalidInput(f"{field} is {len(text)} characters; keep it under {MAX_TEXT}")
             if field in ("emotion", "trigger"):

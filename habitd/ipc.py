@@ -142,6 +142,8 @@ async def handle_line(line: bytes, handler: Handler) -> dict[str, Any] | None:
         request = json.loads(line)
     except (ValueError, UnicodeDecodeError) as exc:
         return error_response(None, PARSE_ERROR, f"parse error: {exc}")
+    except RecursionError:
+        return error_response(None, PARSE_ERROR, "parse error: nested too deeply")
     if not isinstance(request, dict):
         return error_response(
             None,

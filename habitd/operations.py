@@ -429,22 +429,23 @@ class Operations:
             return None
         try:
             return self.now() - parse_duration(text)
-        except ValueError:
-            pass
+        except ValueError as exc:
+            if "longer than" in str(exc):
+                raise InvalidInput(str(exc)) from None
         try:
             day = clock.parse_day(text, self.today())
-        except ValueError:
+            return clock.day_start(day, self.tz, self.config.settings.day_starts)
+        except (ValueError, OverflowError):
             raise InvalidInput(
                 f"expected a duration like 1d or 12h, or a day (yesterday, mon, 2026-11-20), "
                 f"got {text!r}"
             ) from None
-        return clock.day_start(day, self.tz, self.config.settings.day_starts)
 
     @staticmethod
     def duration(text: str) -> timedelta:
-        """A duration people typed, more than zero."""
+        """A duration people typed (a snooze, a pause): more than zero, at most a year."""
         try:
-            delta = parse_duration(text)
+            delta = parse_duration(text, longest=timedelta(days=366))
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
         if not delta:

@@ -20,11 +20,18 @@ DAY_SETS = {
 }
 
 
-def parse_duration(text: str) -> timedelta:
-    """``"90s"``, ``"15m"``, ``"2h"``, ``"1d"``, ``"1w"`` or combinations like ``"1h30m"``."""
-    if not isinstance(text, str) or not _DURATION.match(text):
+LONGEST = timedelta(days=36525)
+"""No duration people type is longer than a hundred years."""
+
+
+def parse_duration(text: str, longest: timedelta = LONGEST) -> timedelta:
+    """``"90s"``, ``"15m"``, ``"2h"``, ``"1d"``, ``"1w"`` or combinations like ``"1h30m"``, at
+    most ``longest`` (a hundred years unless the caller says less)."""
+    if not isinstance(text, str) or not _DURATION.match(text) or len(text) > 40:
         raise ValueError(f"expected a duration like 90s, 15m, 2h or 1d, got {text!r}")
     seconds = sum(int(n) * _UNITS[unit] for n, unit in _DURATION_PART.findall(text))
+    if seconds > longest.total_seconds():
+        raise ValueError(f"{text} is longer than {format_duration(longest)}; give a shorter time")
     return timedelta(seconds=seconds)
 
 

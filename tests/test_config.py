@@ -72,7 +72,8 @@ CORPUS = {
             "(found none)",
             "t.toml:4:3: nudge[1]: a nudge needs exactly one of at, every, cron or date "
             "(found at and cron)",
-            "t.toml:11:9: nudge[2].every: the duration must be more than zero, got '0m'",
+            "t.toml:11:9: nudge[2].every: every 0m is too often (a notification and a row each "
+            "time); at least 1m",
             "t.toml:15:8: nudge[3].cron: a cron expression has 5 fields "
             "(minute hour day month weekday), got 4 in '0 8 * *'",
         ],

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -364,3 +365,60 @@ def test_a_read_only_data_folder_is_a_clear_error_and_recovers(env: Env) -> None
             assert notes == ["written while writable", "writable again"]
         finally:
             _kill_all(env)
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("history", "--since", "99999999999999d"), "longer than"),
+        (("entries", "--since", "99999999d"), "longer than"),
+        (("snooze", "morning", "99999999999w"), "longer than 366d"),
+        (("pause", "99999999999d"), "longer than 366d"),
+        (("journal", "--note", "x" * 6000), "keep it under 5000"),
+    ],
+)
+def test_huge_and_odd_input_gets_a_clear_error(env: Env, args: tuple[str, ...], said: str) -> None:
+    env.write_config()
+    result = env.cli(*args)
+    assert result.rc == 1 and said in result.err, result.err
+    for raw in ("Traceback", "internal error", "OverflowError", "int too large"):
+        assert raw not in result.err
+
+
+@pytest.mark.parametrize(
+    ("config", "said"),
+    [
+        ("a = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+        (BASE_CONFIG + '\n[[nudge]]\nid = "x"\nevery = "999999999999999999d"\n', "longer than"),
+        (BASE_CONFIG + '\n[[nudge]]\nid = "x"\nevery = "1s"\n', "at least 1m"),
+    ],
+)
+def test_a_config_with_huge_values_is_refused_clearly(env: Env, config: str, said: str) -> None:
+    env.write_config(config)
+    for command in (("config", "check"), ("run", "--notifier", "log")):
+        result = env.cli(*command)
+        assert result.rc != 0 and said in result.out + result.err
+        assert "Traceback" not in result.out + result.err
+
+
+def test_odd_json_on_the_socket_gets_an_error_and_the_daemon_lives(env: Env) -> None:
+    env.write_config()
+    daemon = env.start_daemon()
+    deep = b'{"jsonrpc": "2.0", "id": 1, "method": "ping", "params": ' + b"[" * 100000
+    for line, said in (
+        (deep + b"\n", "nested too deeply"),
+        (
+            b'{"jsonrpc": "2.0", "id": 2, "method": "entry_add", '
+            b'"params": {"kind": "journal", "fields": {"note": ["not", "text"]}}}\n',
+            "note must be text, got list",
+        ),
+    ):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+            client.settimeout(10)
+            client.connect(env.socket)
+            client.sendall(line)
+            reply = json.loads(client.makefile("rb").readline())
+        assert said in reply["error"]["message"], reply
+    assert daemon.call("ping") == "pong"
+    assert env.ok("entries", "--json").json() == []
+    assert "Task exception was never retrieved" not in daemon.log
