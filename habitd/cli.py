@@ -80,6 +80,11 @@ def call(method: str, need_daemon: bool = False, **params: Any) -> Any:
         params.setdefault("key", os.urandom(16).hex())
     try:
         return ipc.call(socket_path(), method, params)
+    except ipc.Busy:
+        if need_daemon or method not in WRITES:
+            fail("habitd is busy (too many connections); try again in a moment")
+        click.echo("habitd: the daemon is busy; saving it directly", err=True)
+        ctx.warned = True
     except ipc.NoAnswer as exc:
         if need_daemon or method not in WRITES:
             fail(hung_message(exc.timeout))

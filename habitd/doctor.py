@@ -102,6 +102,8 @@ def check_daemon() -> Finding:
             "not running",
             "habitd run (or: systemctl --user start habitd)",
         )
+    except ipc.Busy:
+        return Finding("daemon", True, "running, and busy right now (many connections)")
     except ipc.NoAnswer as exc:
         return Finding(
             "daemon",

@@ -7,7 +7,8 @@ needs inside :func:`serve`.
 Server rules: only the daemon's own user may connect (``SO_PEERCRED``); a request line over
 :data:`MAX_REQUEST` bytes, invalid JSON, an unknown method or bad params get a JSON-RPC
 error and the daemon goes on; every connection is its own task, so a slow or silent client
-cannot hold up others, and a silent one is closed after :data:`IDLE_TIMEOUT` seconds.
+cannot hold up others, and a silent one is closed after :data:`IDLE_TIMEOUT` seconds; past
+:data:`MAX_CONNECTIONS` at once, it stops accepting until one closes.
 """
 
 from __future__ import annotations
@@ -22,8 +23,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import asyncio
 
-MAX_REQUEST = 1024 * 1024
-IDLE_TIMEOUT = 60.0
+MAX_REQUEST = 256 * 1024
+"""The longest request line (a journal entry is at most a few KB)."""
+IDLE_TIMEOUT = 10.0
+"""A connection that sends nothing for this long is closed."""
+MAX_CONNECTIONS = 64
+"""Connections served at once; past it the daemon stops accepting until one closes, so a
+flood of held connections can neither exhaust file descriptors nor lock anyone out for long
+(an idle connection is closed after :data:`IDLE_TIMEOUT`)."""
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
@@ -40,6 +47,10 @@ class NoDaemon(Exception):
 class Dropped(NoDaemon):
     """The daemon took the request and closed the connection without answering (it died or
     was stopped): a write may or may not have happened; a retry with the same key is safe."""
+
+
+class Busy(Exception):
+    """The daemon is serving as many connections as it will (or its queue is full)."""
 
 
 class NoAnswer(Exception):
@@ -79,8 +90,8 @@ def call(
             client.connect(path)
         except (FileNotFoundError, ConnectionRefusedError, NotADirectoryError) as exc:
             raise NoDaemon(str(exc)) from None
-        except TimeoutError:  # the listen queue is full: the daemon is not accepting
-            raise NoAnswer(timeout) from None
+        except (TimeoutError, BlockingIOError):  # the listen queue is full
+            raise Busy("the daemon's connection queue is full") from None
         request = {"jsonrpc": "2.0", "id": 1, "method": method, "params": dict(params or {})}
         try:
             client.sendall(json.dumps(request).encode() + b"\n")
@@ -178,23 +189,48 @@ async def handle_line(line: bytes, handler: Handler) -> dict[str, Any] | None:
     return {"jsonrpc": "2.0", "id": request_id, "result": result}
 
 
-async def serve(
-    path: str, handler: Handler, listening: socket.socket | None = None
-) -> asyncio.AbstractServer:
-    """Listen on ``path`` (0600, created atomically under a tight umask) and answer requests."""
+class Server:
+    """A listening socket and the task that accepts on it; :meth:`close` stops both."""
+
+    def __init__(self, sock: socket.socket, task: asyncio.Task[None]) -> None:
+        self.socket = sock
+        self._task = task
+
+    def close(self) -> None:
+        """Stop accepting and close the listening socket (served connections finish)."""
+        self._task.cancel()
+        self.socket.close()
+
+
+async def serve(path: str, handler: Handler, listening: socket.socket | None = None) -> Server:
+    """Listen on ``path`` (0600, created atomically under a tight umask) and answer requests.
+
+    At most :data:`MAX_CONNECTIONS` connections are served at once; while that many are open
+    the daemon stops accepting, so more wait in the kernel's queue (and, when it is full, a
+    client is told at once that habitd is busy) instead of costing file descriptors. An
+    accept that fails (out of descriptors) is logged once a minute, never in a tight loop."""
     import asyncio
     import logging
+    import time
 
     log = logging.getLogger("habitd.ipc")
+    loop = asyncio.get_running_loop()
     own_uid = os.getuid()
+    slots = asyncio.Semaphore(MAX_CONNECTIONS)
+    tasks: set[asyncio.Task[None]] = set()
 
-    async def on_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def on_client(conn: socket.socket) -> None:
         try:
-            sock = writer.get_extra_info("socket")
-            uid = peer_uid(sock)
+            uid = peer_uid(conn)
             if uid != own_uid:
                 log.warning("refused a connection from uid %d", uid)
+                conn.close()
                 return
+            reader, writer = await asyncio.open_unix_connection(sock=conn, limit=MAX_REQUEST)
+        except OSError:
+            conn.close()
+            return
+        try:
             while True:
                 try:
                     line = await asyncio.wait_for(reader.readline(), IDLE_TIMEOUT)
@@ -220,15 +256,40 @@ async def serve(
         finally:
             writer.close()
 
+    async def accept() -> None:
+        complained = 0.0
+        while True:
+            await slots.acquire()
+            try:
+                conn, _ = await loop.sock_accept(listener)
+            except OSError as exc:  # out of file descriptors, most likely: wait, then retry
+                slots.release()
+                if time.monotonic() - complained > 60:
+                    log.error("cannot accept connections (%s); retrying", exc)
+                    complained = time.monotonic()
+                await asyncio.sleep(0.5)
+                continue
+            task = loop.create_task(on_client(conn))
+            tasks.add(task)
+            task.add_done_callback(finished)
+
+    def finished(task: asyncio.Task[None]) -> None:
+        tasks.discard(task)
+        slots.release()
+
     if listening is not None:
-        return await asyncio.start_unix_server(on_client, sock=listening, limit=MAX_REQUEST)
-    old_umask = os.umask(0o177)
-    try:
-        server = await asyncio.start_unix_server(on_client, path=path, limit=MAX_REQUEST)
-    finally:
-        os.umask(old_umask)
-    os.chmod(path, 0o600)
-    return server
+        listener = listening
+    else:
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old_umask = os.umask(0o177)
+        try:
+            listener.bind(path)
+        finally:
+            os.umask(old_umask)
+        os.chmod(path, 0o600)
+        listener.listen(128)
+    listener.setblocking(False)
+    return Server(listener, loop.create_task(accept()))
 
 
 def _encode(response: dict[str, Any]) -> bytes:

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -422,3 +423,34 @@ def test_odd_json_on_the_socket_gets_an_error_and_the_daemon_lives(env: Env) -> 
     assert daemon.call("ping") == "pong"
     assert env.ok("entries", "--json").json() == []
     assert "Task exception was never retrieved" not in daemon.log
+
+
+def test_a_flood_of_held_connections_neither_locks_out_nor_floods_the_log(env: Env) -> None:
+    """1,100 connections opened and held: the daemon answers past its cap with "busy" and
+    closes them, the person's journal entry is saved (through the daemon, or directly with
+    its key), nothing prints a traceback, and the log stays small."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1300:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(4096, hard), hard))
+    env.write_config()
+    daemon = env.start_daemon()
+    held = []
+    try:
+        for _ in range(1100):
+            client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            client.setblocking(False)
+            with contextlib.suppress(BlockingIOError, InterruptedError):
+                client.connect(env.socket)
+            held.append(client)
+        saved = env.cli("journal", "--note", "written during the flood")
+        status = env.cli("status")
+    finally:
+        for client in held:
+            client.close()
+    assert saved.rc == 0 and "Traceback" not in saved.err, saved.err
+    assert "Traceback" not in status.err
+    assert status.rc == 0 or "busy" in status.err
+    wait_for(lambda: env.cli("status").rc == 0)
+    assert [e["note"] for e in env.ok("entries", "--json").json()] == ["written during the flood"]
+    assert daemon.log_path.stat().st_size < 1_000_000
+    assert "Traceback" not in daemon.log

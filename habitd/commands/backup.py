@@ -61,7 +61,7 @@ def restore(obj: Context, file: Path, yes: bool) -> None:
         ipc.call(socket_path(), "ping", timeout=5)
     except ipc.NoDaemon:
         pass
-    except ipc.NoAnswer:
+    except (ipc.NoAnswer, ipc.Busy):
         fail("the daemon is running but not answering; stop it first, then restore")
     else:
         fail("stop the daemon first (systemctl --user stop habitd), then restore")

@@ -45,6 +45,8 @@ def status(as_json: bool) -> None:
         if as_json:
             emit_json({"running": False})
         fail("the daemon is not running", EXIT_NO_DAEMON)
+    except ipc.Busy:
+        fail("habitd is busy (too many connections); try again in a moment")
     except ipc.NoAnswer as exc:
         if as_json:
             emit_json({"running": True, "answering": False})

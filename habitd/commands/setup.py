@@ -152,6 +152,8 @@ def config_edit(obj: Context) -> None:
         click.echo("the daemon is not running; it will read the new config when it starts")
     except ipc.NoAnswer as exc:
         fail(f"saved, but {hung_message(exc.timeout)}")
+    except ipc.Busy:
+        fail("saved, but habitd is busy; run `habitd reload` in a moment")
     except ipc.RemoteError as exc:
         fail(exc.message)
     else:

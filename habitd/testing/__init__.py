@@ -122,7 +122,7 @@ class Daemon:
             try:
                 if self.call("ping") == "pong":
                     return
-            except (ipc.NoDaemon, OSError):
+            except (ipc.NoDaemon, ipc.Busy, OSError):
                 pass
             time.sleep(0.05)
         raise AssertionError(f"daemon not ready after {timeout}s:\n{self.log}")
