@@ -33,7 +33,7 @@ AWAY_GATHER = 2.0
 REFIRE_GAP = 30.0
 """A scheduled firing is skipped if the nudge fired this recently (its snooze, a trigger or a
 wakeup just delivered it): one nudge, one notification. Half the interval for a nudge that
-repeats faster (``every = "20s"``), so its own rhythm is never cut."""
+repeats faster (``every = "1m"``), so its own rhythm is never cut."""
 
 
 class Delivery:
