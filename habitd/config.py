@@ -482,13 +482,8 @@ def _positive(value: str) -> timedelta:
     return duration
 
 
-def _every(value: str) -> timedelta:
-    duration = parse_duration(value)
-    if duration < timedelta(minutes=1):
-        raise ValueError(
-            f"every {value} is too often (a notification and a row each time); at least 1m"
-        )
-    return duration
+NUDGE_EVERY_AT_LEAST = timedelta(minutes=1)
+"""A nudge is a notification and a row in history each time: not more often than this."""
 
 
 _TOP_KEYS = ("habitd", "nudge", "habit", "support", "plugins")
@@ -652,7 +647,7 @@ def _schedule(read: TableReader, what: str) -> Schedule:
             read.problem("at", str(exc) if isinstance(at, str) else f"item {position}: {exc}")
     schedule = Schedule(
         at=tuple(sorted(set(at_times))),
-        every=read.get("every", str, None, _every),
+        every=read.get("every", str, None, _positive),
         between=read.get("between", str, None, parse_range),
         cron=read.get("cron", str, None, _cron),
         date=read.get("date", (str, datetime), None, parse_local_datetime),
@@ -679,6 +674,12 @@ def _nudge(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> 
     read.check_keys(_NUDGE_KEYS)
     before = len(problems)
     schedule = _schedule(read, "a nudge")
+    if schedule.every is not None and timedelta(0) < schedule.every < NUDGE_EVERY_AT_LEAST:
+        read.problem(
+            "every",
+            f"every {table.get('every')} is too often for a nudge (a notification and a row "
+            "each time); at least 1m",
+        )
     if "repeat" in table and "habit" not in table:
         read.problem(
             "repeat", "'repeat' asks again until a habit is answered: add habit = ...", at="key"

@@ -217,10 +217,11 @@ def check_backup(path: Path) -> int:
     return version
 
 
-def restore(source: Path, db: Path, aside: Path) -> None:
+def restore(source: Path, db: Path, aside: Path) -> Path:
     """Put the backup ``source`` in place of the database ``db``, all or nothing: the live
     name holds the old database or the whole new one at every moment, 0600. The old one
-    stays at ``aside`` (a hard link, so it is never missing)."""
+    stays at ``aside`` (a hard link, so it is never missing; ``~2``... when taken), which is
+    returned."""
     from habitd.files import sync_folder
 
     for stale in db.parent.glob(f".{db.name}.*.restoring"):
@@ -231,6 +232,10 @@ def restore(source: Path, db: Path, aside: Path) -> None:
             live.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             live.close()
+        for number in range(2, 100):  # a second restore within the same second
+            if not aside.exists():
+                break
+            aside = aside.with_name(f"{aside.name.split('~')[0]}~{number}")
         os.link(db, aside)
     temporary = db.with_name(f".{db.name}.{os.getpid()}.restoring")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -248,6 +253,7 @@ def restore(source: Path, db: Path, aside: Path) -> None:
         temporary.unlink(missing_ok=True)
         raise
     sync_folder(db.parent)
+    return aside
 
 
 class Store:

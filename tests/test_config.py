@@ -66,16 +66,18 @@ CORPUS = {
     ),
     "schedules": (
         '[[nudge]]\nid = "a"\n\n[[nudge]]\nid = "b"\nat = ["08:00"]\ncron = "0 8 * * *"\n\n'
-        '[[nudge]]\nid="c"\nevery = "0m"\n\n[[nudge]]\nid = "d"\ncron = "0 8 * *"\n',
+        '[[nudge]]\nid="c"\nevery = "0m"\n\n[[nudge]]\nid = "d"\ncron = "0 8 * *"\n\n'
+        '[[nudge]]\nid = "e"\nevery = "30s"\n',
         [
             "t.toml:1:3: nudge[0]: a nudge needs exactly one of at, every, cron or date "
             "(found none)",
             "t.toml:4:3: nudge[1]: a nudge needs exactly one of at, every, cron or date "
             "(found at and cron)",
-            "t.toml:11:9: nudge[2].every: every 0m is too often (a notification and a row each "
-            "time); at least 1m",
+            "t.toml:11:9: nudge[2].every: the duration must be more than zero, got '0m'",
             "t.toml:15:8: nudge[3].cron: a cron expression has 5 fields "
             "(minute hour day month weekday), got 4 in '0 8 * *'",
+            "t.toml:19:9: nudge[4].every: every 30s is too often for a nudge (a notification "
+            "and a row each time); at least 1m",
         ],
     ),
     "settings and references": (

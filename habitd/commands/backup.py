@@ -74,7 +74,7 @@ def restore(obj: Context, file: Path, yes: bool) -> None:
         fail("run again with --yes to restore")
     ensure_private_dir(paths.data_dir)
     try:
-        restore_database(file, paths.db, aside)
+        aside = restore_database(file, paths.db, aside)
     except HabitdError as exc:
         fail(exc.message)
     except OSError as exc:
