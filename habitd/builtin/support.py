@@ -263,7 +263,7 @@ async def habitd_on_entry(entry: Entry, app: App) -> None:
 
 def _fresh(app: App, moment: datetime | None) -> bool:
     """Was ``moment`` (when something was written) recent enough to be about now?"""
-    return moment is None or app.now() - moment <= FRESH
+    return moment is None or abs(app.now() - moment) <= FRESH  # hours "ahead": clocks disagree
 
 
 async def escalate(app: App, why: str, intensity: int | None) -> bool:
