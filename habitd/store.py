@@ -105,6 +105,10 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+BUSY = (
+    "habitd is upgrading your data, or another habitd is writing it; one moment, then try "
+    "again (nothing was lost)"
+)
 
 
 def to_stored(moment: datetime) -> str:
@@ -277,7 +281,14 @@ class Store:
             db.execute("PRAGMA synchronous = FULL")
             db.execute("PRAGMA foreign_keys = ON")
             version = db.execute("PRAGMA user_version").fetchone()[0]
-        except (OSError, sqlite3.OperationalError) as exc:
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc):
+                raise StoreError(BUSY) from None
+            raise StoreError(
+                f"cannot open {path} for writing ({exc}); is its folder read-only or its disk "
+                "full? Your data was left untouched"
+            ) from None
+        except OSError as exc:
             raise StoreError(
                 f"cannot open {path} for writing ({exc}); is its folder read-only or its disk "
                 "full? Your data was left untouched"
@@ -294,7 +305,15 @@ class Store:
                 f"knows {SCHEMA_VERSION}); upgrade habitd"
             )
         if version < SCHEMA_VERSION:
-            _migrate(db)
+            try:
+                _migrate(db)
+            except sqlite3.OperationalError as exc:
+                db.close()
+                if "locked" in str(exc):
+                    raise StoreError(BUSY) from None
+                raise StoreError(
+                    f"could not upgrade {path} ({exc}); it was left as it was"
+                ) from None
         for suffix in ("", "-wal", "-shm"):
             sidecar = Path(f"{path}{suffix}")
             if sidecar.exists():

@@ -11,6 +11,7 @@ import resource
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -454,3 +455,20 @@ def test_a_flood_of_held_connections_neither_locks_out_nor_floods_the_log(env: E
     assert [e["note"] for e in env.ok("entries", "--json").json()] == ["written during the flood"]
     assert daemon.log_path.stat().st_size < 1_000_000
     assert "Traceback" not in daemon.log
+
+
+def test_a_database_held_by_a_long_upgrade_gets_a_message_not_a_traceback(env: Env) -> None:
+    """Another process holds the write lock (as a long migration does) past the busy
+    timeout: the command says so and what to do."""
+    env.write_config()
+    env.ok("journal", "--note", "kept")
+    holder = sqlite3.connect(env.db, isolation_level=None)
+    holder.execute("PRAGMA user_version = 3")  # an older schema: the next open upgrades it
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = env.cli("journal", "--note", "while upgrading")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.rc == 1 and "habitd is upgrading your data" in result.err
+    assert "Traceback" not in result.err and "database is locked" not in result.err
