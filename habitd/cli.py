@@ -57,6 +57,10 @@ WRITES = frozenset(
 )
 """Methods that take an idempotency ``key``: the client makes one per command, so a retry
 (after the daemon died or hung before answering) can never write twice."""
+READS = frozenset(("entries", "entry", "history", "vocabulary", "help_now"))
+"""The core's reads: safe to answer in-process when the daemon is stuck or busy (help in a
+hard moment must not wait on a hung daemon)."""
+SAFE_IN_PROCESS = WRITES | READS
 
 
 def hung_message(timeout: float) -> str:
@@ -81,14 +85,14 @@ def call(method: str, need_daemon: bool = False, **params: Any) -> Any:
     try:
         return ipc.call(socket_path(), method, params)
     except ipc.Busy:
-        if need_daemon or method not in WRITES:
+        if need_daemon or method not in SAFE_IN_PROCESS:
             fail("habitd is busy (too many connections); try again in a moment")
-        click.echo("habitd: the daemon is busy; saving it directly", err=True)
+        click.echo("habitd: the daemon is busy; working on your data directly", err=True)
         ctx.warned = True
     except ipc.NoAnswer as exc:
-        if need_daemon or method not in WRITES:
+        if need_daemon or method not in SAFE_IN_PROCESS:
             fail(hung_message(exc.timeout))
-        click.echo(f"habitd: {hung_message(exc.timeout)}; saving it directly", err=True)
+        click.echo(f"habitd: {hung_message(exc.timeout)}; working on your data directly", err=True)
         ctx.warned = True
     except ipc.Dropped:
         if need_daemon:

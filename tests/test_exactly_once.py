@@ -126,12 +126,17 @@ def test_a_frozen_daemon_gets_a_plain_message_and_no_double_write(env: Env) -> N
     try:
         result = env.cli("journal", "--note", "can't sleep")
         reads = env.cli("entries")
+        help_now = env.cli("help-now")
+        refused = env.cli("trigger", "morning")
     finally:
         daemon.proc.send_signal(signal.SIGCONT)
     assert result.rc == 0, result.err
-    assert "habitd did not answer in 10 s" in result.err and "saving it directly" in result.err
-    assert reads.rc == 1 and "habitd did not answer in 10 s" in reads.err
-    for output in (result.err, reads.err):
+    assert "habitd did not answer in 10 s" in result.err
+    assert "working on your data directly" in result.err
+    assert reads.rc == 0 and "can't sleep" in reads.out  # reads too: the core in-process
+    assert help_now.rc == 0 and "emergency number" in help_now.out  # help never waits
+    assert refused.rc == 1 and "habitd did not answer in 10 s" in refused.err  # not re-run
+    for output in (result.err, reads.err, help_now.err, refused.err):
         assert "Traceback" not in output
     for _ in range(3):  # the daemon wakes, reads the request it was sent, finds its key
         assert daemon.call("ping") == "pong"
@@ -212,3 +217,12 @@ def test_every_write_replays_its_first_answer(tmp_path: Path) -> None:
             await app.close()
 
     asyncio.run(scenario())
+
+
+def test_what_the_cli_runs_in_process_is_the_cores() -> None:
+    """Only the core's operations may run in-process when the daemon is stuck or busy
+    (never a trigger or a plugin's method, which could act twice)."""
+    from habitd.cli import READS, WRITES
+    from habitd.operations import OPERATIONS
+
+    assert WRITES | READS <= OPERATIONS
