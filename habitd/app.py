@@ -18,7 +18,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any, TypeVar
 
 from habitd import __version__, clock, systemd
-from habitd.config import Config, ConfigError, Nudge, read_config, read_settings
+from habitd.config import Config, ConfigError, read_config, read_settings
 from habitd.contract import Action, Entry, Job, Message, PluginState, Verdict
 from habitd.delivery import Delivery
 from habitd.errors import InvalidInput
@@ -196,9 +196,6 @@ class App:
             if nudge_id in (None, pending_id) and self.config.nudge(pending_id):
                 self.arm(pending_id, due, reason)
 
-    def _nudge(self, nudge_id: str) -> Nudge:
-        return self.core.nudge(nudge_id)
-
     # --- the operations the CLI offers (JSON in, JSON out) -------------------------------------
 
     @rpc
@@ -263,8 +260,8 @@ class App:
                 "nudge": nudge_id,
                 "at": when.astimezone(self.tz).isoformat(),
                 "why": why,
-                "kind": self._nudge(nudge_id).kind,
-                "schedule": self._nudge(nudge_id).schedule.describe(),
+                "kind": self.core.nudge(nudge_id).kind,
+                "schedule": self.core.nudge(nudge_id).schedule.describe(),
             }
             for nudge_id, (when, why) in rows
         ]

@@ -412,10 +412,6 @@ class Store:
             for row in rows
         ]
 
-    def last_change(self) -> int:
-        """The newest change's id (0 when there is none)."""
-        return int(self._read("SELECT coalesce(max(id), 0) FROM changes")[0][0])
-
     # --- events ---------------------------------------------------------------------------
 
     def add_event(

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from habitd.cli import call, emit_json, table
+from habitd.help import MOMENTS
 
 
 @click.command()
@@ -66,7 +67,7 @@ def show_help(found: dict[str, Any], opening: str) -> None:
 @click.option(
     "--for",
     "moment",
-    type=click.Choice(["craving", "lapse", "lonely", "angry", "sad", "anxious"]),
+    type=click.Choice(MOMENTS),
     default="craving",
     help="What is hard right now (it picks who to reach first).",
 )
