@@ -1,38 +1,42 @@
-"""The App: the daemon's side of habitd, and what plugins' hooks are handed today.
+"""The App: the daemon's side of habitd, behind the socket.
 
-It holds the plugins, and (in a daemon, given by :mod:`habitd.runtime`) the notifier and
-the scheduler; it fires nudges (compose, ``before_send``, deliver, record) and answers
-JSON-RPC. What touches the person's data is the core's (:mod:`habitd.operations`): the App
-runs those operations in one writer thread, so a commit never stalls its event loop, and
-the reactor (:mod:`habitd.reactor`) tells plugins about each change afterwards.
+It holds the plugins (each handed its own narrow :class:`~habitd.context.PluginContext`,
+never the App), the notifier and the timetable; it fires nudges (compose, ``before_send``,
+deliver, record) and answers JSON-RPC. In the daemon (:mod:`habitd.runtime`) the
+timetable is APScheduler's and the notifier the desktop's; a CLI that runs a plugin's
+method without a daemon gets a :class:`~habitd.schedule.Forecast` and a log notifier.
+What touches the person's data is the core's (:mod:`habitd.operations`): the App runs
+those operations in one writer thread, so a commit never stalls its event loop, and the
+reactor (:mod:`habitd.reactor`) tells plugins about each change afterwards.
 """
 
 from __future__ import annotations
 
-import inspect
+import asyncio
 import logging
+import os
 import time as monotonic_time
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, tzinfo
 from typing import Any, TypeVar
 
 from habitd import __version__, clock, systemd
-from habitd.config import Config, ConfigError, read_config, read_settings
-from habitd.contract import Action, Entry, Job, Message, PluginState, Verdict
+from habitd.config import Config, ConfigError, read_config
+from habitd.context import PluginContext
+from habitd.contract import Job
 from habitd.delivery import Delivery
 from habitd.errors import InvalidInput
-from habitd.notify import Notifier, make_notifier
+from habitd.notify import LogNotifier, Notifier
 from habitd.operations import OPERATIONS, Operations
 from habitd.paths import Paths, ensure_private_dir
 from habitd.plugins import PluginHost
 from habitd.rpc import check_params, is_rpc, rpc, unknown
-from habitd.schedule import NudgeScheduler, build_trigger, next_fire_time
+from habitd.schedule import Forecast, NudgeScheduler, Timetable
 from habitd.store import Store
 
 log = logging.getLogger("habitd.app")
-
-__all__ = ["Action", "App", "Entry", "Job", "Verdict"]  # the plugin-facing names, re-exported
 
 _T = TypeVar("_T")
 
@@ -40,54 +44,100 @@ _T = TypeVar("_T")
 class App:
     """The service layer. Build one with :meth:`open`; close it with :meth:`close`."""
 
-    def __init__(self, paths: Paths, config: Config, store: Store, plugins: PluginHost) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
+    def __init__(
+        self,
+        paths: Paths,
+        config: Config,
+        store: Store,
+        plugins: PluginHost,
+        *,
+        daemon: bool,
+    ) -> None:
         self.paths = paths
         self.core = Operations(config, store)
         self.store = store
         self.plugins = plugins
+        self.daemon = daemon
+        """True in the daemon; False in a CLI working without one."""
+        self.loop = asyncio.get_running_loop()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="habitd-writer")
-        self.notifier: Notifier | None = None
-        self.scheduler: NudgeScheduler | None = None
-        self.pid: int | None = None
+        self.delivery = Delivery(self)
+        self.notifier: Notifier = LogNotifier("no desktop notifier in this process")
+        """The daemon's runtime puts the desktop's in place at start."""
+        self.scheduler: Timetable = (
+            NudgeScheduler(self.fire, self.delivery.record_missed, self._run_job)
+            if daemon
+            else Forecast()
+        )
+        self.pid = os.getpid()
         self.started = clock.utc_now()
         self._started_monotonic = monotonic_time.monotonic()
-        self._plugin_methods: dict[str, Callable[..., Any]] = {}
+        self._plugin_methods: dict[str, tuple[str, Callable[..., Any]]] = {}
+        self._contexts: dict[str, PluginContext] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
         self.notifier_mode = config.settings.notifier
         self.busy: str | None = None
         """Why the desktop cannot take a nudge now ("do not disturb", "screen locked"), as
-        checked just before each nudge; ``habitd_before_send`` implementations read it."""
-        self.delivery = Delivery(self)
+        checked just before each nudge (plugins read it as ``ctx.busy``)."""
         self.changed: Callable[[], None] = lambda: None
         """Called after every committed change; the daemon's reactor listens here (a CLI
         working without a daemon does not react: the daemon catches up when it starts)."""
+        plugins.context = self.context
 
     # --- building ----------------------------------------------------------------------
 
     @classmethod
-    async def open(cls, paths: Paths) -> App:
-        """Open the store, read the config, load plugins, and validate the config with them."""
+    async def open(cls, paths: Paths, *, daemon: bool = False) -> App:
+        """Open the store, read the config, load plugins, validate the config with them,
+        and configure them (inside the running loop)."""
         for folder in (paths.data_dir, paths.state_dir):
             ensure_private_dir(folder)
         config = read_config(paths)
-        plugins = PluginHost()
-        plugins.load(config, paths.plugins_dir)
-        await plugins.collect_kinds()
-        await check_with_plugins(config, plugins, paths)
-        app = cls(paths, config, Store(paths.db), plugins)
-        await plugins.call_all("habitd_configure", config=config, app=app, paths=paths)
-        for name, methods in await plugins.call_all("habitd_rpc_methods", app=app):
-            for method, function in (methods or {}).items():
-                app._plugin_methods[f"{name}.{method}"] = function
+        plugins = await load_plugins(config, paths)
+        app = cls(paths, config, Store(paths.db), plugins, daemon=daemon)
+        await app._take_plugins()
         return app
 
+    async def _take_plugins(self) -> None:
+        await self.plugins.call_all("habitd_configure", config=self.config, paths=self.paths)
+        self._plugin_methods = {}
+        for name, methods in await self.plugins.call_all("habitd_rpc_methods"):
+            for method, function in (methods or {}).items():
+                self._plugin_methods[f"{name}.{method}"] = (name, function)
+
+    def context(self, plugin: str) -> PluginContext:
+        """The context plugin ``plugin``'s hooks are handed as ``ctx``."""
+        found = self._contexts.get(plugin)
+        if found is None:
+            found = self._contexts[plugin] = PluginContext(self, plugin)
+        return found
+
     async def close(self) -> None:
-        """Release the notifier, the writer thread and the store."""
-        if self.notifier is not None:
-            await self.notifier.close()
+        """Release the notifier, the plugins' workers, the writer thread and the store."""
+        await self.notifier.close()
+        self.plugins.close()
         self._writer.shutdown(wait=True)
         self.store.close()
+
+    def spawn(self, work: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+        """Run ``work()`` on the loop as a task of its own (what a plugin's ``ctx.notify``
+        hands over); :meth:`settle` waits for it, a failure is logged."""
+        task = self.loop.create_task(work())
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a plugin's request failed: %s", task.exception())
+
+    async def settle(self) -> None:
+        """Wait for the work plugins handed over so far (their messages shown)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _run_job(self, plugin: str, name: str, function: Callable[[], Any]) -> None:
+        await self.plugins.call_job(plugin, name, function)
 
     # --- helpers for plugins and the core ---------------------------------------------------
 
@@ -113,15 +163,6 @@ class App:
         """The habit day now: the local date, shifted back by ``day_starts``."""
         return self.core.today()
 
-    def state(self, plugin: str) -> PluginState:
-        """A plugin's key/value store."""
-        return PluginState(self.store, plugin)
-
-    def settings(self, plugin: str) -> dict[str, Any]:
-        """A plugin's declared ``SETTINGS``, read from ``[plugins.NAME]`` with defaults."""
-        declared = self.plugins.declared_settings(plugin) or {}
-        return read_settings(declared, self.config.plugin_settings(plugin), ("plugins", plugin), [])
-
     def paused_until(self) -> datetime | None:
         """When the person's pause ends, or None when not paused."""
         return self.core.paused_until()
@@ -130,15 +171,7 @@ class App:
         """Ranges of habit days frozen by ``habitd pause --habits`` (both ends included)."""
         return self.core.vacations()
 
-    async def ensure_notifier(self) -> Notifier:
-        """The notifier, started on first use (the in-process client needs one only to trigger)."""
-        if self.notifier is None:
-            self.notifier = await make_notifier(
-                self.notifier_mode, self.delivery.on_notification_answer
-            )
-        return self.notifier
-
-    # --- delivery (daemon only) -----------------------------------------------------------
+    # --- delivery -----------------------------------------------------------
 
     async def fire(
         self, nudge_id: str, *, forced: bool = False, cause: str = "schedule"
@@ -146,35 +179,10 @@ class App:
         """Compose, check and deliver a nudge now (see :mod:`habitd.delivery`)."""
         return await self.delivery.fire(nudge_id, forced=forced, cause=cause)
 
-    async def notify(
-        self,
-        message: Message,
-        about: str,
-        event: str = "note",
-        detail: dict[str, Any] | None = None,
-    ) -> None:
-        """Show a message that is not a scheduled nudge (a celebration, a kind reply) and
-        record it in history as ``event`` with ``detail`` (why). ``about`` names what it
-        concerns (a habit...)."""
-        await self.delivery.notify(message, about, event, detail)
-
-    async def record_action(self, action: Action, key: str | None = None) -> dict[str, Any]:
-        """Store the person's answer (once per ``key``) through the core; plugins hear of it
-        from the reactor (``habitd_on_action``; a reply also ``habitd_on_entry``)."""
-        return await self.write(lambda: self.core.record_action(action, key))
-
-    async def add_entry(self, kind: str, key: str | None = None, **fields: Any) -> int:
-        """Check and store a journal entry through the core (committed before returning,
-        once per ``key``); plugins hear of it from the reactor (``habitd_on_entry``). Raises
-        :class:`InvalidInput` naming a bad field."""
-        return await self.write(lambda: self.core.add_entry(kind, fields, key))
-
     async def write(self, operation: Callable[[], _T]) -> _T:
         """Run a core operation in the single writer thread (a commit's fsync never stalls
         the event loop), then let the reactor know."""
-        import asyncio
-
-        result = await asyncio.get_running_loop().run_in_executor(self._writer, operation)
+        result = await self.loop.run_in_executor(self._writer, operation)
         self.changed()
         return result
 
@@ -182,19 +190,14 @@ class App:
         """Fire ``nudge_id`` once at ``due`` (replacing any earlier pending one); it survives a
         restart. ``reason`` is recorded as the firing's cause (``snoozed``, ``held``...)."""
         self.store.set_pending(nudge_id, due, reason)
-        self.arm(nudge_id, due, reason)
-
-    def arm(self, nudge_id: str, due: datetime, reason: str) -> None:
-        """Put a stored pending delivery on the running schedule (the daemon's only)."""
-        if self.scheduler is not None:
-            self.scheduler.add_pending(nudge_id, due, reason)
+        self.scheduler.add_pending(nudge_id, due, reason)
 
     def arm_stored(self, nudge_id: str | None = None) -> None:
         """Put the stored pending deliveries (of one nudge, or all) on the schedule: after a
         snooze or a resume written by the core, here or in a CLI without a daemon."""
         for pending_id, due, reason in self.store.pending():
             if nudge_id in (None, pending_id) and self.config.nudge(pending_id):
-                self.arm(pending_id, due, reason)
+                self.scheduler.add_pending(pending_id, due, reason)
 
     # --- the operations the CLI offers (JSON in, JSON out) -------------------------------------
 
@@ -205,24 +208,28 @@ class App:
 
     @rpc
     async def status(self) -> dict[str, Any]:
-        """Running?, pid, version, uptime, notifier, pause, nudges, and every plugin's state."""
+        """Running?, pid, version, uptime, notifier, pause, quiet hours, nudges, and every
+        plugin's state."""
         details = {
             name: dict(value)
-            for name, value in await self.plugins.call_all("habitd_status", app=self)
+            for name, value in await self.plugins.call_all("habitd_status")
             if value
         }
         paused = self.paused_until()
-        notifier = self.notifier
+        quiet = self.config.settings.quiet_hours
+        quiet_end = quiet.end_if_quiet(self.now()) if quiet is not None else None
         return {
-            "running": self.pid is not None,
-            "pid": self.pid,
+            "running": self.daemon,
+            "pid": self.pid if self.daemon else None,
             "version": __version__,
             "started": self.started.isoformat(),
             "uptime": round(monotonic_time.monotonic() - self._started_monotonic, 1),
             "config": str(self.config.source),
-            "notifier": notifier.name if notifier else None,
-            "notifier_reason": notifier.reason if notifier else None,
+            "notifier": self.notifier.name,
+            "notifier_reason": self.notifier.reason,
             "paused_until": paused.isoformat() if paused else None,
+            "quiet_hours": str(quiet) if quiet else None,
+            "quiet_until": quiet_end.isoformat() if quiet_end else None,
             "nudges": len([n for n in self.config.nudges if n.enabled]),
             "habits": len(self.config.habits),
             "plugins": [
@@ -237,16 +244,11 @@ class App:
         """Upcoming nudges with their next fire time, soonest first."""
         if limit < 1:
             raise InvalidInput("limit must be at least 1")
-        now = self.now()
         upcoming: dict[str, tuple[datetime, str]] = {}
         for nudge in self.config.nudges:
             if not nudge.enabled:
                 continue
-            when = (
-                self.scheduler.next_time(nudge.id)
-                if self.scheduler
-                else next_fire_time(build_trigger(nudge.schedule, self.tz), now)
-            )
+            when = self.scheduler.next_time(nudge, self.tz)
             if when is not None:
                 upcoming[nudge.id] = (when, "scheduled")
         for nudge_id, due, reason in self.store.pending():
@@ -273,37 +275,55 @@ class App:
 
     @rpc
     async def reload(self) -> dict[str, Any]:
-        """Read the config again; on any problem keep the running one and report every error."""
+        """Read the config and the plugins again (new, changed and removed plugin files
+        included); on any problem keep the running ones and report every error."""
         systemd.notify("RELOADING=1")
+        plugins: PluginHost | None = None
         try:
             config = read_config(self.paths)
-            await check_with_plugins(config, self.plugins, self.paths)
+            plugins = await load_plugins(config, self.paths, self.context)
         except ConfigError as exc:
             log.error("reload refused, keeping the running config:\n  %s", "\n  ".join(exc.lines))
             systemd.notify("READY=1", "STATUS=reload refused; running the previous config")
             raise
+        old, self.plugins = self.plugins, plugins
+        old.close()
         self.config = config
-        await self.plugins.call_all("habitd_configure", config=config, app=self, paths=self.paths)
-        if self.scheduler is not None:
-            await self.schedule()
+        await self._take_plugins()
+        await self.schedule()
+        started = [n for n in plugins.infos if plugins.active(n) and not old.active(n)]
+        if self.daemon and started:
+            await self.plugins.call_all("habitd_startup", only=started)
+        restart = restart_needed(old, plugins)
         self.store.add_event("reloaded", detail={"config": str(config.source)})
         systemd.notify("READY=1", f"STATUS={len(config.nudges)} nudges")
         log.info("config reloaded from %s: %d nudges", config.source, len(config.nudges))
-        return {"config": str(config.source), "nudges": len(config.nudges)}
+        if restart:
+            log.warning("restart habitd to load changed plugin packages: %s", ", ".join(restart))
+        return {
+            "config": str(config.source),
+            "nudges": len(config.nudges),
+            "plugins": [n for n in plugins.infos if plugins.active(n)],
+            "restart_needed": restart,
+        }
 
     @rpc
     async def plugins_list(self) -> list[dict[str, Any]]:
         """Every plugin: name, source, version, state, hooks and last error."""
         return self.plugins.listing()
 
-    # --- scheduling (daemon only) ------------------------------------------------------------
+    @rpc
+    async def plugins_reset(self, name: str) -> dict[str, Any]:
+        """Lift a plugin's quarantine: it is called again from a fresh worker."""
+        return self.plugins.reset(name).as_json()
+
+    # --- scheduling ------------------------------------------------------------------------
 
     async def schedule(self) -> None:
         """(Re)build the schedule: every enabled nudge, plugins' jobs, pending deliveries."""
-        assert self.scheduler is not None
         jobs: list[tuple[str, Job]] = []
-        for name, found in await self.plugins.call_all("habitd_jobs", config=self.config, app=self):
-            jobs.extend((name, job) for job in found or () if isinstance(job, Job))
+        for name, found in await self.plugins.call_all("habitd_jobs", config=self.config):
+            jobs.extend((name, job) for job in found or ())
         self.scheduler.apply(self.config, jobs)
         for nudge_id, due, reason in self.store.pending():
             if self.config.nudge(nudge_id):
@@ -315,42 +335,65 @@ class App:
 
     async def dispatch(self, method: str, params: Mapping[str, Any] | None) -> Any:
         """Call an RPC method by name with JSON params, checking names and types first: the
-        core's operations in the writer thread, the daemon's and plugins' own here."""
+        core's operations in the writer thread, plugins' in their own worker, the daemon's
+        own here."""
         params = dict(params or {})
         name = method.replace("-", "_")
         if name in OPERATIONS:
             operation = getattr(self.core, name)
             check_params(operation, params)
             return await self.write(lambda: operation(**params))
-        function = self._rpc_function(method)
-        check_params(function, params)
-        result = function(**params)
-        if inspect.isawaitable(result):
-            result = await result
-        return result
-
-    def _rpc_function(self, method: str) -> Callable[..., Any]:
         if method in self._plugin_methods:
-            return self._plugin_methods[method]
-        function = (
-            getattr(self, method.replace("-", "_"), None) if not method.startswith("_") else None
-        )
-        if function is None or not is_rpc(function):
+            plugin, function = self._plugin_methods[method]
+            check_params(function, params)
+            return await self.plugins.call_method(plugin, method, function, params)
+        found = getattr(self, name, None) if not method.startswith("_") else None
+        if found is None or not is_rpc(found):
             raise unknown(method)
-        return typing.cast(Callable[..., Any], function)
+        function = typing.cast(Callable[..., Any], found)
+        check_params(function, params)
+        return await function(**params)
 
 
-async def check_with_plugins(config: Config, plugins: PluginHost, paths: Paths) -> None:
-    """Raise :class:`ConfigError` if plugins find problems in ``config``."""
-    problems = await plugins.validate(config, paths)
-    if problems:
-        raise ConfigError(config.format_problems(problems))
-
-
-async def check_config(config: Config, paths: Paths) -> None:
-    """Validate ``config`` completely, with every plugin it would load (for ``config check``,
-    ``config edit`` and ``doctor``). Raises :class:`ConfigError`."""
+async def load_plugins(
+    config: Config, paths: Paths, context: Callable[[str], PluginContext] | None = None
+) -> PluginHost:
+    """A plugin host with every plugin ``config`` asks for, the config checked with them
+    (the same rules for the daemon's start, ``habitd reload`` and ``habitd config check``).
+    Raises :class:`ConfigError` (the host's workers stopped)."""
     host = PluginHost()
-    host.load(config, paths.plugins_dir)
-    await host.collect_kinds()
-    await check_with_plugins(config, host, paths)
+    host.context = context
+    try:
+        host.load(config, paths.plugins_dir)
+        await host.collect_kinds()
+        problems = await host.validate(config, paths)
+        if problems:
+            raise ConfigError(config.format_problems(problems))
+    except BaseException:
+        host.close()
+        raise
+    return host
+
+
+def restart_needed(old: PluginHost, new: PluginHost) -> list[str]:
+    """Entry-point plugins whose package was added, removed or changed since ``old``
+    loaded: Python keeps an imported package, so only a restart loads the new one."""
+
+    def packages(host: PluginHost) -> dict[str, str | None]:
+        return {i.name: i.version for i in host.infos.values() if i.source == "entry point"}
+
+    before, after = packages(old), packages(new)
+    return sorted(n for n in {*before, *after} if before.get(n, "-") != after.get(n, "-"))
+
+
+async def check_config(config: Config, paths: Paths) -> list[str]:
+    """Validate ``config`` completely, with every plugin it would load (for ``config check``,
+    ``config edit`` and ``doctor``): the daemon's own rules. Raises :class:`ConfigError`;
+    returns what would not load (``plugin NAME is refused: why``), for a warning."""
+    host = await load_plugins(config, paths)
+    host.close()
+    return [
+        f"plugin {info['name']} would be {info['state']}: {info['last_error']}"
+        for info in host.listing()
+        if info["state"] in ("refused", "failed")
+    ]

@@ -198,9 +198,16 @@ BUILTIN_COMMANDS = {
 """Command name -> ``module:attribute`` in :mod:`habitd.commands`, imported on first use."""
 
 
+COMMANDS_GROUP = "habitd.commands"
+"""Entry-point group for plugin packages' commands: ``name = "module:command"``. Typing
+the name imports that module alone; ``--help`` lists the names without importing them."""
+
+
 class HabitdGroup(click.Group):
     """Click's lazy-loading group: a built-in command's module is imported only when that
-    command runs, and plugins are asked for commands only when a name is not built in."""
+    command runs, a plugin package's command (entry-point group ``habitd.commands``) only
+    when it is typed, and plugins are asked through ``habitd_commands`` only when a name is
+    found in neither."""
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in BUILTIN_COMMANDS:
@@ -210,10 +217,44 @@ class HabitdGroup(click.Group):
             command = getattr(importlib.import_module(f"habitd.commands.{module}"), attribute)
             assert isinstance(command, click.Command)
             return command
+        declared = _declared_commands()
+        if cmd_name in declared:
+            return _load_declared(cmd_name, declared[cmd_name])
         return _plugin_commands(ctx).get(cmd_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*BUILTIN_COMMANDS, *_plugin_commands(ctx)})
+        return sorted({*BUILTIN_COMMANDS, *_declared_commands(), *_plugin_commands(ctx)})
+
+
+def _declared_commands() -> dict[str, Any]:
+    """Plugin packages' commands by name (entry points, not imported). Two packages
+    declaring one name, or one taking a built-in's name, is an error naming both."""
+    from importlib.metadata import entry_points
+
+    found: dict[str, Any] = {}
+    for entry in entry_points(group=COMMANDS_GROUP):
+        where = f"{entry.dist.name if entry.dist else '?'} ({entry.value})"
+        if entry.name in BUILTIN_COMMANDS:
+            fail(f"plugin command {entry.name!r} from {where} has the name of a built-in command")
+        if entry.name in found:
+            first = found[entry.name]
+            fail(
+                f"two plugins declare the command {entry.name!r}: "
+                f"{first.dist.name if first.dist else '?'} ({first.value}) and {where}; "
+                "uninstall one"
+            )
+        found[entry.name] = entry
+    return found
+
+
+def _load_declared(name: str, entry: Any) -> click.Command:
+    try:
+        command = entry.load()
+    except Exception as exc:
+        fail(f"the plugin command {name!r} ({entry.value}) could not load: {exc}")
+    if not isinstance(command, click.Command):
+        fail(f"the plugin command {name!r} ({entry.value}) is not a click command")
+    return command
 
 
 def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
@@ -222,8 +263,8 @@ def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
     from habitd.paths import resolve
     from habitd.plugins import PluginHost
 
-    context = ctx.find_object(Context)
-    paths = resolve(context.config if context else None)
+    # the group's own options are parsed before a subcommand is looked up: --config counts
+    paths = resolve(ctx.find_root().params.get("config"))
     try:
         config = read_config(paths)
     except ConfigError:
@@ -233,8 +274,9 @@ def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
     commands: dict[str, click.Command] = {}
     for _name, found in host.call_direct("habitd_commands"):
         for command in found or ():
-            if isinstance(command, click.Command) and command.name:
+            if command.name:
                 commands.setdefault(command.name, command)
+    host.close()
     return commands
 
 

@@ -123,3 +123,8 @@ def parse_day(text: str, today: date, calendar: date | None = None) -> date:
 def describe_day(day: date, today: date) -> str:
     """``Wed 25 Nov`` (with the year when it is not this year's)."""
     return day.strftime("%a %d %b" if day.year == today.year else "%a %d %b %Y")
+
+
+def to_stored(moment: datetime) -> str:
+    """A UTC ISO 8601 text that sorts correctly, as the database's ``ts`` columns hold it."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")

@@ -135,7 +135,7 @@ async def _run_locked(paths: Paths, notifier_mode: str | None) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         loop.add_signal_handler(signal.SIGHUP, _spawn(loop, lambda: _reload(app)))
-        notifier = app.notifier.name if app.notifier else "none"
+        notifier = app.notifier.name
         systemd.notify(
             "READY=1",
             f"STATUS={len(app.config.nudges)} nudges, notifier {notifier}",

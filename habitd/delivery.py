@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time as monotonic_time
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from habitd.config import Nudge
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("habitd.delivery")
 
+BUSY_RECHECK = timedelta(minutes=10)
+"""How long a nudge held by do-not-disturb waits before it looks again."""
 SHOWN_KEPT = 50
 """How many recent non-nudge messages keep listening for their buttons and replies."""
 
@@ -55,12 +57,10 @@ class Delivery:
         A message without a ``command`` gets the one that answers it (``habitd done HABIT``),
         shown where the notification server has no buttons.
         """
-        found = await self.app.plugins.call_first("habitd_compose", nudge=nudge, app=self.app)
-        if found and isinstance(found[1], Message):
+        found = await self.app.plugins.call_first("habitd_compose", nudge=nudge)
+        if found:
             message: Message = found[1]
         else:
-            if found:
-                log.error("plugin %s composed %r, not a Message; using a plain message", *found)
             message = Message(
                 title=nudge.title or "A gentle reminder from habitd",
                 body=nudge.body or "",
@@ -92,9 +92,19 @@ class Delivery:
         if not forced:
             self.app.busy = await self._desktop_busy()
             found = await self.app.plugins.call_first(
-                "habitd_before_send", nudge=nudge, message=message, app=self.app
+                "habitd_before_send", nudge=nudge, message=message
             )
-            verdict = found[1] if found and isinstance(found[1], Verdict) else None
+            verdict: Verdict | None = found[1] if found else None
+            by = found[0] if found else None
+            if verdict is None or verdict.action == "hold":
+                ours = self.hold_for(nudge)  # never bypassed by a plugin's None
+                if ours is not None and (
+                    verdict is None
+                    or ours.until is None  # ours drops it
+                    or verdict.until is None
+                    or ours.until > verdict.until
+                ):
+                    verdict, by = ours, "habitd"
             if verdict and verdict.action == "hold" and verdict.until:
                 await self.app.fire_later(nudge.id, verdict.until, "held")
                 self.app.store.add_event(
@@ -105,7 +115,7 @@ class Delivery:
                     detail={
                         "until": verdict.until.isoformat(),
                         "reason": verdict.reason,
-                        "by": found[0] if found else None,
+                        "by": by,
                     },
                 )
                 return {
@@ -120,10 +130,10 @@ class Delivery:
                     nudge.id,
                     title=message.title,
                     habit=nudge.habit,
-                    detail={"reason": verdict.reason},
+                    detail={"reason": verdict.reason, "by": by},
                 )
                 return {"nudge": nudge.id, "status": "dropped", "reason": verdict.reason}
-        notifier = await self.app.ensure_notifier()
+        notifier = self.app.notifier
         self._last_fired[nudge.id] = monotonic_time.monotonic()
         delivered = True
         try:
@@ -134,9 +144,7 @@ class Delivery:
         detail = {"cause": cause, "forced": forced, "notifier": notifier.name}
         if not delivered:
             detail["delivered"] = False
-        await self.app.plugins.call_all(
-            "habitd_after_send", nudge=nudge, message=message, app=self.app
-        )
+        await self.app.plugins.call_all("habitd_after_send", nudge=nudge, message=message)
         self.app.store.add_event(
             "fired",
             nudge.id,
@@ -163,16 +171,13 @@ class Delivery:
         """Show a message that is not a scheduled nudge (a celebration, a kind reply) and
         record it in history as ``event`` with ``detail`` (why it was sent). ``about`` names
         what it concerns (a habit...)."""
-        notifier = await self.app.ensure_notifier()
-        shown = f"{event}-{about}"
-        question = (detail or {}).get("question") or f"a reply to: {message.title}"
-        self._shown[shown] = (about, str(question))
-        while len(self._shown) > SHOWN_KEPT:
-            del self._shown[next(iter(self._shown))]
-        try:
-            await notifier.send(shown, message)
-        except Exception as exc:
-            log.error("could not show %s about %s: %s", event, about, exc)
+        await self.show(message, about, event, detail)
+        self.record(message, about, event, detail)
+
+    def record(
+        self, message: Message, about: str, event: str, detail: dict[str, Any] | None
+    ) -> None:
+        """The history line of a message that is not a nudge."""
         self.app.store.add_event(
             event,
             title=message.title,
@@ -181,11 +186,42 @@ class Delivery:
             detail=detail,
         )
 
+    async def show(
+        self, message: Message, about: str, event: str, detail: dict[str, Any] | None
+    ) -> None:
+        """Show a message that is not a nudge, listening for its buttons and reply."""
+        shown = f"{event}-{about}"
+        question = (detail or {}).get("question") or f"a reply to: {message.title}"
+        self._shown[shown] = (about, str(question))
+        while len(self._shown) > SHOWN_KEPT:
+            del self._shown[next(iter(self._shown))]
+        try:
+            await self.app.notifier.send(shown, message)
+        except Exception as exc:
+            log.error("could not show %s about %s: %s", event, about, exc)
+
+    def hold_for(self, nudge: Nudge) -> Verdict | None:
+        """habitd's own rules, applied after every plugin's ``before_send``: hold (or, for
+        a nudge without ``catch_up``, drop) a nudge during a pause, in quiet hours and while
+        the desktop is busy."""
+        now = self.app.now()
+        paused = self.app.paused_until()
+        quiet = self.app.config.settings.quiet_hours
+        quiet_end = quiet.end_if_quiet(now) if quiet is not None else None
+        if paused is not None:
+            reason, until = "paused", paused
+        elif quiet_end is not None:
+            reason, until = "quiet hours", quiet_end
+        elif self.app.busy is not None:
+            reason, until = self.app.busy, now + BUSY_RECHECK
+        else:
+            return None
+        return Verdict.hold(until, reason) if nudge.catch_up else Verdict.drop(reason)
+
     async def _desktop_busy(self) -> str | None:
         if self.screen_locked:
             return "screen locked"
-        notifier = await self.app.ensure_notifier()
-        if await notifier.inhibited():
+        if await self.app.notifier.inhibited():
             return "do not disturb"
         return None
 
@@ -225,9 +261,8 @@ class Delivery:
             urgency="low",
             command="habitd history --since 1d",
         )
-        notifier = await self.app.ensure_notifier()
         try:
-            await notifier.send("away", message)
+            await self.app.notifier.send("away", message)
         except Exception as exc:
             log.error("could not deliver the summary of missed nudges: %s", exc)
         self.app.store.add_event(
@@ -265,8 +300,6 @@ class Delivery:
 
     async def resync(self) -> None:
         """Rebuild the schedule (a new local zone moves every nudge) and run what is due."""
-        if self.app.scheduler is None:
-            return
         await self.app.schedule()
         self.app.scheduler.wakeup()
 
@@ -285,7 +318,9 @@ class Delivery:
         else:
             log.info("ignoring an answer to unknown nudge %s (config changed?)", nudge_id)
             return
-        task = asyncio.get_running_loop().create_task(self.app.record_action(answer))
+        task = asyncio.get_running_loop().create_task(
+            self.app.write(lambda: self.app.core.record_action(answer))
+        )
         task.add_done_callback(_log_task_error)
 
 

@@ -7,15 +7,25 @@ ordinary plugins using these same hooks.
 
 How habitd calls them:
 
-- Every hook may be a plain function or an ``async def``. Plain functions run in a
-  worker thread so they cannot stall the daemon; either kind is bounded in time
-  (:data:`HOOK_TIMEOUT` seconds). A plugin that raises or overruns is logged, its error is
-  shown by ``habitd plugins``, and after :data:`QUARANTINE_AFTER` faults it is quarantined
-  (no more calls until the daemon restarts). One plugin's fault never stops another.
-- *fan-out* hooks call every plugin and collect the results; *first-result* hooks stop
-  at the first plugin that returns something other than ``None``.
-- The ``app`` argument is the :class:`habitd.app.App` service layer: what the CLI can do, a
-  plugin can do (``app.record_action``, ``app.add_entry``, ``app.state(plugin)``...).
+- Plugins are trusted code running as you, with your files: install only what you would
+  run yourself. habitd still keeps one plugin's mistakes from hurting the daemon or the
+  others: each plugin runs in its own worker thread with its own event loop, never on
+  the daemon's loop. Every hook may be a plain function or an ``async def``; an async hook
+  must not block (``time.sleep``, blocking I/O) -- it would stall only its own plugin, but
+  its calls would overrun. Every call is bounded in time (:data:`HOOK_TIMEOUT` seconds): a
+  plugin that raises, overruns or returns the wrong type is charged a fault (its late
+  result is ignored), ``habitd plugins`` shows the error, and after :data:`QUARANTINE_AFTER`
+  faults within :data:`FAULT_WINDOW` seconds it is quarantined (no more calls until
+  ``habitd plugins reset NAME`` or a restart). One plugin's fault never stops another.
+- *fan-out* hooks call every plugin and collect the results; *first-result* hooks (marked
+  ``firstresult=True`` below) stop at the first plugin that returns something other than
+  ``None``. Wrappers (``wrapper=True``, ``hookwrapper=True``) are refused at load.
+- The ``ctx`` argument is the plugin's :class:`habitd.plugin.PluginContext`: the clock,
+  its own settings and state, read-only queries, and what a plugin may do (``ctx.notify``,
+  ``ctx.fire_later``, ``ctx.record_action``, ``ctx.add_entry``). Its methods are plain
+  functions, safe from plain and async hooks alike.
+- Pause, quiet hours, do-not-disturb and the screen lock are habitd's own: applied after
+  every ``habitd_before_send`` has been asked, so no plugin can let a nudge through them.
 - ``habitd_on_action`` and ``habitd_on_entry`` are reactions: they run in the daemon after
   the write is committed and answered (a slow reaction never delays "saved"), once per
   change, in order. What was written while no daemon ran (the CLI works alone then) is
@@ -32,8 +42,8 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from habitd.app import App
     from habitd.config import Config, Nudge, Problem
+    from habitd.context import PluginContext
     from habitd.contract import Action, Entry, Job, Message, Verdict
     from habitd.paths import Paths
 
@@ -41,7 +51,11 @@ PROJECT = "habitd"
 HOOK_TIMEOUT = 5.0
 """Seconds a single hook call may take before it counts as a fault."""
 QUARANTINE_AFTER = 3
-"""Faults after which a plugin is quarantined."""
+"""Faults (within :data:`FAULT_WINDOW`) after which a plugin is quarantined."""
+FAULT_WINDOW = 3600
+"""Seconds over which faults count towards a quarantine."""
+IMPORT_TIMEOUT = 5.0
+"""Seconds a plugin's import may take before it is given up on (reported as failed)."""
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
@@ -51,8 +65,9 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 def habitd_nudge_kinds() -> Sequence[str]:  # type: ignore[empty-body]
     """Name the nudge kinds this plugin renders (``kind = "..."`` in a ``[[nudge]]``).
 
-    Fan-out, called when plugins load. A kind claimed by two plugins is a config error that
-    names both. Return e.g. ``["reminder"]``.
+    Fan-out, called when plugins load. A kind another plugin renders already (built-ins
+    load first) gets this plugin refused, named in ``habitd plugins``. Return e.g.
+    ``["water"]``.
     """
 
 
@@ -73,15 +88,19 @@ def habitd_validate_config(
 
 
 @hookspec
-def habitd_configure(config: Config, settings: Mapping[str, Any], app: App, paths: Paths) -> None:
+def habitd_configure(
+    config: Config, settings: Mapping[str, Any], ctx: PluginContext, paths: Paths
+) -> None:
     """Take a validated config into use: at start and after every successful reload.
 
-    Fan-out. ``settings`` is this plugin's ``[plugins.NAME]`` table.
+    Fan-out. ``settings`` is this plugin's ``[plugins.NAME]`` table, checked against its
+    ``SETTINGS`` with defaults filled in when it declares them (``ctx.settings`` is the
+    same, at any time).
     """
 
 
 @hookspec(firstresult=True)
-def habitd_compose(nudge: Nudge, app: App) -> Message | None:
+def habitd_compose(nudge: Nudge, ctx: PluginContext) -> Message | None:
     """Render a nudge as a :class:`habitd.plugin.Message` (title, body, buttons, reply).
 
     First-result: return ``None`` for nudges whose kind is not yours. Called each time a
@@ -90,16 +109,18 @@ def habitd_compose(nudge: Nudge, app: App) -> Message | None:
 
 
 @hookspec(firstresult=True)
-def habitd_before_send(nudge: Nudge, message: Message, app: App) -> Verdict | None:
+def habitd_before_send(nudge: Nudge, message: Message, ctx: PluginContext) -> Verdict | None:
     """Decide whether a composed nudge goes out now: return ``None`` to let it through, or a
-    :class:`habitd.plugin.Verdict` to hold it until a time (quiet hours, pause) or drop it.
+    :class:`habitd.plugin.Verdict` to hold it until a time or drop it.
 
     First-result. Not called for ``habitd trigger`` (the person asked for that nudge).
+    Letting a nudge through never overrides habitd's own pause, quiet hours and
+    do-not-disturb, which are applied afterwards (``ctx.busy`` says if the desktop is busy).
     """
 
 
 @hookspec
-def habitd_after_send(nudge: Nudge, message: Message, app: App) -> None:
+def habitd_after_send(nudge: Nudge, message: Message, ctx: PluginContext) -> None:
     """A nudge was just shown (or logged) to the person. Fan-out.
 
     Not called when ``habitd_before_send`` held or dropped it.
@@ -107,7 +128,7 @@ def habitd_after_send(nudge: Nudge, message: Message, app: App) -> None:
 
 
 @hookspec
-def habitd_on_action(action: Action, app: App) -> None:
+def habitd_on_action(action: Action, ctx: PluginContext) -> None:
     """React to the person's answer to a nudge (done, skipped, lapse, snoozed, clicked,
     dismissed, replied), from a notification button or the CLI. The answer is already
     stored; ``action.ts`` says when it was given (it may be from before the daemon started).
@@ -117,7 +138,7 @@ def habitd_on_action(action: Action, app: App) -> None:
 
 
 @hookspec
-def habitd_on_entry(entry: Entry, app: App) -> None:
+def habitd_on_entry(entry: Entry, ctx: PluginContext) -> None:
     """React to a new journal entry (a feeling, an urge, a thought record). Already stored;
     ``entry.ts`` says when it was written (it may be from before the daemon started: an urge
     from hours ago is not a moment to escalate).
@@ -127,7 +148,7 @@ def habitd_on_entry(entry: Entry, app: App) -> None:
 
 
 @hookspec
-def habitd_jobs(config: Config, app: App) -> Sequence[Job] | None:
+def habitd_jobs(config: Config, ctx: PluginContext) -> Sequence[Job] | None:
     """Scheduled work of the plugin's own: return :class:`habitd.plugin.Job` objects.
 
     Fan-out, called at start and after each reload; jobs are replaced as a whole each time.
@@ -143,7 +164,9 @@ def habitd_commands() -> Sequence[click.Command] | None:
 
 
 @hookspec
-def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any] | Any]] | None:
+def habitd_rpc_methods(
+    ctx: PluginContext,
+) -> Mapping[str, Callable[..., Awaitable[Any] | Any]] | None:
     """Expose methods over the daemon's JSON-RPC socket as ``PLUGIN.METHOD``.
 
     Fan-out. Each method takes keyword arguments (the JSON-RPC params object) and returns
@@ -152,15 +175,15 @@ def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any] | 
 
 
 @hookspec
-def habitd_status(app: App) -> Mapping[str, Any] | None:
+def habitd_status(ctx: PluginContext) -> Mapping[str, Any] | None:
     """A few facts for ``habitd status`` (shown under the plugin's name). Fan-out."""
 
 
 @hookspec
-def habitd_startup(app: App) -> None:
+def habitd_startup(ctx: PluginContext) -> None:
     """The daemon has started (its socket listens, the schedule is loaded). Fan-out."""
 
 
 @hookspec
-def habitd_shutdown(app: App) -> None:
+def habitd_shutdown(ctx: PluginContext) -> None:
     """The daemon is stopping. Fan-out; keep it short."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from habitd import clock, entries, help
 from habitd.config import Config, Nudge
@@ -22,6 +22,9 @@ from habitd.errors import InvalidInput, NotFound
 from habitd.rpc import exposed, rpc
 from habitd.store import Store
 from habitd.timeparse import parse_duration
+
+if TYPE_CHECKING:
+    from habitd.stats import Summary
 
 
 class Operations:
@@ -58,6 +61,32 @@ class Operations:
         """Ranges of habit days frozen by ``habitd pause --habits`` (both ends included)."""
         stored = self.store.get_state("habitd", "vacations", [])
         return [(date.fromisoformat(start), date.fromisoformat(end)) for start, end in stored]
+
+    def summaries(self, habit: str | None = None) -> list[Summary]:
+        """Streaks, totals and strength of every configured habit (or of one), as of the
+        habit day now, with vacations frozen; ``extra`` holds its name, type and target."""
+        from habitd.stats import Mark, summarize
+
+        chosen = [self.habit(habit)] if habit is not None else list(self.config.habits)
+        marks: dict[str, dict[date, Mark]] = {}
+        for name, day, state, value, note in self.store.check_rows(habit):
+            marks.setdefault(name, {})[date.fromisoformat(day)] = Mark(state, value, note)
+        today, vacations = self.today(), self.vacations()
+        found = []
+        for item in chosen:
+            summary = summarize(
+                item.id,
+                item.type,
+                item.target,
+                marks.get(item.id, {}),
+                today,
+                threshold=item.threshold,
+                start=item.start,
+                paused=[*item.paused, *vacations],
+            )
+            summary.extra.update(name=item.name, type=item.type, target=item.target)
+            found.append(summary)
+        return found
 
     # --- answers ----------------------------------------------------------------------------
 

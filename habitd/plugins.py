@@ -1,10 +1,12 @@
 """Finding, loading and calling plugins, with isolation that pluggy alone does not give.
 
 pluggy stops a whole hook call at the first exception and stops loading entry points at
-the first broken one. habitd instead loads each plugin in its own ``try``, calls hooks
-implementation by implementation, bounds every call in time (plain functions run in a
-worker thread, so a blocking plugin cannot stall the daemon), counts faults, and
-quarantines a plugin after :data:`~habitd.hookspecs.QUARANTINE_AFTER` of them.
+the first broken one. habitd instead loads each plugin in its own ``try`` (an import bounded
+in time), refuses wrappers, a kind another plugin renders and a name already taken, calls
+hooks implementation by implementation in the plugin's own worker thread (never on the
+daemon's loop), bounds every call in time, checks each result against its hook's spec,
+counts faults, and quarantines a plugin after :data:`~habitd.hookspecs.QUARANTINE_AFTER` of
+them within :data:`~habitd.hookspecs.FAULT_WINDOW`.
 
 Sources, in order: built-ins (``habitd.builtin``), installed packages (entry-point group
 ``habitd``), then single-file plugins in ``<config dir>/plugins/`` and ``[plugins] paths``.
@@ -13,15 +15,18 @@ Sources, in order: built-ins (``habitd.builtin``), installed packages (entry-poi
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import difflib
 import importlib
 import importlib.util
 import inspect
+import itertools
 import logging
 import threading
+import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from importlib.metadata import entry_points
@@ -33,14 +38,15 @@ import pluggy
 
 from habitd import hookspecs, trust
 from habitd.config import Config, Problem, Setting, read_settings
-from habitd.hookspecs import HOOK_TIMEOUT, QUARANTINE_AFTER
+from habitd.contract import Job, Message, Verdict
+from habitd.errors import HabitdError, InvalidInput, NotFound
+from habitd.hookspecs import FAULT_WINDOW, HOOK_TIMEOUT, IMPORT_TIMEOUT, QUARANTINE_AFTER
 from habitd.paths import Paths
 
 log = logging.getLogger("habitd.plugins")
 
 BUILTINS = (
     "reminder",
-    "quiet",
     "goals",
     "mindfulness",
     "journal",
@@ -67,6 +73,8 @@ class PluginInfo:
     last_error: str | None = None
     last_traceback: str | None = None
     hooks: list[str] = field(default_factory=list)
+    recent: list[float] = field(default_factory=list)
+    """When (monotonic) the faults of the last :data:`FAULT_WINDOW` seconds happened."""
 
     def as_json(self) -> dict[str, Any]:
         """The shape of one item of ``habitd plugins --json``."""
@@ -90,8 +98,14 @@ class PluginHost:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.infos: dict[str, PluginInfo] = {}
-        self.kinds: dict[str, list[str]] = {}
+        self.shadowed: list[PluginInfo] = []
+        """Plugins refused because their name was taken (shown, never loaded)."""
+        self.kinds: dict[str, str] = {}
+        """Nudge kind -> the plugin that renders it."""
         self.timeout = timeout
+        self.context: Callable[[str], Any] | None = None
+        """Makes a plugin's ``ctx`` (set by the App; hooks that take ``ctx`` need it)."""
+        self._workers: dict[str, Worker] = {}
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -109,10 +123,8 @@ class PluginHost:
         for entry in sorted(entry_points(group=hookspecs.PROJECT), key=lambda e: e.name):
             version = entry.dist.version if entry.dist else None
             self._load(entry.name, "entry point", entry.value, disabled, entry.load, version)
-        folders = [plugins_dir] if plugins_dir else []
-        for folder in [*folders, *config.plugins.paths]:
-            for path in sorted(folder.glob("*.py")) if folder.is_dir() else []:
-                self._load(path.stem, "file", str(path), disabled, partial(_import_file, path))
+        for path in plugin_files(config, plugins_dir):
+            self._load(path.stem, "file", str(path), disabled, partial(_import_file, path))
 
     def _refuse(self, name: str, reason: str) -> None:
         info = self.infos[name]
@@ -131,13 +143,9 @@ class PluginHost:
     ) -> None:
         if name in self.infos:
             first = self.infos[name]
-            log.error(
-                "plugin %s from %s ignored: the name is taken by %s plugin %s",
-                name,
-                origin,
-                first.source,
-                first.origin,
-            )
+            reason = f"the name {name!r} is taken by the {first.source} plugin {first.origin}"
+            self.shadowed.append(PluginInfo(name, source, origin, version, "refused", 0, reason))
+            log.error("plugin %s from %s refused: %s", name, origin, reason)
             return
         info = self.infos[name] = PluginInfo(name, source, origin, version)
         if name in disabled:
@@ -148,7 +156,7 @@ class PluginHost:
             self._refuse(name, f"not loaded: {unsafe}")
             return
         try:
-            plugin = load()
+            plugin = load() if source == "builtin" else _bounded_import(load, IMPORT_TIMEOUT)
             info.version = info.version or getattr(plugin, "__version__", None)
             self.pm.register(plugin, name=name)
         except BaseException as exc:  # an import may raise anything, even SystemExit
@@ -159,25 +167,56 @@ class PluginHost:
             info.last_traceback = traceback.format_exc()
             log.error("plugin %s (%s) failed to load: %s", name, origin, info.last_error)
             return
-        unknown = [hc.name for hc in self.pm.get_hookcallers(plugin) or [] if hc.spec is None]
-        if unknown:
+        callers = self.pm.get_hookcallers(plugin) or []
+        unknown = [hc.name for hc in callers if hc.spec is None]
+        wrappers = [
+            hc.name
+            for hc in callers
+            for impl in hc.get_hookimpls()
+            if impl.plugin is plugin and (impl.hookwrapper or impl.wrapper)
+        ]
+        if unknown or wrappers:
             self.pm.unregister(plugin)
-            known = [n for n in dir(hookspecs) if n.startswith("habitd_")]
-            hint = difflib.get_close_matches(unknown[0], known, n=1)
-            info.state = "failed"
-            info.last_error = f"unknown hook {unknown[0]}" + (
-                f" (did you mean {hint[0]}?)" if hint else ""
-            )
-            log.error("plugin %s failed to load: %s", name, info.last_error)
+            if unknown:
+                known = [n for n in dir(hookspecs) if n.startswith("habitd_")]
+                hint = difflib.get_close_matches(unknown[0], known, n=1)
+                reason = f"unknown hook {unknown[0]}" + (
+                    f" (did you mean {hint[0]}?)" if hint else ""
+                )
+                info.state = "failed"
+                info.last_error = reason
+                log.error("plugin %s failed to load: %s", name, reason)
+            else:
+                self._refuse(
+                    name,
+                    f"{wrappers[0]} is a wrapper (wrapper=True or hookwrapper=True): habitd "
+                    "calls every plugin on its own, so wrappers cannot work; use a plain hook",
+                )
             return
-        info.hooks = sorted(hc.name for hc in self.pm.get_hookcallers(plugin) or [])
+        info.hooks = sorted(hc.name for hc in callers)
 
     async def collect_kinds(self) -> None:
-        """Ask every plugin which nudge kinds it renders."""
+        """Ask every plugin which nudge kinds it renders. A kind another plugin (loaded
+        before it: built-ins first) already renders gets the later plugin refused."""
         self.kinds = {}
-        for name, kinds in await self.call_all("habitd_nudge_kinds"):
+        order = list(self.infos)
+        found = await self.call_all("habitd_nudge_kinds")
+        for name, kinds in sorted(found, key=lambda pair: order.index(pair[0])):
+            taken = [kind for kind in kinds or () if kind in self.kinds]
+            if taken:
+                self._refuse(
+                    name,
+                    f"claims the nudge kind {taken[0]!r}, which plugin {self.kinds[taken[0]]} "
+                    "renders already (disable one of them in [plugins] disabled)",
+                )
+                continue
             for kind in kinds or ():
-                self.kinds.setdefault(str(kind), []).append(name)
+                self.kinds[kind] = name
+
+    def active(self, name: str) -> bool:
+        """Whether calls to plugin ``name`` happen."""
+        info = self.infos.get(name)
+        return info is not None and info.state == "active"
 
     # --- validation --------------------------------------------------------------------------
 
@@ -186,22 +225,19 @@ class PluginHost:
         problems: list[Problem] = []
         installed = ", ".join(sorted(self.kinds)) or "none"
         for index, nudge in enumerate(config.nudges):
-            owners = self.kinds.get(nudge.kind)
-            if not owners:
+            if nudge.kind not in self.kinds:
                 hint = difflib.get_close_matches(nudge.kind, list(self.kinds), n=1)
                 suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+                refused = [
+                    f"; plugin {i.name} is {i.state}: {i.last_error}"
+                    for i in self.infos.values()
+                    if i.state in ("refused", "failed")
+                ]
                 problems.append(
                     Problem(
                         ("nudge", index, "kind"),
-                        f"unknown kind {nudge.kind!r}{suggestion}; installed kinds: {installed}",
-                    )
-                )
-            elif len(owners) > 1:
-                problems.append(
-                    Problem(
-                        ("nudge", index, "kind"),
-                        f"kind {nudge.kind!r} is claimed by plugins {' and '.join(owners)}; "
-                        "disable one in [plugins] disabled",
+                        f"unknown kind {nudge.kind!r}{suggestion}; installed kinds: {installed}"
+                        + "".join(refused[:1]),
                     )
                 )
         for name in config.plugins.settings:
@@ -237,35 +273,64 @@ class PluginHost:
             return declared
         return None
 
+    def settings(self, name: str, config: Config) -> dict[str, Any]:
+        """A plugin's settings as it should use them: its declared ``SETTINGS`` checked and
+        defaulted, else its raw ``[plugins.NAME]`` table."""
+        declared = self.declared_settings(name)
+        table = config.plugin_settings(name)
+        if declared is None:
+            return dict(table)
+        return read_settings(declared, table, ("plugins", name), [])
+
     # --- calling -------------------------------------------------------------------------
 
     def _impls(self, hook: str) -> Iterable[pluggy.HookImpl]:
         """Implementations in pluggy's calling order (tryfirst first, last registered first)."""
         caller: pluggy.HookCaller = getattr(self.pm.hook, hook)
         for impl in reversed(caller.get_hookimpls()):
-            if self.infos[impl.plugin_name].state == "active":
+            if self.active(impl.plugin_name):
                 yield impl
 
-    def _arguments(self, impl: pluggy.HookImpl, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    def _arguments(
+        self, impl: pluggy.HookImpl, hook: str, kwargs: Mapping[str, Any]
+    ) -> dict[str, Any]:
         arguments = {name: kwargs[name] for name in impl.argnames if name in kwargs}
         if "settings" in impl.argnames and "config" in kwargs:
-            arguments["settings"] = kwargs["config"].plugin_settings(impl.plugin_name)
+            config: Config = kwargs["config"]
+            arguments["settings"] = (
+                config.plugin_settings(impl.plugin_name)  # the plugin checks the raw table
+                if hook == "habitd_validate_config"
+                else self.settings(impl.plugin_name, config)
+            )
+        if "ctx" in impl.argnames:
+            if self.context is None:
+                raise RuntimeError(f"{hook} needs a context and none is set")
+            arguments["ctx"] = self.context(impl.plugin_name)
         return arguments
 
-    async def call_all(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
-        """Fan-out: call every active implementation; returns ``(plugin, result)`` pairs for
-        the calls that succeeded (a fault is recorded and skipped)."""
+    async def call_all(
+        self, hook: str, /, *, only: Collection[str] | None = None, **kwargs: Any
+    ) -> list[tuple[str, Any]]:
+        """Fan-out: call every active implementation (of the plugins named in ``only``, if
+        given); returns ``(plugin, result)`` pairs for the calls that succeeded and returned
+        what the spec says (anything else is the plugin's fault)."""
+        if _first_result(self.pm, hook):
+            raise ValueError(f"{hook} is a first-result hook: use call_first")
         results = []
         for impl in list(self._impls(hook)):
-            ok, value = await self._invoke(impl, hook, self._arguments(impl, kwargs))
+            if only is not None and impl.plugin_name not in only:
+                continue
+            ok, value = await self._invoke(impl, hook, kwargs)
             if ok:
                 results.append((impl.plugin_name, value))
         return results
 
     async def call_first(self, hook: str, **kwargs: Any) -> tuple[str, Any] | None:
         """First-result: the first ``(plugin, result)`` whose result is not None."""
+        if not _first_result(self.pm, hook):
+            raise ValueError(f"{hook} is a fan-out hook: use call_all")
         for impl in list(self._impls(hook)):
-            ok, value = await self._invoke(impl, hook, self._arguments(impl, kwargs))
+            ok, value = await self._invoke(impl, hook, kwargs)
             if ok and value is not None:
                 return impl.plugin_name, value
         return None
@@ -275,32 +340,73 @@ class PluginHost:
         results = []
         for impl in list(self._impls(hook)):
             try:
-                results.append((impl.plugin_name, impl.function(**self._arguments(impl, kwargs))))
+                value = impl.function(**self._arguments(impl, hook, kwargs))
+                _check_result(hook, value)
             except Exception as exc:
                 self.fault(impl.plugin_name, hook, exc)
+            else:
+                results.append((impl.plugin_name, value))
         return results
 
     async def call_job(self, plugin: str, name: str, function: Callable[[], Any]) -> None:
         """Run a plugin's scheduled job with the same isolation as a hook."""
-        if self.infos.get(plugin, PluginInfo(plugin, "", "")).state != "active":
-            return
-        await self._run(plugin, f"job {name}", function, {})
+        if self.active(plugin):
+            await self._run(plugin, f"job {name}", function, {})
+
+    async def call_method(
+        self, plugin: str, name: str, function: Callable[..., Any], params: dict[str, Any]
+    ) -> Any:
+        """Run a plugin's RPC method in its worker, bounded in time. A clean
+        :class:`HabitdError` reaches the caller; anything else is the plugin's fault."""
+        if not self.active(plugin):
+            raise HabitdError(
+                f"plugin {plugin} is {self.infos[plugin].state}: `habitd plugins` says why"
+            )
+        worker = self._worker(plugin)
+        if worker.overrunning(self.timeout):
+            raise HabitdError(f"plugin {plugin} is stuck in an earlier call; try again later")
+        try:
+            return await asyncio.wait_for(
+                asyncio.wrap_future(worker.submit(function, params)), self.timeout
+            )
+        except HabitdError:
+            raise
+        except TimeoutError:
+            error: BaseException = TimeoutError(f"took longer than {self.timeout:g}s")
+        except Exception as exc:
+            error = exc
+        self.fault(plugin, f"method {name}", error)
+        raise HabitdError(f"plugin {plugin} failed in {name}: {error}")
 
     async def _invoke(
-        self, impl: pluggy.HookImpl, hook: str, arguments: dict[str, Any]
+        self, impl: pluggy.HookImpl, hook: str, kwargs: Mapping[str, Any]
     ) -> tuple[bool, Any]:
-        return await self._run(impl.plugin_name, hook, impl.function, arguments)
+        try:
+            arguments = self._arguments(impl, hook, kwargs)
+        except Exception as exc:
+            self.fault(impl.plugin_name, hook, exc)
+            return False, None
+        ok, value = await self._run(impl.plugin_name, hook, impl.function, arguments)
+        if ok:
+            try:
+                _check_result(hook, value)
+            except TypeError as exc:
+                self.fault(impl.plugin_name, hook, exc)
+                return False, None
+        return ok, value
 
     async def _run(
         self, plugin: str, what: str, function: Callable[..., Any], arguments: dict[str, Any]
     ) -> tuple[bool, Any]:
+        """Call ``function`` in the plugin's own worker, never on this loop; a call that
+        overruns is a fault and its late result is ignored."""
+        worker = self._worker(plugin)
+        if worker.overrunning(self.timeout):
+            log.info("plugin %s is still stuck in an earlier call; skipped for %s", plugin, what)
+            return False, None
+        future = worker.submit(function, arguments)
         try:
-            if inspect.iscoroutinefunction(function):
-                result = await asyncio.wait_for(function(**arguments), self.timeout)
-            else:
-                result = await asyncio.wait_for(_in_thread(function, arguments), self.timeout)
-                if inspect.isawaitable(result):
-                    result = await asyncio.wait_for(result, self.timeout)
+            result = await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
         except TimeoutError:
             self.fault(plugin, what, TimeoutError(f"took longer than {self.timeout:g}s"))
             return False, None
@@ -309,24 +415,190 @@ class PluginHost:
             return False, None
         return True, result
 
+    def _worker(self, plugin: str) -> Worker:
+        worker = self._workers.get(plugin)
+        if worker is None:
+            worker = self._workers[plugin] = Worker(plugin)
+        return worker
+
     def fault(self, plugin: str, what: str, exc: BaseException) -> None:
-        """Record a plugin's fault; quarantine it after too many."""
+        """Record a plugin's fault; quarantine it after too many within a window."""
         info = self.infos[plugin]
+        now = time.monotonic()
         info.faults += 1
+        info.recent = [t for t in info.recent if now - t < FAULT_WINDOW] + [now]
         info.last_error = f"{what}: {type(exc).__name__}: {exc}"
         info.last_traceback = "".join(traceback.format_exception(exc))
         log.error("plugin %s failed in %s", plugin, info.last_error)
-        if info.faults >= QUARANTINE_AFTER and info.state == "active":
+        if len(info.recent) >= QUARANTINE_AFTER and info.state == "active":
             info.state = "quarantined"
             log.error(
-                "plugin %s quarantined after %d faults; restart habitd after fixing it",
+                "plugin %s quarantined after %d faults in %d minutes; fix it, then "
+                "`habitd plugins reset %s`",
                 plugin,
-                info.faults,
+                len(info.recent),
+                FAULT_WINDOW // 60,
+                plugin,
             )
+
+    def reset(self, plugin: str) -> PluginInfo:
+        """Lift a quarantine: the plugin is called again, from a fresh worker."""
+        info = self.infos.get(plugin)
+        if info is None:
+            raise NotFound(f"no plugin named {plugin!r}; plugins: {', '.join(self.infos)}")
+        if info.state not in ("active", "quarantined"):
+            raise InvalidInput(
+                f"plugin {plugin} is {info.state} ({info.last_error}); a reset only lifts a "
+                "quarantine: fix it, then `habitd reload`"
+            )
+        info.state = "active"
+        info.recent = []
+        worker = self._workers.pop(plugin, None)
+        if worker is not None:
+            worker.stop()
+        return info
+
+    def close(self) -> None:
+        """Stop every plugin worker (a stuck one is left behind: its thread is a daemon)."""
+        for worker in self._workers.values():
+            worker.stop()
+        self._workers.clear()
 
     def listing(self) -> list[dict[str, Any]]:
         """Every plugin, for ``habitd plugins --json``."""
-        return [info.as_json() for info in self.infos.values()]
+        return [info.as_json() for info in [*self.infos.values(), *self.shadowed]]
+
+
+class Worker:
+    """One plugin's own thread running its own event loop: every call of that plugin
+    (plain or ``async def`` hooks, jobs, RPC methods) runs there, one at a time. A plugin
+    that blocks stalls only itself; the daemon's loop never runs plugin code."""
+
+    def __init__(self, plugin: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(
+            target=self.loop.run_forever, name=f"habitd-plugin-{plugin}", daemon=True
+        )
+        self.thread.start()
+        self._running: dict[int, float] = {}
+        """Calls in progress: id -> when (monotonic) each started."""
+        self._calls = itertools.count()
+
+    def submit(
+        self, function: Callable[..., Any], arguments: Mapping[str, Any]
+    ) -> concurrent.futures.Future[Any]:
+        """Call ``function(**arguments)`` in the worker (awaiting it if it is async)."""
+        number = next(self._calls)
+
+        async def call() -> Any:
+            self._running[number] = time.monotonic()
+            try:
+                result = function(**arguments)
+                if inspect.isawaitable(result):
+                    result = await result
+                return result
+            finally:
+                del self._running[number]
+
+        return asyncio.run_coroutine_threadsafe(call(), self.loop)
+
+    def overrunning(self, limit: float) -> bool:
+        """Whether a call has been running longer than ``limit`` seconds (blocking the
+        worker): new calls would only queue behind it, so they are skipped."""
+        now = time.monotonic()
+        return any(now - started > limit for started in list(self._running.values()))
+
+    def stop(self) -> None:
+        """Stop the loop once the current call (if any) returns."""
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def plugin_files(config: Config, plugins_dir: Path | None) -> list[Path]:
+    """Single-file plugins: ``<config dir>/plugins/*.py`` and each ``[plugins] paths``."""
+    folders = [plugins_dir] if plugins_dir else []
+    return [
+        path
+        for folder in [*folders, *config.plugins.paths]
+        for path in (sorted(folder.glob("*.py")) if folder.is_dir() else [])
+    ]
+
+
+def _first_result(pm: pluggy.PluginManager, hook: str) -> bool:
+    spec = getattr(pm.hook, hook).spec
+    return bool(spec and spec.opts.get("firstresult"))
+
+
+def _check_result(hook: str, value: Any) -> None:
+    """Raise TypeError when a hook's result is not what its spec returns."""
+    expected = RESULTS.get(hook)
+    if expected is None or value is None:
+        return
+    described, accepts = expected
+    if not accepts(value):
+        raise TypeError(f"returned {_short(value)}, not {described}")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
+
+
+def _sequence_of(*types: type) -> Callable[[Any], bool]:
+    def accepts(value: Any) -> bool:
+        return isinstance(value, list | tuple) and all(isinstance(v, types) for v in value)
+
+    return accepts
+
+
+def _string_keyed(value: Any) -> bool:
+    return isinstance(value, Mapping) and all(isinstance(k, str) for k in value)
+
+
+def _methods(value: Any) -> bool:
+    return _string_keyed(value) and all(callable(v) for v in value.values())
+
+
+def _commands(value: Any) -> bool:
+    import click
+
+    return _sequence_of(click.Command)(value)
+
+
+RESULTS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "habitd_nudge_kinds": ("a list of kind names", _sequence_of(str)),
+    "habitd_validate_config": ("a list of Problem or str", _sequence_of(Problem, str)),
+    "habitd_compose": ("a Message or None", lambda v: isinstance(v, Message)),
+    "habitd_before_send": ("a Verdict or None", lambda v: isinstance(v, Verdict)),
+    "habitd_jobs": ("a list of Job", _sequence_of(Job)),
+    "habitd_commands": ("a list of click commands", _commands),
+    "habitd_rpc_methods": ("a mapping of name to function", _methods),
+    "habitd_status": ("a mapping of str keys", _string_keyed),
+}
+"""What each hook whose result habitd uses must return (None always may be returned); the
+other hooks' results are ignored."""
+
+
+def _bounded_import(load: Callable[[], Any], timeout: float) -> Any:
+    """Import a plugin in a helper thread: one that hangs at import is given up on after
+    ``timeout`` seconds (it stays behind in its daemon thread, never loaded)."""
+    outcome: list[Any] = []
+
+    def target() -> None:
+        try:
+            outcome.append((True, load()))
+        except BaseException as exc:
+            outcome.append((False, exc))
+
+    thread = threading.Thread(target=target, name="habitd-plugin-import", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not outcome:
+        raise TimeoutError(f"its import took longer than {timeout:g}s")
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
 
 
 def _import_file(path: Path) -> ModuleType:
@@ -337,33 +609,3 @@ def _import_file(path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def _in_thread(function: Callable[..., Any], arguments: dict[str, Any]) -> asyncio.Future[Any]:
-    """Run a blocking function in a daemon thread: a hung plugin never blocks the exit."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[Any] = loop.create_future()
-
-    def settle(result: Any, error: BaseException | None) -> None:
-        if future.done():
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)
-
-    def target() -> None:
-        try:
-            result = function(**arguments)
-        except BaseException as exc:
-            _call_soon(loop, settle, None, exc)
-        else:
-            _call_soon(loop, settle, result, None)
-
-    threading.Thread(target=target, name=f"habitd-hook-{function.__name__}", daemon=True).start()
-    return future
-
-
-def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[..., None], *args: Any) -> None:
-    with contextlib.suppress(RuntimeError):  # the loop closed while the plugin still ran
-        loop.call_soon_threadsafe(callback, *args)

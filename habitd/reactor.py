@@ -75,12 +75,12 @@ class Reactor:
             row = found[0]
             fields = {k: v for k, v in row.items() if k not in ("id", "ts", "kind")}
             entry = Entry(row["id"], row["kind"], datetime.fromisoformat(row["ts"]), fields)
-            await self.app.plugins.call_all("habitd_on_entry", entry=entry, app=self.app)
+            await self.app.plugins.call_all("habitd_on_entry", entry=entry)
         elif change.what == "action":
             action = Action(**_action_fields(change.data), ts=change.ts)
             if action.action == "snoozed" and action.nudge:
                 self.app.arm_stored(action.nudge)  # the core stored when it comes again
-            await self.app.plugins.call_all("habitd_on_action", action=action, app=self.app)
+            await self.app.plugins.call_all("habitd_on_action", action=action)
         elif change.what == "resumed":
             self.app.arm_stored()  # what the pause held is due now
         else:

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from dataclasses import dataclass
 
 from habitd.app import App
 from habitd.notify import make_notifier
 from habitd.paths import Paths
 from habitd.reactor import Reactor
-from habitd.schedule import NudgeScheduler
 from habitd.wake import BACKSTOP, ClockWatch, Logind
 
 log = logging.getLogger("habitd.runtime")
@@ -28,10 +26,9 @@ SETTLE_AT_STOP = 5.0
 
 @dataclass
 class Runtime:
-    """A started App with its notifier, scheduler, reactor, clock watch and logind."""
+    """A started App (with its notifier and scheduler), its reactor, clock watch and logind."""
 
     app: App
-    scheduler: NudgeScheduler
     reactor: Reactor
     clock: ClockWatch
     logind: Logind
@@ -42,28 +39,25 @@ class Runtime:
     ) -> Runtime:
         """Open and wire everything (inside the running loop), then react to what was
         written while no daemon ran. Raises ConfigError or HabitdError as App.open does."""
-        app = await App.open(paths)
-        app.pid = os.getpid()
+        app = await App.open(paths, daemon=True)
         if notifier_mode:
             app.notifier_mode = notifier_mode
         runtime = cls(
             app,
-            NudgeScheduler(app.fire, app.delivery.record_missed, app.plugins.call_job),
             Reactor(app),
             ClockWatch(app.delivery.on_clock_jump, interval=watch_every),
             Logind(app.delivery.on_resume, app.delivery.on_lock),
         )
         app.changed = runtime.reactor.poke
-        app.scheduler = runtime.scheduler
         try:
             app.notifier = await make_notifier(
                 app.notifier_mode, app.delivery.on_notification_answer
             )
-            runtime.scheduler.start()
+            app.scheduler.start()
             await app.schedule()
             runtime.clock.start()
             await runtime.logind.start()
-            await app.plugins.call_all("habitd_startup", app=app)
+            await app.plugins.call_all("habitd_startup")
         except BaseException:
             await runtime._close()
             raise
@@ -71,20 +65,22 @@ class Runtime:
         return runtime
 
     async def settle(self) -> None:
-        """Wait until every change written so far has been reacted to."""
+        """Wait until every change written so far has been reacted to (and what the
+        reactions asked for, such as a message, is done)."""
         await self.reactor.settle()
+        await self.app.settle()
 
     async def stop(self) -> None:
         """Let reactions in progress finish (briefly), tell plugins, and close everything."""
         try:
-            await asyncio.wait_for(self.reactor.settle(), SETTLE_AT_STOP)
+            await asyncio.wait_for(self.settle(), SETTLE_AT_STOP)
         except TimeoutError:
             log.info("stopping with reactions left; they run at the next start")
-        await self.app.plugins.call_all("habitd_shutdown", app=self.app)
+        await self.app.plugins.call_all("habitd_shutdown")
         await self._close()
 
     async def _close(self) -> None:
         self.clock.stop()
         self.logind.stop()
-        self.scheduler.shutdown()
+        self.app.scheduler.shutdown()
         await self.app.close()

@@ -31,21 +31,23 @@ test = ["pytest>=8"]
 [project.entry-points.habitd]
 {name} = "{module}"
 
+# commands load lazily: typing `habitd {name}` imports {module}.command alone
+[project.entry-points."habitd.commands"]
+{name} = "{module}.command:command"
+
 [tool.hatch.build.targets.wheel]
 packages = ["{module}"]
 """
 
 MODULE = '''\
-"""habitd-{name}: a nudge kind and a command. Start here; docs/plugins.md in habitd
-explains every hook."""
+"""habitd-{name}: a nudge kind (here) and a command (in command.py). Start here;
+docs/plugins.md in habitd explains every hook and the ``ctx`` each one gets."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import click
-
-from habitd.plugin import App, Message, Nudge, answer_buttons, hookimpl
+from habitd.plugin import Message, Nudge, PluginContext, answer_buttons, hookimpl
 
 __version__ = "0.1.0"
 
@@ -57,7 +59,7 @@ def habitd_nudge_kinds() -> Sequence[str]:
 
 
 @hookimpl
-def habitd_compose(nudge: Nudge, app: App) -> Message | None:
+def habitd_compose(nudge: Nudge, ctx: PluginContext) -> Message | None:
     """What a {name} nudge says."""
     if nudge.kind != "{name}":
         return None
@@ -66,18 +68,21 @@ def habitd_compose(nudge: Nudge, app: App) -> Message | None:
         body=nudge.body or "Whatever you are doing, take one slow breath.",
         buttons=answer_buttons(nudge),
     )
+'''
+
+COMMAND = '''\
+"""habitd {name}: declared in the entry-point group habitd.commands, so typing it imports
+this module alone (keep heavy imports inside the function)."""
+
+from __future__ import annotations
+
+import click
 
 
-@hookimpl
-def habitd_commands() -> Sequence[click.Command]:
-    """habitd {name}"""
-
-    @click.command("{name}")
-    def command() -> None:
-        """What this plugin offers in the terminal."""
-        click.echo("Hello from the {name} plugin.")
-
-    return [command]
+@click.command("{name}")
+def command() -> None:
+    """What this plugin offers in the terminal."""
+    click.echo("Hello from the {name} plugin.")
 '''
 
 TEST = '''\
@@ -109,7 +114,8 @@ README = """\
 # habitd-{name}
 
 A [habitd](https://pypi.org/project/habitd/) plugin. Install it next to habitd
-(`pip install -e .`), add a nudge with `kind = "{name}"`, and run `habitd reload`.
+(`pip install -e .`), restart habitd (`systemctl --user restart habitd`: Python loads an
+installed package once), and add a nudge with `kind = "{name}"`.
 Test it with `pip install -e '.[test]' && pytest`.
 """
 
@@ -126,6 +132,7 @@ def create(name: str, folder: Path) -> list[Path]:
         root / "pyproject.toml": PYPROJECT,
         root / "README.md": README,
         root / module / "__init__.py": MODULE,
+        root / module / "command.py": COMMAND,
         root / "tests" / f"test_{module}.py": TEST,
     }
     for path, template in files.items():

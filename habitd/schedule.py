@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, Protocol
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
@@ -17,6 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from habitd import clock
 from habitd.clock import zone
 from habitd.config import Config, Nudge, Schedule
 
@@ -125,6 +126,54 @@ def next_fire_time(trigger: BaseTrigger, now: datetime) -> datetime | None:
     return result
 
 
+class Timetable(Protocol):
+    """When nudges, plugins' jobs and pending deliveries run: :class:`NudgeScheduler` in the
+    daemon, :class:`Forecast` in a CLI working without one."""
+
+    def apply(self, config: Config, jobs: Sequence[tuple[str, Any]]) -> None:
+        """Match the timetable to ``config`` and the plugins' jobs."""
+
+    def add_pending(self, nudge_id: str, due: datetime, reason: str) -> None:
+        """Deliver ``nudge_id`` once at ``due`` (stored already by the caller)."""
+
+    def next_time(self, nudge: Nudge, timezone: tzinfo) -> datetime | None:
+        """When the nudge's regular schedule fires next."""
+
+    def wakeup(self) -> None:
+        """Re-check what is due now."""
+
+    def start(self) -> None:
+        """Start running (inside the event loop)."""
+
+    def shutdown(self) -> None:
+        """Stop running."""
+
+
+class Forecast:
+    """The timetable of a process that runs no timers (a CLI without the daemon): it tells
+    when nudges fire next; a pending delivery is stored by the caller, and the daemon arms
+    it when it starts."""
+
+    def apply(self, config: Config, jobs: Sequence[tuple[str, Any]]) -> None:
+        """Nothing to arm here."""
+
+    def add_pending(self, nudge_id: str, due: datetime, reason: str) -> None:
+        """Nothing to arm here: the daemon arms the stored row at its start."""
+
+    def next_time(self, nudge: Nudge, timezone: tzinfo) -> datetime | None:
+        """The next time the nudge's schedule names, from now."""
+        return next_fire_time(build_trigger(nudge.schedule, timezone), clock.now(timezone))
+
+    def wakeup(self) -> None:
+        """Nothing runs here."""
+
+    def start(self) -> None:
+        """Nothing runs here."""
+
+    def shutdown(self) -> None:
+        """Nothing runs here."""
+
+
 class NudgeScheduler:
     """APScheduler's ``AsyncIOScheduler`` holding one job per nudge, per plugin job and per
     pending (snoozed or held) delivery. It sleeps until the next job is due: no polling.
@@ -216,9 +265,9 @@ class NudgeScheduler:
             replace_existing=True,
         )
 
-    def next_time(self, nudge_id: str) -> datetime | None:
+    def next_time(self, nudge: Nudge, timezone: tzinfo) -> datetime | None:
         """When the nudge's regular job fires next."""
-        job = self._aps.get_job(f"nudge:{nudge_id}")
+        job = self._aps.get_job(f"nudge:{nudge.id}")
         return job.next_run_time if job else None
 
     def job_times(self) -> dict[str, datetime]:

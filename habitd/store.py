@@ -14,11 +14,11 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from habitd.clock import utc_now
+from habitd.clock import to_stored, utc_now
 from habitd.errors import HabitdError
 
 MIGRATIONS: tuple[str, ...] = (
@@ -109,11 +109,6 @@ BUSY = (
     "habitd is upgrading your data, or another habitd is writing it; one moment, then try "
     "again (nothing was lost)"
 )
-
-
-def to_stored(moment: datetime) -> str:
-    """A UTC ISO 8601 text that sorts correctly, for the ``ts`` columns."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 class Event(NamedTuple):
@@ -625,8 +620,16 @@ class Store:
     # --- insights: aggregates computed in SQL -------------------------------------------------
 
     def aggregate(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """Run a read-only aggregate query (for reports)."""
-        return self._read(sql, params)
+        """Run one read-only statement (for reports and plugins): one that would write
+        fails with :class:`StoreError`."""
+        with self._lock:
+            self._db.execute("PRAGMA query_only = ON")
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"query refused: {exc}") from None
+            finally:
+                self._db.execute("PRAGMA query_only = OFF")
 
     # --- reaching out --------------------------------------------------------------------
 

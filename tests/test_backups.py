@@ -42,7 +42,7 @@ def test_daily_backups_keep_seven_days_and_four_weeks(tmp_path: Path) -> None:
         with time_machine.travel(datetime(2026, 1, 1, 12, tzinfo=UTC), tick=False) as clock:
             app = await App.open(paths)
             for _ in range(40):
-                back_up(app)
+                back_up(app.context("backups"))
                 clock.shift(timedelta(days=1))
             await app.close()
         return sorted(p.name for p in (paths.state_dir / "backups").iterdir())

@@ -199,7 +199,7 @@ def test_config_check_command_reports_unknown_kind_and_plugin_settings(env: Env)
         f"{env.config_file}:3:8: nudge[0].kind: unknown kind 'mindfulnes' "
         "(did you mean 'mindfulness'?); installed kinds: journal, mindfulness, reminder, support",
         f"{env.config_file}:6:2: plugins.nosuch: no plugin named 'nosuch' is installed; "
-        "plugins: backups, goals, insights, journal, mindfulness, quiet, reminder, support",
+        "plugins: backups, goals, insights, journal, mindfulness, reminder, support",
     ]
 
 

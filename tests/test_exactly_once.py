@@ -32,7 +32,7 @@ from pathlib import Path
 from habitd import hookimpl
 
 @hookimpl
-def habitd_on_entry(entry, app):
+def habitd_on_entry(entry, ctx):
     Path(__file__).with_suffix(".reacting").touch()
     time.sleep(30)
 """

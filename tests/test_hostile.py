@@ -23,9 +23,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from habitd import ipc
+from habitd.builtin.practices import parse as parse_practices
 from habitd.config import ConfigError, loads
 from habitd.errors import HabitdError
-from habitd.practices import parse as parse_practices
 from habitd.timeparse import parse_clock, parse_days, parse_duration, parse_range
 
 from .conftest import BASE_CONFIG, Env, wait_for

@@ -194,9 +194,14 @@ def test_pre_emptive_nudges_and_the_weekly_review(tmp_path: Path) -> None:
 
     async def scenario() -> tuple[dict[str, datetime], Any]:
         runtime = await Runtime.start(paths, "log")
-        jobs = runtime.scheduler.job_times()
-        await insights_plugin._weekly_review(runtime.app)
-        review = [e for e in runtime.app.store.events() if e.event == "review"]
+        jobs = runtime.app.scheduler.job_times()  # type: ignore[attr-defined]
+        insights_plugin._weekly_review(runtime.app.context("insights"))
+        review: list[Any] = []
+        for _ in range(100):  # the message is shown on the loop, after the call returns
+            await asyncio.sleep(0.05)
+            review = [e for e in runtime.app.store.events() if e.event == "review"]
+            if review:
+                break
         await runtime.stop()
         return jobs, review
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from habitd.practices import load, parse
+from habitd.builtin.practices import load, parse
 
 from .conftest import Env, wait_for
 

@@ -164,7 +164,7 @@ def habitd_nudge_kinds():
     return ["urgent"]
 
 @hookimpl
-def habitd_compose(nudge, app):
+def habitd_compose(nudge, ctx):
     if nudge.kind == "urgent":
         return Message(title="Reach out now", body="Sam: call 555-0100", urgency="critical")
 """

@@ -19,7 +19,7 @@ RAISES_IN_COMPOSE = """
 from habitd import hookimpl
 
 @hookimpl
-def habitd_compose(nudge, app):
+def habitd_compose(nudge, ctx):
     raise ValueError("compose exploded")
 """
 
@@ -38,7 +38,7 @@ def habitd_nudge_kinds():
     return ["slow"]
 
 @hookimpl
-def habitd_compose(nudge, app):
+def habitd_compose(nudge, ctx):
     if nudge.kind == "slow":
         from pathlib import Path
         Path(__file__).with_suffix(".composing").touch()  # the test waits for this
@@ -50,8 +50,16 @@ UNKNOWN_HOOK = """
 from habitd import hookimpl
 
 @hookimpl
-def habitd_compse(nudge, app):
+def habitd_compse(nudge, ctx):
     return None
+"""
+
+LET_THROUGH = """
+from habitd import hookimpl
+
+@hookimpl(tryfirst=True)
+def habitd_before_send(nudge, message, ctx):
+    return False  # "not held": a wrong type, and it must not bypass quiet hours
 """
 
 GOOD = """
@@ -65,7 +73,7 @@ def habitd_nudge_kinds():
     return ["halt"]
 
 @hookimpl
-async def habitd_compose(nudge, app):
+async def habitd_compose(nudge, ctx):
     if nudge.kind == "halt":
         return Message(title="HALT check", body="Hungry, angry, lonely or tired?")
 
@@ -76,16 +84,16 @@ def habitd_validate_config(config, settings):
     return []
 
 @hookimpl
-def habitd_status(app):
-    return {"answered": app.state("good").get("answered", 0)}
+def habitd_status(ctx):
+    return {"answered": ctx.state.get("answered", 0)}
 
 @hookimpl
-def habitd_on_action(action, app):
-    state = app.state("good")
+def habitd_on_action(action, ctx):
+    state = ctx.state
     state.set("answered", state.get("answered", 0) + 1)
 
 @hookimpl
-def habitd_rpc_methods(app):
+def habitd_rpc_methods(ctx):
     async def hello(name: str) -> str:
         return f"hello {name}"
     return {"hello": hello}
@@ -175,62 +183,88 @@ def test_plugin_settings_are_validated_by_the_plugin(env: Env) -> None:
     assert result.out == f"{env.config_file}:27:2: plugins.good: every must be a duration like 2h\n"
 
 
-def test_disabled_plugins_are_not_loaded(env: Env) -> None:
+def test_disabled_plugins_are_not_loaded_and_safety_is_not_a_plugin(env: Env) -> None:
     env.add_plugin("broken", RAISES_ON_IMPORT)
+    env.add_plugin("letthrough", LET_THROUGH)
     env.write_config(
         BASE_CONFIG.replace('notifier = "log"', 'notifier = "log"\nquiet_hours = "00:00-23:59"')
-        + '\n[plugins]\ndisabled = ["broken", "quiet"]\n'
+        + '\n[plugins]\ndisabled = ["broken", "goals"]\n'
     )
     env.start_daemon()
     states = _states(env)
-    assert states["broken"] == ("disabled", None) and states["quiet"] == ("disabled", None)
+    assert states["broken"] == ("disabled", None) and states["goals"] == ("disabled", None)
     env.ok("pause", "1h")
-    # with quiet disabled, neither quiet hours nor the pause hold anything
+    # a plugin answering False (not a Verdict) is a fault, and no plugin can let a nudge
+    # through a pause or quiet hours: habitd applies them after every before_send
     env.ok("snooze", "evening", "1s")
-    wait_for(lambda: any(e["event"] == "fired" for e in env.history()))
+    held = wait_for(lambda: [e for e in env.history() if e["event"] in ("held", "fired")])
+    assert held[0]["event"] == "held" and held[0]["detail"]["reason"] == "paused"
+    assert held[0]["detail"]["by"] == "habitd"
+    assert _states(env)["letthrough"][1] == (
+        "habitd_before_send: TypeError: returned bool False, not a Verdict or None"
+    )
 
 
-def test_two_plugins_claiming_one_kind(env: Env) -> None:
+def test_a_plugin_claiming_a_taken_kind_is_refused_and_the_daemon_runs(env: Env) -> None:
     env.add_plugin("good", GOOD)
-    env.add_plugin("copycat", GOOD.replace('"1.2.3"', '"0.1"'))
+    env.add_plugin("later", GOOD.replace('"1.2.3"', '"0.1"'))
+    env.add_plugin(
+        "thief",
+        "from habitd import hookimpl\n\n@hookimpl\ndef habitd_nudge_kinds():\n"
+        '    return ["reminder"]\n',
+    )
+    env.add_plugin(
+        "letters",
+        "from habitd import hookimpl\n\n@hookimpl\ndef habitd_nudge_kinds():\n"
+        '    return "wrongk"\n',
+    )
     env.write_config(
         BASE_CONFIG + '\n[[nudge]]\nid = "h"\nkind = "halt"\ndate = "2100-01-01 09:00"\n'
     )
     result = env.cli("config", "check")
-    assert result.rc == 1
-    assert "nudge[2].kind: kind 'halt' is claimed by plugins" in result.out
-    assert "copycat" in result.out and "good" in result.out
+    assert result.rc == 0, result.out
+    assert "plugin later would be refused: claims the nudge kind 'halt'" in result.err
+    assert "plugin thief would be refused: claims the nudge kind 'reminder'" in result.err
+    env.start_daemon()
+    states = _states(env)
+    assert states["good"] == ("active", None)
+    assert states["later"][0] == states["thief"][0] == "refused"
+    assert "which plugin good renders already" in str(states["later"][1])
+    assert states["letters"] == (
+        "active",
+        "habitd_nudge_kinds: TypeError: returned str 'wrongk', not a list of kind names",
+    )
+    assert env.ok("trigger", "morning", "--json").json()["status"] == "fired"
 
 
 HOOKS = """
 import click
 from habitd import hookimpl
-from habitd.app import Job
-from habitd.config import parse_schedule
+from habitd.plugin import Job, parse_schedule
 
 
 @hookimpl
-def habitd_startup(app):
-    app.state("hooks").set("started", True)
+def habitd_startup(ctx):
+    ctx.state.set("started", True)
 
 
 @hookimpl
-def habitd_shutdown(app):
-    app.state("hooks").set("stopped", True)
+def habitd_shutdown(ctx):
+    ctx.state.set("stopped", True)
 
 
 @hookimpl
-def habitd_jobs(config, app):
+def habitd_jobs(config, ctx):
     async def tick():
-        state = app.state("hooks")
+        state = ctx.state
         state.set("ticks", state.get("ticks", 0) + 1)
 
     return [Job("tick", parse_schedule({"every": "1s"}), tick)]
 
 
 @hookimpl
-def habitd_on_entry(entry, app):
-    app.state("hooks").set("last_entry", entry.fields.get("note"))
+def habitd_on_entry(entry, ctx):
+    ctx.state.set("last_entry", entry.fields.get("note"))
 
 
 @hookimpl
@@ -271,32 +305,32 @@ from habitd import hookimpl
 
 
 @hookimpl
-async def habitd_compose(nudge, app):
+async def habitd_compose(nudge, ctx):
     await asyncio.sleep(3600)  # an async hook that never finishes
 
 
 @hookimpl
-def habitd_before_send(nudge, message, app):
+def habitd_before_send(nudge, message, ctx):
     raise RuntimeError("before_send broke")
 
 
 @hookimpl
-def habitd_after_send(nudge, message, app):
+def habitd_after_send(nudge, message, ctx):
     raise RuntimeError("after_send broke")
 
 
 @hookimpl
-def habitd_on_action(action, app):
+def habitd_on_action(action, ctx):
     raise RuntimeError("on_action broke")
 
 
 @hookimpl
-def habitd_on_entry(entry, app):
+def habitd_on_entry(entry, ctx):
     raise RuntimeError("on_entry broke")
 
 
 @hookimpl
-def habitd_status(app):
+def habitd_status(ctx):
     raise RuntimeError("status broke")
 """
 
@@ -336,8 +370,8 @@ SETTINGS = {
 
 
 @hookimpl
-def habitd_status(app):
-    values = app.settings("declared")
+def habitd_status(ctx):
+    values = ctx.settings
     return {"every_s": int(values["every"].total_seconds()), "loud": values["loud"]}
 """
 

@@ -114,23 +114,23 @@ def test_escalation_thresholds_rate_limit_and_pause(tmp_path: Path) -> None:
             await runtime.settle()  # the daemon's reactions to what was just written
             return len([e for e in app.store.events() if e.event == "escalated"])
 
-        await app.add_entry("urge", craving=6)
+        await app.dispatch("entry_add", {"kind": "urge", "fields": {"craving": 6}})
         counts.append(await escalations())  # below escalate_at
-        await app.add_entry("urge", craving=8)
+        await app.dispatch("entry_add", {"kind": "urge", "fields": {"craving": 8}})
         counts.append(await escalations())
-        await app.add_entry("urge", craving=8)
+        await app.dispatch("entry_add", {"kind": "urge", "fields": {"craving": 8}})
         counts.append(await escalations())  # within the hour, no stronger: not again
-        await app.add_entry("urge", craving=9)
+        await app.dispatch("entry_add", {"kind": "urge", "fields": {"craving": 9}})
         counts.append(await escalations())  # stronger than the last that brought help
         await app.dispatch("lapse", {"habit": "kratom-free"})
         counts.append(await escalations())  # another kind of moment has its own hour
         clock.shift(timedelta(hours=2))
         await app.dispatch("pause", {"duration": "3h"})
-        await app.add_entry("urge", craving=9)
+        await app.dispatch("entry_add", {"kind": "urge", "fields": {"craving": 9}})
         counts.append(await escalations())  # paused by the person: not unless it is 10
-        await app.add_entry("urge", craving=10)
+        await app.dispatch("entry_add", {"kind": "urge", "fields": {"craving": 10}})
         counts.append(await escalations())
-        await app.add_entry("urge", craving=10)
+        await app.dispatch("entry_add", {"kind": "urge", "fields": {"craving": 10}})
         counts.append(await escalations())  # a 10 always brings help
         reasons = [
             (e.detail.get("reason"), e.detail.get("craving"))
@@ -158,10 +158,14 @@ def test_a_lapse_and_a_heavy_day_escalate(tmp_path: Path) -> None:
         [lapse] = [e for e in app.store.events() if e.event == "escalated"]
         clock.shift(timedelta(hours=2))
         for _ in range(2):
-            await app.add_entry("journal", emotion="lonely", intensity=8)
+            await app.dispatch(
+                "entry_add", {"kind": "journal", "fields": {"emotion": "lonely", "intensity": 8}}
+            )
         await runtime.settle()
         before = len([e for e in app.store.events() if e.event == "escalated"])
-        await app.add_entry("journal", emotion="sad", intensity=9)
+        await app.dispatch(
+            "entry_add", {"kind": "journal", "fields": {"emotion": "sad", "intensity": 9}}
+        )
         await runtime.settle()
         after = len([e for e in app.store.events() if e.event == "escalated"])
         return [lapse.title, lapse.body, before, after]

@@ -10,104 +10,83 @@ It offers its figures as the RPC methods ``goals.streaks``, ``goals.habit`` and
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from datetime import date, timedelta
+from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
-from habitd.app import Action, App, Verdict
-from habitd.clock import habit_day
-from habitd.config import Habit, Nudge
-from habitd.contract import Button, Message
-from habitd.errors import NotFound
-from habitd.hookspecs import hookimpl
-from habitd.stats import Mark, Summary, milestones_reached, parse_target, summarize
+from habitd.plugin import (
+    Action,
+    Button,
+    Habit,
+    Message,
+    Nudge,
+    PluginContext,
+    Summary,
+    Verdict,
+    hookimpl,
+    milestones_reached,
+    parse_target,
+    strength,
+)
 
 NAME = "goals"
 
 
-def _marks(app: App, habit: str | None = None) -> dict[str, dict[date, Mark]]:
-    """Every habit's marks, read in one query."""
-    marks: dict[str, dict[date, Mark]] = {}
-    parse = date.fromisoformat
-    for name, day, state, value, note in app.store.check_rows(habit):
-        marks.setdefault(name, {})[parse(day)] = Mark(state, value, note)
-    return marks
-
-
-def summary_of(app: App, habit: Habit, marks: Mapping[date, Mark], today: date) -> Summary:
-    """Streaks, totals and strength for one configured habit."""
-    summary = summarize(
-        habit.id,
-        habit.type,
-        habit.target,
-        marks,
-        today,
-        threshold=habit.threshold,
-        start=habit.start,
-        paused=[*habit.paused, *app.vacations()],
-    )
-    celebrated = app.state(NAME).get(f"celebrated:{habit.id}", {})
+def summary_of(ctx: PluginContext, habit: Habit) -> Summary:
+    """Streaks, totals and strength for one configured habit, with the milestones already
+    celebrated in this streak."""
+    summary = ctx.summary(habit.id)
+    celebrated = ctx.state.get(f"celebrated:{habit.id}", {})
     if celebrated.get("since") == summary.extra.get("streak_since"):
         summary.extra["milestones"] = celebrated.get("reached", [])
     else:
         summary.extra["milestones"] = []
-    summary.extra["name"] = habit.name
-    summary.extra["type"] = habit.type
-    summary.extra["target"] = habit.target
     return summary
-
-
-def _habit(app: App, habit_id: str) -> Habit:
-    habit = app.config.habit(habit_id)
-    if habit is None:
-        known = ", ".join(h.id for h in app.config.habits) or "none"
-        raise NotFound(f"no habit {habit_id!r}; habits: {known}")
-    return habit
 
 
 # --- hooks ---------------------------------------------------------------------------------
 
 
 @hookimpl(tryfirst=True)
-def habitd_before_send(nudge: Nudge, app: App) -> Verdict | None:
+def habitd_before_send(nudge: Nudge, ctx: PluginContext) -> Verdict | None:
     """A habit nudge is not sent once the habit is answered for the day."""
     if not nudge.habit:
         return None
-    answered = app.store.check_on(nudge.habit, app.today())
+    answered = ctx.marked(ctx.today(), nudge.habit).get(nudge.habit)
     if answered is not None:
-        return Verdict.drop(f"{nudge.habit} is already {answered.state} today")
+        return Verdict.drop(f"{nudge.habit} is already {answered} today")
     return None
 
 
 @hookimpl
-async def habitd_after_send(nudge: Nudge, app: App) -> None:
+def habitd_after_send(nudge: Nudge, ctx: PluginContext) -> None:
     """``repeat = "2h"``: ask again later the same habit day, until the habit is answered."""
     if nudge.repeat is None or not nudge.habit:
         return
-    due = app.now() + nudge.repeat
-    if habit_day(due, app.config.settings.day_starts) == app.today():
-        await app.fire_later(nudge.id, due, "repeat")
+    due = ctx.now() + nudge.repeat
+    if ctx.habit_day(due) == ctx.today():
+        ctx.fire_later(nudge.id, due, "repeat")
 
 
 @hookimpl
-async def habitd_on_action(action: Action, app: App) -> None:
+def habitd_on_action(action: Action, ctx: PluginContext) -> None:
     """Celebrate milestones once per streak; answer a lapse kindly."""
     if not action.habit:
         return
-    habit = app.config.habit(action.habit)
+    habit = ctx.config.habit(action.habit)
     if habit is None:
         return
     if action.action == "lapse":
-        await _kind_reply(app, habit)
+        _kind_reply(ctx, habit)
     elif action.action == "done":
-        await _celebrate(app, habit)
+        _celebrate(ctx, habit)
 
 
-async def _kind_reply(app: App, habit: Habit) -> None:
-    summary = summary_of(app, habit, _marks(app, habit.id).get(habit.id, {}), app.today())
+def _kind_reply(ctx: PluginContext, habit: Habit) -> None:
+    summary = ctx.summary(habit.id)
     clean = summary.extra.get("clean_days", summary.total)
     kept = f"Your {clean} clean days still count, every one of them. " if clean else ""
-    await app.notify(
+    ctx.notify(
         Message(
             title="Thank you for being honest",
             body=f"A slip is one day, not the whole story. {kept}When you are ready, write a "
@@ -133,10 +112,10 @@ def _milestone_text(habit: Habit, count: int, unit: str) -> Message:
     )
 
 
-async def _celebrate(app: App, habit: Habit) -> None:
-    summary = summary_of(app, habit, _marks(app, habit.id).get(habit.id, {}), app.today())
+def _celebrate(ctx: PluginContext, habit: Habit) -> None:
+    summary = ctx.summary(habit.id)
     key = f"celebrated:{habit.id}"
-    state = app.state(NAME)
+    state = ctx.state
     record = state.get(key, {})
     since = summary.extra.get("streak_since")
     done_before = record.get("reached", []) if record.get("since") == since else []
@@ -144,48 +123,40 @@ async def _celebrate(app: App, habit: Habit) -> None:
     if not new:
         return
     state.set(key, {"since": since, "reached": sorted({*done_before, *new})})
-    await app.notify(
-        _milestone_text(habit, max(new), summary.unit), about=habit.id, event="celebrated"
-    )
+    ctx.notify(_milestone_text(habit, max(new), summary.unit), about=habit.id, event="celebrated")
 
 
 # --- what the CLI shows ----------------------------------------------------------------------
 
 
 @hookimpl
-def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
+def habitd_rpc_methods(ctx: PluginContext) -> Mapping[str, Callable[..., Any]]:
     """``goals.streaks``, ``goals.habit`` and ``goals.export``."""
 
-    async def streaks() -> list[dict[str, Any]]:
+    def streaks() -> list[dict[str, Any]]:
         """Every habit's streaks, totals, strength and last four weeks."""
-        marks = _marks(app)
-        today = app.today()
-        return [
-            summary_of(app, habit, marks.get(habit.id, {}), today).as_json()
-            for habit in app.config.habits
-        ]
+        return [summary_of(ctx, habit).as_json() for habit in ctx.config.habits]
 
-    async def habit(habit: str) -> dict[str, Any]:
+    def habit(habit: str) -> dict[str, Any]:
         """One habit's whole history: each day's kind, note, and strength over time."""
-        found = _habit(app, habit)
-        marks = _marks(app, found.id).get(found.id, {})
-        today = app.today()
-        summary = summary_of(app, found, marks, today)
-        from habitd.stats import strength
-
+        summary = ctx.summary(habit)  # NotFound names the habits there are
+        found = ctx.config.habit(summary.habit)
+        assert found is not None
+        summary = summary_of(ctx, found)
+        marks = {day: (value, note) for _h, day, _s, value, note in ctx.marks(found.id)}
         scores = strength(summary.days, parse_target(found.target)) if summary.days else []
         first = summary.first
         days = []
         if first is not None:
             for offset, kind in enumerate(summary.days):
                 day = first + timedelta(days=offset)
-                mark = marks.get(day)
+                value, note = marks.get(day, (None, None))
                 days.append(
                     {
                         "day": day.isoformat(),
                         "kind": kind,
-                        "value": mark.value if mark else None,
-                        "note": mark.note if mark else None,
+                        "value": value,
+                        "note": note,
                         "strength": round(scores[offset], 4),
                     }
                 )
@@ -196,9 +167,13 @@ def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
             "days": days,
         }
 
-    async def export() -> dict[str, Any]:
+    def export() -> dict[str, Any]:
         """Everything needed to write an export: habits and their marks, oldest first."""
-        marks = _marks(app)
+        marks: dict[str, list[dict[str, Any]]] = {}
+        for name, day, state, value, note in ctx.marks():
+            marks.setdefault(name, []).append(
+                {"day": day.isoformat(), "state": state, "value": value, "note": note}
+            )
         return {
             "habits": [
                 {
@@ -208,28 +183,20 @@ def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
                     "target": h.target,
                     "threshold": h.threshold,
                     "unit": h.unit,
-                    "marks": [
-                        {
-                            "day": day.isoformat(),
-                            "state": mark.state,
-                            "value": mark.value,
-                            "note": mark.note,
-                        }
-                        for day, mark in sorted(marks.get(h.id, {}).items())
-                    ],
+                    "marks": sorted(marks.get(h.id, []), key=lambda m: str(m["day"])),
                 }
-                for h in app.config.habits
+                for h in ctx.config.habits
             ],
-            "today": app.today().isoformat(),
+            "today": ctx.today().isoformat(),
         }
 
     return {"streaks": streaks, "habit": habit, "export": export}
 
 
 @hookimpl
-def habitd_status(app: App) -> Mapping[str, Any] | None:
+def habitd_status(ctx: PluginContext) -> Mapping[str, Any] | None:
     """How many habits are answered today."""
-    if not app.config.habits:
+    if not ctx.config.habits:
         return None
-    answered = app.store.checks_on(app.today())
-    return {"answered_today": f"{len(answered)}/{len(app.config.habits)}"}
+    answered = ctx.marked(ctx.today())
+    return {"answered_today": f"{len(answered)}/{len(ctx.config.habits)}"}

@@ -8,17 +8,24 @@ each risk window (off by default: it is explained in the report first);
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from habitd import insights
-from habitd.app import App, Job
-from habitd.config import Config, Problem, TableReader, parse_schedule
-from habitd.contract import Message
-from habitd.errors import InvalidInput
-from habitd.hookspecs import hookimpl
-from habitd.timeparse import WEEKDAYS, parse_clock
+from habitd.builtin import patterns as insights
+from habitd.plugin import (
+    WEEKDAYS,
+    Config,
+    InvalidInput,
+    Job,
+    Message,
+    PluginContext,
+    Problem,
+    TableReader,
+    hookimpl,
+    parse_clock,
+    parse_schedule,
+)
 
 NAME = "insights"
 _settings: dict[str, Any] = {"pre_emptive": False, "weekly_review": "sun 19:00"}
@@ -54,38 +61,35 @@ def habitd_configure(settings: Mapping[str, Any]) -> None:
     _settings.update(_read(settings, []))
 
 
-async def build_report(app: App, days: int) -> dict[str, Any]:
-    """The report, with streaks (from the goals plugin, when it runs) and a year in pixels."""
-    now = app.now()
-    day_starts = app.config.settings.day_starts
-    data = insights.report(app.store, days, now, day_starts)
-    try:
-        data["streaks"] = await app.dispatch("goals.streaks", {})
-    except Exception:  # goals disabled: a report without streaks
-        data["streaks"] = []
-    clean = [h.id for h in app.config.habits if h.type == "abstain"]
+def build_report(ctx: PluginContext, days: int) -> dict[str, Any]:
+    """The report, with every habit's streaks and a year in pixels."""
+    now = ctx.now()
+    day_starts = ctx.config.settings.day_starts
+    data = insights.report(ctx.query, days, now, day_starts)
+    data["streaks"] = [summary.as_json() for summary in ctx.summaries()]
+    clean = [h.id for h in ctx.config.habits if h.type == "abstain"]
     data["year"] = insights.year_in_pixels(
-        app.store, app.today(), now.utcoffset() or timedelta(0), day_starts, clean
+        ctx.query, ctx.today(), now.utcoffset() or timedelta(0), day_starts, clean
     )
     data["pre_emptive"] = bool(_settings["pre_emptive"])
     return data
 
 
 @hookimpl
-def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
+def habitd_rpc_methods(ctx: PluginContext) -> Mapping[str, Callable[..., Any]]:
     """``insights.report``."""
 
-    async def report(days: int = 30) -> dict[str, Any]:
+    def report(days: int = 30) -> dict[str, Any]:
         """Patterns over the last ``days`` days."""
         if not 1 <= days <= 3660:
             raise InvalidInput("days must be from 1 to 3660")
-        return await build_report(app, days)
+        return build_report(ctx, days)
 
     return {"report": report}
 
 
 @hookimpl
-def habitd_jobs(app: App) -> Sequence[Job]:
+def habitd_jobs(ctx: PluginContext) -> Sequence[Job]:
     """The weekly review, and (opt-in) a calm moment before each risk window."""
     jobs = []
     if _settings["weekly_review"]:
@@ -93,13 +97,13 @@ def habitd_jobs(app: App) -> Sequence[Job]:
             Job(
                 "weekly-review",
                 _review_schedule(_settings["weekly_review"]),
-                lambda: _weekly_review(app),
+                lambda: _weekly_review(ctx),
             )
         )
     if _settings["pre_emptive"]:
-        now = app.now()
+        now = ctx.now()
         windows = insights.risk_windows(
-            app.store, now - timedelta(weeks=8), now.utcoffset() or timedelta(0)
+            ctx.query, now - timedelta(weeks=8), now.utcoffset() or timedelta(0)
         )
         for window in windows:
             cron = f"0 {window.hour} * * {window.weekday}"  # crontab: 0 is Sunday, as here
@@ -108,18 +112,18 @@ def habitd_jobs(app: App) -> Sequence[Job]:
                 Job(
                     f"before-{window.weekday}-{window.hour}",
                     parse_schedule({"cron": cron}),
-                    _calm_moment(app, label),
+                    _calm_moment(ctx, label),
                     offset=-timedelta(minutes=30),
                 )
             )
     return jobs
 
 
-def _calm_moment(app: App, label: str) -> Callable[[], Awaitable[None]]:
-    async def send() -> None:
-        if app.paused_until() is not None:
+def _calm_moment(ctx: PluginContext, label: str) -> Callable[[], None]:
+    def send() -> None:
+        if ctx.paused_until() is not None:
             return
-        await app.notify(
+        ctx.notify(
             Message(
                 title="A calm moment, before it gets hard",
                 body=f"Cravings have often come around {label}. A few slow breaths now "
@@ -134,8 +138,8 @@ def _calm_moment(app: App, label: str) -> Callable[[], Awaitable[None]]:
     return send
 
 
-async def _weekly_review(app: App) -> None:
-    data = insights.report(app.store, 7, app.now(), app.config.settings.day_starts)
+def _weekly_review(ctx: PluginContext) -> None:
+    data = insights.report(ctx.query, 7, ctx.now(), ctx.config.settings.day_starts)
     urges = data["craving"]["count"]
     first = f"This week you wrote {data['entries']} entr{'y' if data['entries'] == 1 else 'ies'}"
     first += f" and rode out {urges} urge{'s' if urges != 1 else ''}." if urges else "."
@@ -146,7 +150,7 @@ async def _weekly_review(app: App) -> None:
         )
     else:
         second = "Every check-in counts, including the quiet weeks."
-    await app.notify(
+    ctx.notify(
         Message(
             title="Your week",
             body=f"{first} {second}",

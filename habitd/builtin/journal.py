@@ -9,11 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from habitd.app import App
-from habitd.config import Config, Nudge, Problem, check_options
-from habitd.contract import Message
-from habitd.hookspecs import hookimpl
-from habitd.plugin import answer_buttons
+from habitd.plugin import (
+    Config,
+    Message,
+    Nudge,
+    PluginContext,
+    Problem,
+    answer_buttons,
+    check_options,
+    hookimpl,
+)
 
 NAME = "journal"
 PROMPTS = (
@@ -52,24 +57,24 @@ def habitd_validate_config(config: Config) -> Sequence[Problem]:
     return check_options(config, NAME, {"prompt": prompt})
 
 
-def _unasked_lapse(app: App) -> str | None:
+def _unasked_lapse(ctx: PluginContext) -> str | None:
     """The day of a lapse in the last two days that no journal prompt has asked about yet."""
-    today = app.today()
+    today = ctx.today()
     days = [today - timedelta(days=n) for n in (0, 1)]
-    lapses = [c.day for day in days for c in app.store.checks_on(day) if c.state == "lapse"]
+    lapses = [day for day in days if "lapse" in ctx.marked(day).values()]
     if not lapses:
         return None
     latest = max(lapses).isoformat()
-    return None if app.state(NAME).get("asked_about_lapse") == latest else latest
+    return None if ctx.state.get("asked_about_lapse") == latest else latest
 
 
 @hookimpl
-def habitd_compose(nudge: Nudge, app: App) -> Message | None:
+def habitd_compose(nudge: Nudge, ctx: PluginContext) -> Message | None:
     """The next prompt in the rotation (or the pinned one); after a lapse, a gentle question."""
     if nudge.kind != NAME:
         return None
-    state = app.state(NAME)
-    lapse = _unasked_lapse(app)
+    state = ctx.state
+    lapse = _unasked_lapse(ctx)
     if lapse is not None:
         state.set("asked_about_lapse", lapse)
         _name, title, body = AFTER_LAPSE
@@ -83,7 +88,7 @@ def habitd_compose(nudge: Nudge, app: App) -> Message | None:
             index = (names.index(last) + 1) % len(PROMPTS) if last in names else 0
         _name, title, body = PROMPTS[index]
         state.set("last", _name)
-    habit = app.config.habit(nudge.habit) if nudge.habit else None
+    habit = ctx.config.habit(nudge.habit) if nudge.habit else None
     return Message(
         title=nudge.title or title,
         body=nudge.body or body,

@@ -10,18 +10,24 @@ report back through ``mindfulness.record``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from habitd.app import Action, App
-from habitd.config import Config, Nudge, Problem, check_options
-from habitd.contract import Message
-from habitd.errors import InvalidInput, NotFound
-from habitd.help import escalate_at
-from habitd.hookspecs import hookimpl
-from habitd.paths import Paths
-from habitd.plugin import answer_buttons
-from habitd.practices import Practice, load
+from habitd.builtin.practices import Practice, load
+from habitd.plugin import (
+    Action,
+    Config,
+    InvalidInput,
+    Message,
+    NotFound,
+    Nudge,
+    Paths,
+    PluginContext,
+    Problem,
+    answer_buttons,
+    check_options,
+    hookimpl,
+)
 
 NAME = "mindfulness"
 DEFAULT = "box-breathing"
@@ -93,12 +99,12 @@ def habitd_configure(settings: Mapping[str, Any], paths: Paths) -> None:
     _disabled.update(settings.get("disabled", []))
 
 
-def _practice(app: App, nudge: Nudge) -> Practice:
+def _practice(ctx: PluginContext, nudge: Nudge) -> Practice:
     pinned = nudge.options.get("practice")
     if pinned in _library:
         return _library[pinned]
     enabled = [p for p in _library.values() if p.id not in _disabled] or list(_library.values())
-    state = app.state(NAME)
+    state = ctx.state
     recent: list[str] = state.get("recent", [])
     keep = min(3, len(enabled) - 1)
     avoid = set(recent[-keep:]) if keep > 0 else set()
@@ -112,13 +118,13 @@ def _practice(app: App, nudge: Nudge) -> Practice:
 
 
 @hookimpl
-def habitd_compose(nudge: Nudge, app: App) -> Message | None:
+def habitd_compose(nudge: Nudge, ctx: PluginContext) -> Message | None:
     """Name the practice and its first instruction; Done / Snooze / Skip."""
     if nudge.kind != NAME or not _library:
         return None
-    practice = _practice(app, nudge)
-    app.state(NAME).set("last", practice.id)
-    habit = app.config.habit(nudge.habit) if nudge.habit else None
+    practice = _practice(ctx, nudge)
+    ctx.state.set("last", practice.id)
+    habit = ctx.config.habit(nudge.habit) if nudge.habit else None
     return Message(
         title=nudge.title or "A moment for yourself",
         body=f"{practice.name}. {practice.text}",
@@ -128,21 +134,21 @@ def habitd_compose(nudge: Nudge, app: App) -> Message | None:
 
 
 @hookimpl
-def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
+def habitd_rpc_methods(ctx: PluginContext) -> Mapping[str, Callable[..., Any]]:
     """``mindfulness.practices``, ``mindfulness.practice`` and ``mindfulness.record``."""
 
-    async def practices() -> list[dict[str, Any]]:
+    def practices() -> list[dict[str, Any]]:
         """The library, with which practices the rotation uses."""
         return [{**p.as_json(), "enabled": p.id not in _disabled} for p in _library.values()]
 
-    async def practice(practice: str | None = None) -> dict[str, Any]:
+    def practice(practice: str | None = None) -> dict[str, Any]:
         """One practice for a guided session (default: the one last suggested)."""
-        chosen = practice or app.state(NAME).get("last") or DEFAULT
+        chosen = practice or ctx.state.get("last") or DEFAULT
         if chosen not in _library:
             raise NotFound(f"no practice {chosen!r}; practices: {', '.join(_library)}")
         return _library[chosen].as_json()
 
-    async def record(
+    def record(
         practice: str,
         seconds: float,
         completed: bool,
@@ -155,8 +161,8 @@ def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
         (as ``habitd help-now`` gives it)."""
         if practice not in _library:
             raise NotFound(f"no practice {practice!r}")
-        if habit is not None and app.config.habit(habit) is None:
-            known = ", ".join(h.id for h in app.config.habits) or "none"
+        if habit is not None and ctx.config.habit(habit) is None:
+            known = ", ".join(h.id for h in ctx.config.habits) or "none"
             raise NotFound(f"no habit {habit!r}; habits: {known}")
         if seconds < 0:
             raise InvalidInput("seconds must be zero or more")
@@ -166,7 +172,7 @@ def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
         entries = []
         if ratings:
             entries.append(
-                await app.add_entry(
+                ctx.add_entry(
                     "urge",
                     craving=ratings[0][1],
                     ratings=[list(pair) for pair in ratings],
@@ -175,7 +181,7 @@ def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
                 )
             )
         minutes = round(seconds / 60, 1)
-        app.store.add_event(
+        ctx.add_event(
             "practiced",
             title=_library[practice].name,
             habit=habit,
@@ -189,7 +195,7 @@ def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
         )
         marked = None
         if habit is not None:
-            marked = await app.record_action(
+            marked = ctx.record_action(
                 Action(
                     "done",
                     habit=habit,
@@ -197,14 +203,14 @@ def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
                     source="practice",
                 )
             )
-        ended_high = bool(ratings) and ratings[-1][1] >= escalate_at(app.config.support)
+        ended_high = bool(ratings) and ratings[-1][1] >= ctx.escalate_at
         return {
             "practice": practice,
             "minutes": minutes,
             "completed": completed,
             "entries": entries,
             "habit": marked,
-            **({"help": app.core.help_now("craving")} if ended_high else {}),
+            **({"help": ctx.help_now("craving")} if ended_high else {}),
         }
 
     return {"practices": practices, "practice": practice, "record": record}

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from habitd.app import App
-from habitd.config import Config, Nudge, Problem, check_options
-from habitd.contract import Message
-from habitd.hookspecs import hookimpl
-from habitd.plugin import answer_buttons
+from habitd.plugin import (
+    Config,
+    Message,
+    Nudge,
+    PluginContext,
+    Problem,
+    answer_buttons,
+    check_options,
+    hookimpl,
+)
 
 
 @hookimpl
@@ -34,11 +39,11 @@ def _label(value: object) -> str | None:
 
 
 @hookimpl
-def habitd_compose(nudge: Nudge, app: App) -> Message | None:
+def habitd_compose(nudge: Nudge, ctx: PluginContext) -> Message | None:
     """Title and body from the config; a habit's name stands in for a missing title."""
     if nudge.kind != "reminder":
         return None
-    habit = app.config.habit(nudge.habit) if nudge.habit else None
+    habit = ctx.config.habit(nudge.habit) if nudge.habit else None
     title = nudge.title or (habit.name if habit else "A gentle reminder")
     body = nudge.body or ("Whenever you are ready." if habit else "")
     return Message(

@@ -15,18 +15,29 @@ backend never writes them.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from habitd import help, helplines
-from habitd.app import Action, App, Entry, Job, Verdict
-from habitd.config import Config, Nudge, Problem, TableReader, parse_schedule
-from habitd.contract import Button, Message
-from habitd.errors import InvalidInput, NotFound
-from habitd.hookspecs import hookimpl
-from habitd.timeparse import parse_duration
+from habitd.plugin import (
+    Action,
+    Button,
+    Config,
+    Entry,
+    InvalidInput,
+    Job,
+    Message,
+    NotFound,
+    Nudge,
+    PluginContext,
+    Problem,
+    TableReader,
+    Verdict,
+    hookimpl,
+    parse_duration,
+    parse_schedule,
+)
 
 NAME = "support"
 ROLES = ("friend", "family", "sponsor", "therapist", "group", "other")
@@ -168,40 +179,38 @@ def habitd_configure(settings: Mapping[str, Any]) -> None:
 # --- who to suggest ---------------------------------------------------------------------------
 
 
-def pick(app: App, situation: str | None = None) -> Contact | None:
+def pick(ctx: PluginContext, situation: str | None = None) -> Contact | None:
     """The best person for ``situation`` (those good for it first, then the one reached
-    least recently: the same ranking as ``habitd help-now``); with no situation, simply
-    the one reached least recently."""
-    if not _settings.contacts:
-        return None
-    people = [help.Contact(c.name, c.role, c.reach, c.prefer_for) for c in _settings.contacts]
-    best = help.ranked(people, situation or "", app.store.last_contacts())[0]
-    return next(c for c in _settings.contacts if c.name == best.name)
+    least recently: the ranking of ``habitd help-now``); with no situation, simply the one
+    reached least recently."""
+    ranked = ctx.help_now(situation or "")["contacts"]
+    by_name = {c.name: c for c in _settings.contacts}
+    return next((by_name[c["name"]] for c in ranked if c["name"] in by_name), None)
 
 
-def _since_last_contact(app: App) -> timedelta | None:
-    last = app.store.last_contacts()
-    return app.now() - max(last.values()) if last else None
+def _since_last_contact(ctx: PluginContext) -> timedelta | None:
+    last = ctx.last_contacts()
+    return ctx.now() - max(last.values()) if last else None
 
 
 @hookimpl
-def habitd_before_send(nudge: Nudge, app: App) -> Verdict | None:
+def habitd_before_send(nudge: Nudge, ctx: PluginContext) -> Verdict | None:
     """A reach-out nudge waits while someone was reached within ``check_every``."""
     if nudge.kind != NAME:
         return None
-    since = _since_last_contact(app)
+    since = _since_last_contact(ctx)
     if since is not None and since < _settings.check_every:
         return Verdict.drop("someone was reached recently")
     return None
 
 
 @hookimpl
-def habitd_compose(nudge: Nudge, app: App) -> Message | None:
+def habitd_compose(nudge: Nudge, ctx: PluginContext) -> Message | None:
     """Suggest one person and how to reach them; "I reached out" / "Later"."""
     if nudge.kind != NAME:
         return None
-    contact = pick(app)
-    app.state(NAME).set("suggested", contact.name if contact else None)
+    contact = pick(ctx)
+    ctx.state.set("suggested", contact.name if contact else None)
     if contact is None:
         return Message(
             title=nudge.title or "Someone to talk to?",
@@ -220,76 +229,77 @@ def habitd_compose(nudge: Nudge, app: App) -> Message | None:
 
 
 @hookimpl
-async def habitd_on_action(action: Action, app: App) -> None:
+def habitd_on_action(action: Action, ctx: PluginContext) -> None:
     """ "I reached out" logs the contact; a lapse may escalate."""
     if action.action == "reached":
-        name = app.state(NAME).get("suggested")
+        name = ctx.state.get("suggested")
         if name:
-            app.store.add_contact(name, app.now(), how="from a nudge")
+            ctx.add_contact(name, ctx.now(), how="from a nudge")
         if action.habit:  # the nudge's habit ("reach-out") counts as done
-            await app.record_action(
+            ctx.record_action(
                 Action("done", nudge=action.nudge, habit=action.habit, source="support")
             )
-    elif action.action == "lapse" and action.day in (None, app.today()) and _fresh(app, action.ts):
-        await escalate(app, "lapse", None)
+    elif action.action == "lapse" and action.day in (None, ctx.today()) and _fresh(ctx, action.ts):
+        escalate(ctx, "lapse", None)
 
 
 @hookimpl
-async def habitd_on_entry(entry: Entry, app: App) -> None:
+def habitd_on_entry(entry: Entry, ctx: PluginContext) -> None:
     """A strong craving, or three strong painful feelings in a day, may escalate (only
     while the entry is about now)."""
-    if not _fresh(app, entry.ts):
+    if not _fresh(ctx, entry.ts):
         return
     fields = entry.fields
     if entry.kind in ("urge", "craving") and fields.get("craving", 0) >= _settings.escalate_at:
         if entry.kind == "craving" and fields.get("minute", 0) > 0:
             return  # a later rating of an urge-surfing session: already being held
-        await escalate(app, "craving", int(fields["craving"]))
+        escalate(ctx, "craving", int(fields["craving"]))
     elif (
         entry.kind in ("journal", "thought")
         and fields.get("emotion") in NEGATIVE
         and int(fields.get("intensity", fields.get("strength", 0) // 10)) >= _settings.escalate_at
     ):
-        since = app.now() - timedelta(days=1)
+        since = ctx.now() - timedelta(days=1)
         strong = [
             e
-            for e in app.store.entries(since=since)
-            if e.get("emotion") in NEGATIVE
-            and int(e.get("intensity", e.get("strength", 0) // 10)) >= _settings.escalate_at
+            for e in ctx.entries(since=since)
+            if e.fields.get("emotion") in NEGATIVE
+            and int(e.fields.get("intensity", e.fields.get("strength", 0) // 10))
+            >= _settings.escalate_at
         ]
         if len(strong) >= 3:
-            await escalate(app, "feelings", None)
+            escalate(ctx, "feelings", None)
 
 
-def _fresh(app: App, moment: datetime | None) -> bool:
+def _fresh(ctx: PluginContext, moment: datetime | None) -> bool:
     """Was ``moment`` (when something was written) recent enough to be about now?"""
-    return moment is None or abs(app.now() - moment) <= FRESH  # hours "ahead": clocks disagree
+    return moment is None or abs(ctx.now() - moment) <= FRESH  # hours "ahead": clocks disagree
 
 
-async def escalate(app: App, why: str, intensity: int | None) -> bool:
+def escalate(ctx: PluginContext, why: str, intensity: int | None) -> bool:
     """An urgent, kind message with the person best for this moment, urge surfing and the
     crisis line. At most one per kind of moment an hour, except that a craving stronger
     than the one that last brought help (and any 10) always brings it; not during a pause
     the person set, unless the craving is 10. Recorded in history with its reason."""
-    state = app.state(NAME)
-    now = app.now()
+    state = ctx.state
+    now = ctx.now()
     last = state.get(f"last_escalation:{why}")
     stronger = intensity is not None and intensity > int(state.get("last_craving", 0) or 0)
     recent = last is not None and now - datetime.fromisoformat(last) < ESCALATION_GAP
     if recent and intensity != 10 and not stronger:
         return False
-    if app.paused_until() is not None and intensity != 10:
+    if ctx.paused_until() is not None and intensity != 10:
         return False
     situation = {"craving": "craving", "lapse": "lapse", "feelings": "lonely"}[why]
-    contact = pick(app, situation)
+    contact = pick(ctx, situation)
     opening = {
         "craving": f"That is a strong urge ({intensity}/10). It will peak and pass.",
         "lapse": "A slip is a moment to reach out, not to be alone with it.",
         "feelings": "It has been a heavy day. You do not have to carry it alone.",
     }[why]
     person = f" Reach {contact.name}: {contact.reach}." if contact else ""
-    line = helplines.choose(app.config.support, zone=str(app.tz)).text()
-    await app.notify(
+    line = ctx.crisis_line()
+    ctx.notify(
         Message(
             title="You don't have to ride this alone",
             body=f"{opening}{person} Or try `habitd surf`. {line}",
@@ -310,12 +320,12 @@ async def escalate(app: App, why: str, intensity: int | None) -> bool:
 
 
 @hookimpl
-def habitd_jobs(app: App) -> Sequence[Job]:
+def habitd_jobs(ctx: PluginContext) -> Sequence[Job]:
     """A reminder ``remind_before`` each appointment."""
 
-    def reminder(appointment: dict[str, Any]) -> Callable[[], Awaitable[None]]:
-        async def remind() -> None:
-            await app.notify(
+    def reminder(appointment: dict[str, Any]) -> Callable[[], None]:
+        def remind() -> None:
+            ctx.notify(
                 Message(
                     title=f"Coming up: {appointment['name']}",
                     body=f"In {_human(appointment['remind_before'])}. Going is a gift to yourself.",
@@ -353,14 +363,14 @@ def _find(name: str) -> Contact:
 
 
 @hookimpl
-def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
+def habitd_rpc_methods(ctx: PluginContext) -> Mapping[str, Callable[..., Any]]:
     """``support.contacts`` and ``support.reached`` (``help_now`` is the core's, so it answers
     at once with or without a daemon)."""
 
-    async def contacts() -> list[dict[str, Any]]:
+    def contacts() -> list[dict[str, Any]]:
         """Who, their role, how to reach them, when last reached."""
-        last = app.store.last_contacts()
-        now = app.now()
+        last = ctx.last_contacts()
+        now = ctx.now()
         return [
             {
                 "name": c.name,
@@ -373,23 +383,23 @@ def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
             for c in _settings.contacts
         ]
 
-    async def reached(
+    def reached(
         name: str, how: str | None = None, note: str | None = None, date: str | None = None
     ) -> dict[str, Any]:
         """Log that you reached someone (names match case-insensitively)."""
         contact = _find(name)
         if how is not None and how not in ("call", "text", "meet", "other"):
             raise InvalidInput(f"how is call, text, meet or other, got {how!r}")
-        when = app.now()
+        when = ctx.now()
         if date is not None:
             try:
                 day = datetime.fromisoformat(date)
             except ValueError:
                 raise InvalidInput(f"expected a date as YYYY-MM-DD, got {date!r}") from None
             when = when.replace(year=day.year, month=day.month, day=day.day)
-            if when > app.now():
+            if when > ctx.now():
                 raise InvalidInput(f"{date} is in the future")
-        app.store.add_contact(contact.name, when, how, note)
+        ctx.add_contact(contact.name, when, how, note)
         return {"name": contact.name, "ts": when.isoformat()}
 
     return {"contacts": contacts, "reached": reached}

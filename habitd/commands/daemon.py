@@ -65,6 +65,12 @@ def status(as_json: bool) -> None:
     click.echo(
         f"paused:    {'until ' + when(paused) if (paused := info['paused_until']) else 'no'}"
     )
+    quiet = info.get("quiet_hours")
+    if quiet:
+        until = info.get("quiet_until")
+        click.echo(
+            f"quiet:     {quiet}{' (quiet now, until ' + when(until) + ')' if until else ''}"
+        )
     click.echo(f"nudges:    {info['nudges']}    habits: {info['habits']}")
     click.echo(f"config:    {info['config']}")
     plugins = info["plugins"]
@@ -85,4 +91,14 @@ def status(as_json: bool) -> None:
 def reload() -> None:
     """Re-read the config; if it has problems, print them all and keep the running one."""
     result = call("reload", need_daemon=True)
-    click.echo(f"reloaded {result['config']}: {result['nudges']} nudges")
+    click.echo(
+        f"reloaded {result['config']}: {result['nudges']} nudges, "
+        f"plugins: {', '.join(result.get('plugins', [])) or 'none'}"
+    )
+    if result.get("restart_needed"):
+        click.echo(
+            "habitd: restart habitd to load the changed plugin packages: "
+            + ", ".join(result["restart_needed"])
+            + " (systemctl --user restart habitd)",
+            err=True,
+        )

@@ -52,18 +52,19 @@ def config_check(obj: Context, path: str | None) -> None:
 
     paths = resolve(path or obj.config)
 
-    async def check() -> Config:
+    async def check() -> tuple[Config, list[str]]:
         config = load(Path(path)) if path else read_config(paths)
-        await check_config(config, paths)
-        return config
+        return config, await check_config(config, paths)
 
     try:
-        config = asyncio.run(check())
+        config, warnings = asyncio.run(check())
     except ConfigError as exc:
         for line in exc.lines:
             click.echo(line)
         sys.exit(1)
     click.echo(f"ok ({config.source})" if not path else "ok")
+    for warning in warnings:
+        click.echo(f"habitd: {warning}", err=True)
     from habitd import clock, helplines
 
     zone = str(clock.zone(config.settings.timezone))

@@ -4,20 +4,21 @@ its settings."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import click
 
 from habitd.plugin import (
     Action,
-    App,
     Button,
     Entry,
     InvalidInput,
     Message,
     Nudge,
+    PluginContext,
     Setting,
+    call,
     hookimpl,
 )
 
@@ -33,16 +34,16 @@ SETTINGS = {
 }
 
 
-def _next(app: App) -> str:
+def _next(ctx: PluginContext) -> str:
     """The activity suggested least often so far (ties: in list order)."""
-    activities: list[str] = app.settings(NAME)["list"]
-    state = app.state(NAME)
+    activities: list[str] = ctx.settings["list"]
+    state = ctx.state
     return min(activities, key=lambda a: (state.get(f"suggested:{a}", 0), activities.index(a)))
 
 
-def _suggest(app: App, why: str) -> Message:
-    activity = _next(app)
-    state = app.state(NAME)
+def _suggest(ctx: PluginContext, why: str) -> Message:
+    activity = _next(ctx)
+    state = ctx.state
     state.set(f"suggested:{activity}", state.get(f"suggested:{activity}", 0) + 1)
     state.set("last", activity)
     return Message(
@@ -53,12 +54,10 @@ def _suggest(app: App, why: str) -> Message:
     )
 
 
-def _did(app: App, activity: str) -> int:
-    if activity not in app.settings(NAME)["list"]:
-        raise InvalidInput(
-            f"{activity!r} is not on your list: {', '.join(app.settings(NAME)['list'])}"
-        )
-    state = app.state(NAME)
+def _did(ctx: PluginContext, activity: str) -> int:
+    if activity not in ctx.settings["list"]:
+        raise InvalidInput(f"{activity!r} is not on your list: {', '.join(ctx.settings['list'])}")
+    state = ctx.state
     count = state.get(f"did:{activity}", 0) + 1
     state.set(f"did:{activity}", count)
     return int(count)
@@ -71,55 +70,55 @@ def habitd_nudge_kinds() -> Sequence[str]:
 
 
 @hookimpl
-def habitd_compose(nudge: Nudge, app: App) -> Message | None:
+def habitd_compose(nudge: Nudge, ctx: PluginContext) -> Message | None:
     """A scheduled suggestion."""
     if nudge.kind != NAME:
         return None
-    return _suggest(app, "Something small that you enjoy can lift the day a little.")
+    return _suggest(ctx, "Something small that you enjoy can lift the day a little.")
 
 
 @hookimpl
-async def habitd_on_entry(entry: Entry, app: App) -> None:
+def habitd_on_entry(entry: Entry, ctx: PluginContext) -> None:
     """After a heavy feeling, one gentle idea."""
     fields = entry.fields
     if (
         entry.kind == "journal"
         and fields.get("emotion") in HEAVY
-        and int(fields.get("intensity", 0)) >= app.settings(NAME)["low_mood"]
+        and int(fields.get("intensity", 0)) >= ctx.settings["low_mood"]
     ):
-        await app.notify(
-            _suggest(app, "A heavy moment. Doing something kind for yourself can help it pass."),
+        ctx.notify(
+            _suggest(ctx, "A heavy moment. Doing something kind for yourself can help it pass."),
             about=NAME,
             event="suggested",
         )
 
 
 @hookimpl
-def habitd_on_action(action: Action, app: App) -> None:
+def habitd_on_action(action: Action, ctx: PluginContext) -> None:
     """ "I did it" counts for the activity last suggested."""
     if action.action == "did":
-        last = app.state(NAME).get("last")
+        last = ctx.state.get("last")
         if last:
-            _did(app, last)
+            _did(ctx, last)
 
 
 @hookimpl
-def habitd_rpc_methods(app: App) -> Mapping[str, Callable[..., Awaitable[Any]]]:
+def habitd_rpc_methods(ctx: PluginContext) -> Mapping[str, Callable[..., Any]]:
     """``activities.list`` and ``activities.did``."""
 
-    async def listing() -> list[dict[str, Any]]:
-        state = app.state(NAME)
+    def listing() -> list[dict[str, Any]]:
+        state = ctx.state
         return [
             {
                 "activity": a,
                 "suggested": state.get(f"suggested:{a}", 0),
                 "did": state.get(f"did:{a}", 0),
             }
-            for a in app.settings(NAME)["list"]
+            for a in ctx.settings["list"]
         ]
 
-    async def did(activity: str) -> dict[str, Any]:
-        return {"activity": activity, "did": _did(app, activity)}
+    def did(activity: str) -> dict[str, Any]:
+        return {"activity": activity, "did": _did(ctx, activity)}
 
     return {"list": listing, "did": did}
 
@@ -132,21 +131,17 @@ def habitd_commands() -> Sequence[click.Command]:
     @click.pass_context
     def activities(ctx: click.Context) -> None:
         """Your joyful activities: how often suggested, how often done."""
-        from habitd.cli import call, table
-
         if ctx.invoked_subcommand is None:
             rows = call("activities.list")
-            table(
-                [(r["activity"], r["suggested"], r["did"]) for r in rows],
-                ("activity", "suggested", "done"),
-            )
+            width = max([len("activity"), *(len(r["activity"]) for r in rows)])
+            click.echo(f"{'activity':<{width}}  suggested  done")
+            for r in rows:
+                click.echo(f"{r['activity']:<{width}}  {r['suggested']:>9}  {r['did']:>4}")
 
     @activities.command("did")
     @click.argument("activity")
     def did(activity: str) -> None:
         """Count an activity you did."""
-        from habitd.cli import call
-
         result = call("activities.did", activity=activity)
         click.echo(f"{activity}: {result['did']} times. Good for you.")
 

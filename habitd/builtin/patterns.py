@@ -11,12 +11,15 @@ face (Thursday 01:00 is Thursday 01:00), because risk windows schedule calm mome
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from habitd.clock import sql_day_modifier
-from habitd.store import Store, to_stored
+from habitd.plugin import sql_day_modifier, to_stored
+
+Query = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
+"""Runs one read-only SQL statement with its parameters (``ctx.query``)."""
 
 WEEKDAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")  # SQLite's %w: 0 is Sunday
 HALT = ("hungry", "angry", "lonely", "tired")
@@ -48,12 +51,12 @@ def _shift(offset: timedelta) -> str:
     return f"{int(offset.total_seconds() // 60):+d} minutes"
 
 
-def urge_slots(store: Store, since: datetime, offset: timedelta) -> list[tuple[int, int, int]]:
+def urge_slots(query: Query, since: datetime, offset: timedelta) -> list[tuple[int, int, int]]:
     """(weekday with 0 = Sunday, hour, urges) for every local hour of the week with urges."""
     shift = _shift(offset)
     return [
         (int(row[0]), int(row[1]), int(row[2]))
-        for row in store.aggregate(
+        for row in query(
             f"SELECT CAST(strftime('%w', ts, ?) AS INTEGER), CAST(strftime('%H', ts, ?) AS "
             f"INTEGER), count(*) AS n FROM entries WHERE {URGES} AND ts >= ? GROUP BY 1, 2 "
             "ORDER BY n DESC",
@@ -63,14 +66,14 @@ def urge_slots(store: Store, since: datetime, offset: timedelta) -> list[tuple[i
 
 
 def risk_windows(
-    store: Store,
+    query: Query,
     since: datetime,
     offset: timedelta,
     slots: list[tuple[int, int, int]] | None = None,
 ) -> list[Window]:
     """Hours of the week where urges cluster, from at least two weeks of urge entries: an
     hour with at least three urges and at least twice the typical busy hour."""
-    span = store.aggregate(
+    span = query(
         f"SELECT min(ts), max(ts) FROM entries WHERE {URGES} AND ts >= ?", (to_stored(since),)
     )[0]
     if span[0] is None:
@@ -79,7 +82,7 @@ def risk_windows(
     if (last - first).days < RISK_MIN_DAYS:
         return []
     if slots is None:
-        slots = urge_slots(store, since, offset)
+        slots = urge_slots(query, since, offset)
     typical = statistics.median([row[2] for row in slots]) if slots else 0
     return [
         Window(row[0], row[1], row[2])
@@ -88,19 +91,19 @@ def risk_windows(
     ][:3]
 
 
-def report(store: Store, days: int, now: datetime, day_starts: time) -> dict[str, Any]:
+def report(query: Query, days: int, now: datetime, day_starts: time) -> dict[str, Any]:
     """Everything ``habitd report`` shows, for the last ``days`` days."""
     since = now - timedelta(days=days)
     offset = now.utcoffset() or timedelta(0)
     to_day = sql_day_modifier(offset, day_starts)
     start = (to_stored(since),)
-    count = store.aggregate("SELECT count(*) FROM entries WHERE ts >= ?", start)[0][0]
-    by_kind = dict(
-        store.aggregate("SELECT kind, count(*) FROM entries WHERE ts >= ? GROUP BY kind", start)
+    count = query("SELECT count(*) FROM entries WHERE ts >= ?", start)[0][0]
+    by_kind: dict[str, int] = dict(
+        query("SELECT kind, count(*) FROM entries WHERE ts >= ? GROUP BY kind", start)
     )
     triggers = [
         {"name": name, "count": n}
-        for name, n in store.aggregate(
+        for name, n in query(
             "SELECT trigger, count(*) AS n FROM entries WHERE ts >= ? AND trigger IS NOT NULL "
             "GROUP BY trigger ORDER BY n DESC, trigger LIMIT 15",
             start,
@@ -108,27 +111,27 @@ def report(store: Store, days: int, now: datetime, day_starts: time) -> dict[str
     ]
     emotions = [
         {"name": name, "count": n, "mean_intensity": round(mean, 2) if mean is not None else None}
-        for name, n, mean in store.aggregate(
+        for name, n, mean in query(
             "SELECT emotion, count(*) AS n, avg(intensity) FROM entries WHERE ts >= ? "
             "AND emotion IS NOT NULL GROUP BY emotion ORDER BY n DESC, emotion LIMIT 15",
             start,
         )
     ]
-    n_urges, mean, peak = store.aggregate(
+    n_urges, mean, peak = query(
         f"SELECT count(craving), avg(craving), max(craving) FROM entries WHERE {URGES} AND ts >= ?",
         start,
     )[0]
     per_day = [
         {"day": day, "count": n, "mean": round(avg, 2)}
-        for day, n, avg in store.aggregate(
+        for day, n, avg in query(
             f"SELECT date(ts, ?) AS day, count(*), avg(craving) FROM entries WHERE {URGES} "
             "AND ts >= ? GROUP BY day ORDER BY day",
             (to_day, *start),
         )
     ]
-    slots = urge_slots(store, since, offset)
+    slots = urge_slots(query, since, offset)
     hours = [{"weekday": WEEKDAYS[w], "hour": h, "count": n} for w, h, n in slots]
-    urge_row = store.aggregate(
+    urge_row = query(
         "SELECT "
         + ", ".join(f"sum(instr(halt, '{word}') > 0)" for word in HALT)
         + ", sum(json_extract(extra, '$.acted') = 1), sum(json_extract(extra, '$.acted') = 0)"
@@ -143,7 +146,7 @@ def report(store: Store, days: int, now: datetime, day_starts: time) -> dict[str
     acted = urge_row[4:]
     coped = [
         {"what": what, "count": n}
-        for what, n in store.aggregate(
+        for what, n in query(
             "SELECT lower(trim(json_extract(extra, '$.coped'))) AS what, count(*) AS n "
             "FROM entries WHERE kind = 'urge' AND ts >= ? AND what IS NOT NULL AND what != '' "
             "GROUP BY what ORDER BY n DESC LIMIT 10",
@@ -152,7 +155,7 @@ def report(store: Store, days: int, now: datetime, day_starts: time) -> dict[str
     ]
     practices = [
         {"what": what, "count": n}
-        for what, n in store.aggregate(
+        for what, n in query(
             "SELECT json_extract(detail, '$.practice') AS what, count(*) AS n FROM events "
             "WHERE event = 'practiced' AND json_extract(detail, '$.completed') = 1 "
             "AND ts >= ? GROUP BY what ORDER BY n DESC",
@@ -161,14 +164,14 @@ def report(store: Store, days: int, now: datetime, day_starts: time) -> dict[str
     ]
     surfed = [
         {"start": start, "end": end}
-        for start, end in store.aggregate(
+        for start, end in query(
             "SELECT craving, json_extract(extra, '$.ratings[#-1][1]') FROM entries "
             "WHERE kind = 'urge' AND ts >= ? AND json_extract(extra, '$.ratings') IS NOT NULL "
             "ORDER BY ts",
             start,
         )
     ]
-    windows = risk_windows(store, since, offset, slots)
+    windows = risk_windows(query, since, offset, slots)
     return {
         "days": days,
         "since": since.isoformat(),
@@ -192,7 +195,7 @@ def report(store: Store, days: int, now: datetime, day_starts: time) -> dict[str
 
 
 def year_in_pixels(
-    store: Store, today: date, offset: timedelta, day_starts: time, clean_habits: list[str]
+    query: Query, today: date, offset: timedelta, day_starts: time, clean_habits: list[str]
 ) -> dict[str, Any]:
     """Per habit day of the last year: mean journal intensity by valence, and clean or
     lapsed."""
@@ -200,7 +203,7 @@ def year_in_pixels(
     start = today - timedelta(days=364)
     mood = {
         day: round(avg, 1)
-        for day, avg in store.aggregate(
+        for day, avg in query(
             "SELECT date(ts, ?) AS day, avg(CASE WHEN emotion IN ('calm', 'hopeful', "
             "'grateful', 'content', 'proud', 'happy', 'relieved') THEN intensity ELSE "
             "-intensity END) FROM entries WHERE kind = 'journal' AND intensity IS NOT NULL "
@@ -211,7 +214,7 @@ def year_in_pixels(
     clean: dict[str, str] = {}
     if clean_habits:
         marks = ",".join("?" for _ in clean_habits)
-        for day, state in store.aggregate(
+        for day, state in query(
             f"SELECT day, state FROM checks WHERE habit IN ({marks}) AND day >= ?",
             (*clean_habits, start.isoformat()),
         ):

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from habitd.config import ID_PATTERN, Problem, TableReader, format_problems
+from habitd.plugin import ID_PATTERN, Problem, TableReader, format_problems
 
 MAX_TEXT = 200
 MAX_STEP_SECONDS = 600
