@@ -99,6 +99,8 @@ class App:
         return app
 
     async def _take_plugins(self) -> None:
+        for context in self._contexts.values():
+            context.cache.clear()
         await self.plugins.call_all("habitd_configure", config=self.config, paths=self.paths)
         self._plugin_methods = {}
         for name, methods in await self.plugins.call_all("habitd_rpc_methods"):

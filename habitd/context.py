@@ -38,6 +38,9 @@ class PluginContext:
         """The plugin's name (its module or entry-point name)."""
         self.state = PluginState(app.store, name)
         """The plugin's own key/value space, kept in the database (values are JSON)."""
+        self.cache: dict[str, Any] = {}
+        """The plugin's own scratch space in memory (what ``habitd_configure`` prepared from
+        the config, say): emptied before every configure, never saved."""
 
     # --- the config and the clock -----------------------------------------------------------
 

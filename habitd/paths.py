@@ -138,3 +138,16 @@ def ensure_private_dir(path: Path) -> Path:
             f"habitd keeps private data only in 0700 folders. Fix: chmod 700 {path}"
         )
     return path
+
+
+INSTALLED_PLUGINS = "HABITD_INSTALLED_PLUGINS"
+
+
+def installed_plugins_allowed() -> set[str] | None:
+    """The installed plugin packages (entry-point names, for hooks and commands) that may
+    load: those named in ``$HABITD_INSTALLED_PLUGINS`` (comma-separated; habitd's test
+    fixtures set it), or every one (None) when it is unset."""
+    value = os.environ.get(INSTALLED_PLUGINS)
+    if value is None:
+        return None
+    return {name.strip() for name in value.split(",") if name.strip()}

@@ -9,44 +9,82 @@ plugin may do (``notify``, ``fire_later``, ``record_action``, ``add_entry``). Se
 lives anywhere private; what is here stays stable, and the built-in plugins import
 nothing else from habitd (a test holds them to it).
 
-Importing this module is cheap: no scheduler, no notifier, no database.
+Importing this module is cheap: each name loads its own module on first use (a plugin's
+command that needs only :func:`call` starts as fast as a built-in one), and none of them
+loads the scheduler, the notifier or the database.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from habitd.clock import sql_day_modifier, to_stored
-from habitd.config import (
-    ID_PATTERN,
-    Config,
-    Habit,
-    Nudge,
-    Problem,
-    Schedule,
-    Setting,
-    TableReader,
-    check_options,
-    format_problems,
-    parse_schedule,
-)
-from habitd.context import PluginContext
-from habitd.contract import (
-    Action,
-    Button,
-    Entry,
-    Job,
-    Message,
-    PluginState,
-    Verdict,
-    answer_buttons,
-)
-from habitd.errors import HabitdError, InvalidInput, NotFound
-from habitd.hookspecs import hookimpl
-from habitd.paths import Paths
-from habitd.stats import Summary, milestones_reached, parse_target, strength
-from habitd.timeparse import WEEKDAYS, parse_clock, parse_duration
+if TYPE_CHECKING:
+    import logging
+
+    from habitd.clock import sql_day_modifier, to_stored
+    from habitd.config import (
+        ID_PATTERN,
+        Config,
+        Habit,
+        Nudge,
+        Problem,
+        Schedule,
+        Setting,
+        TableReader,
+        check_options,
+        format_problems,
+        parse_schedule,
+    )
+    from habitd.context import PluginContext
+    from habitd.contract import (
+        Action,
+        Button,
+        Entry,
+        Job,
+        Message,
+        PluginState,
+        Verdict,
+        answer_buttons,
+    )
+    from habitd.errors import HabitdError, InvalidInput, NotFound
+    from habitd.hookspecs import hookimpl
+    from habitd.paths import Paths
+    from habitd.stats import Summary, milestones_reached, parse_target, strength
+    from habitd.timeparse import WEEKDAYS, parse_clock, parse_duration
+
+_HOMES = {
+    "habitd.clock": ("sql_day_modifier", "to_stored"),
+    "habitd.config": (
+        "ID_PATTERN",
+        "Config",
+        "Habit",
+        "Nudge",
+        "Problem",
+        "Schedule",
+        "Setting",
+        "TableReader",
+        "check_options",
+        "format_problems",
+        "parse_schedule",
+    ),
+    "habitd.context": ("PluginContext",),
+    "habitd.contract": (
+        "Action",
+        "Button",
+        "Entry",
+        "Job",
+        "Message",
+        "PluginState",
+        "Verdict",
+        "answer_buttons",
+    ),
+    "habitd.errors": ("HabitdError", "InvalidInput", "NotFound"),
+    "habitd.hookspecs": ("hookimpl",),
+    "habitd.paths": ("Paths",),
+    "habitd.stats": ("Summary", "milestones_reached", "parse_target", "strength"),
+    "habitd.timeparse": ("WEEKDAYS", "parse_clock", "parse_duration"),
+}
+_HOME = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "ID_PATTERN",
@@ -91,6 +129,8 @@ __all__ = [
 def logger(plugin: str) -> logging.Logger:
     """A logger for a plugin (``habitd.plugin.NAME``): info goes to the daemon's log, so keep
     journal text, names and numbers out of it."""
+    import logging
+
     return logging.getLogger(f"habitd.plugin.{plugin}")
 
 
@@ -101,3 +141,15 @@ def call(method: str, **params: Any) -> Any:
     from habitd.cli import call as client_call
 
     return client_call(method, **params)
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name from the module that defines it, on first use."""
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'habitd.plugin' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -41,7 +41,7 @@ from habitd.config import Config, Problem, Setting, read_settings
 from habitd.contract import Job, Message, Verdict
 from habitd.errors import HabitdError, InvalidInput, NotFound
 from habitd.hookspecs import FAULT_WINDOW, HOOK_TIMEOUT, IMPORT_TIMEOUT, QUARANTINE_AFTER
-from habitd.paths import Paths
+from habitd.paths import Paths, installed_plugins_allowed
 
 log = logging.getLogger("habitd.plugins")
 
@@ -120,7 +120,10 @@ class PluginHost:
                 disabled,
                 partial(importlib.import_module, f"habitd.builtin.{name}"),
             )
+        allowed = installed_plugins_allowed()
         for entry in sorted(entry_points(group=hookspecs.PROJECT), key=lambda e: e.name):
+            if allowed is not None and entry.name not in allowed:
+                continue
             version = entry.dist.version if entry.dist else None
             self._load(entry.name, "entry point", entry.value, disabled, entry.load, version)
         for path in plugin_files(config, plugins_dir):

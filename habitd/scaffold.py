@@ -29,7 +29,7 @@ dependencies = ["habitd"]
 test = ["pytest>=8"]
 
 [project.entry-points.habitd]
-{name} = "{module}"
+{name} = "{module}.hooks"
 
 # commands load lazily: typing `habitd {name}` imports {module}.command alone
 [project.entry-points."habitd.commands"]
@@ -39,17 +39,22 @@ test = ["pytest>=8"]
 packages = ["{module}"]
 """
 
+PACKAGE = '''\
+"""habitd-{name}: a nudge kind (hooks.py) and a command (command.py). Keep this file tiny:
+Python runs it before either, and `habitd {name}` should start fast."""
+
+__version__ = "0.1.0"
+'''
+
 MODULE = '''\
-"""habitd-{name}: a nudge kind (here) and a command (in command.py). Start here;
-docs/plugins.md in habitd explains every hook and the ``ctx`` each one gets."""
+"""habitd-{name}'s hooks. Start here; docs/plugins.md in habitd explains every hook and
+the ``ctx`` each one gets."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from habitd.plugin import Message, Nudge, PluginContext, answer_buttons, hookimpl
-
-__version__ = "0.1.0"
 
 
 @hookimpl
@@ -103,6 +108,7 @@ at = ["03:00"]
 
 
 def test_the_nudge_and_the_command(habitd_env: Env) -> None:
+    habitd_env.use_installed("{name}")  # habitd_env loads no other installed plugin
     habitd_env.write_config(CONFIG)
     habitd_env.start_daemon()
     sent = habitd_env.ok("trigger", "try-it", "--json").json()
@@ -131,7 +137,8 @@ def create(name: str, folder: Path) -> list[Path]:
     files = {
         root / "pyproject.toml": PYPROJECT,
         root / "README.md": README,
-        root / module / "__init__.py": MODULE,
+        root / module / "__init__.py": PACKAGE,
+        root / module / "hooks.py": MODULE,
         root / module / "command.py": COMMAND,
         root / "tests" / f"test_{module}.py": TEST,
     }

@@ -231,3 +231,67 @@ def test_built_ins_use_only_the_public_plugin_api() -> None:
                 or name == "__future__"
             )
             assert allowed, f"{path.name} imports {name}: built-ins may use only habitd.plugin"
+        tree = ast.parse(path.read_text())
+        assert not [n for n in ast.walk(tree) if isinstance(n, ast.Global)], (
+            f"{path.name} keeps state in module globals: use ctx.cache or ctx.state"
+        )
+
+
+def _installed(site: Path, package: str, entry_points: str, module: str, source: str) -> None:
+    """A package as pip installs it: a module and its dist-info with entry points."""
+    info = site / f"{package}-0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {package}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(entry_points)
+    (site / f"{module}.py").write_text(source)
+
+
+COMMAND = """
+import click
+
+@click.command("{name}")
+def command():
+    click.echo("{said}")
+"""
+
+
+def test_installed_plugins_load_only_when_named_and_commands_lazily(
+    env: Env, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    _installed(
+        site,
+        "broken_pkg",
+        "[habitd]\nbroken = broken_pkg\n",
+        "broken_pkg",
+        "raise RuntimeError('an installed plugin broken on purpose')\n",
+    )
+    _installed(
+        site,
+        "cheer_pkg",
+        "[habitd.commands]\ncheer = cheer_pkg:command\n",
+        "cheer_pkg",
+        COMMAND.format(name="cheer", said="well done"),
+    )
+    env.environ["PYTHONPATH"] = str(site)
+    env.write_config()
+    names = [p["name"] for p in env.ok("plugins", "--json").json()]
+    assert "broken" not in names  # the fixture loads no installed plugin a test did not name
+    assert env.cli("cheer").rc == 2
+    env.use_installed("broken", "cheer")
+    [broken] = [p for p in env.ok("plugins", "--json").json() if p["name"] == "broken"]
+    assert broken["state"] == "failed" and "broken on purpose" in broken["last_error"]
+    assert env.ok("cheer").out == "well done\n"
+    assert "cheer" in env.ok("--help").out
+    _installed(
+        site,
+        "copy_pkg",
+        "[habitd.commands]\ncheer = copy_pkg:command\n",
+        "copy_pkg",
+        COMMAND.format(name="cheer", said="me too"),
+    )
+    env.use_installed("cheer")
+    clash = env.cli("cheer")
+    assert clash.rc == 1
+    assert "two plugins declare the command 'cheer': cheer-pkg" in clash.err
+    assert "copy-pkg (copy_pkg:command)" in clash.err

@@ -4,9 +4,6 @@ appointment reminders across DST, private details kept out of logs, help-now off
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -323,12 +320,7 @@ def test_support_settings_are_validated(env: Env) -> None:
 
 def _urge_written(env: Env, intensity: int, hours_ago: int = 0) -> None:
     """``habitd urge`` with no daemon running, its clock ``hours_ago`` behind (libfaketime)."""
-    command = [sys.executable, "-m", "habitd", "urge", "--intensity", str(intensity)]
-    if hours_ago:  # relative to the clock the tests already run at (make test-clocks)
-        already = int(os.environ.get("FAKETIME", "+0s").rstrip("s") or 0)
-        command = ["faketime", "-f", f"{already - hours_ago * 3600:+d}s", *command]
-    done = subprocess.run(command, env=env.environ, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
+    env.shifted(-hours_ago * 3600).ok("urge", "--intensity", str(intensity))
 
 
 def test_an_urge_written_while_the_daemon_was_down_is_answered_when_it_starts(env: Env) -> None:

@@ -28,7 +28,6 @@ from habitd.plugin import (
 )
 
 NAME = "insights"
-_settings: dict[str, Any] = {"pre_emptive": False, "weekly_review": "sun 19:00"}
 
 
 def _review_schedule(text: str) -> Any:
@@ -56,9 +55,16 @@ def habitd_validate_config(config: Config, settings: Mapping[str, Any]) -> Seque
 
 
 @hookimpl
-def habitd_configure(settings: Mapping[str, Any]) -> None:
+def habitd_configure(settings: Mapping[str, Any], ctx: PluginContext) -> None:
     """Take the settings into use."""
-    _settings.update(_read(settings, []))
+    ctx.cache["settings"] = _read(settings, [])
+
+
+def _settings(ctx: PluginContext) -> dict[str, Any]:
+    found = ctx.cache.get("settings")
+    if not isinstance(found, dict):
+        found = ctx.cache["settings"] = _read(ctx.settings, [])
+    return found
 
 
 def build_report(ctx: PluginContext, days: int) -> dict[str, Any]:
@@ -71,7 +77,7 @@ def build_report(ctx: PluginContext, days: int) -> dict[str, Any]:
     data["year"] = insights.year_in_pixels(
         ctx.query, ctx.today(), now.utcoffset() or timedelta(0), day_starts, clean
     )
-    data["pre_emptive"] = bool(_settings["pre_emptive"])
+    data["pre_emptive"] = bool(_settings(ctx)["pre_emptive"])
     return data
 
 
@@ -92,15 +98,15 @@ def habitd_rpc_methods(ctx: PluginContext) -> Mapping[str, Callable[..., Any]]:
 def habitd_jobs(ctx: PluginContext) -> Sequence[Job]:
     """The weekly review, and (opt-in) a calm moment before each risk window."""
     jobs = []
-    if _settings["weekly_review"]:
+    if _settings(ctx)["weekly_review"]:
         jobs.append(
             Job(
                 "weekly-review",
-                _review_schedule(_settings["weekly_review"]),
+                _review_schedule(_settings(ctx)["weekly_review"]),
                 lambda: _weekly_review(ctx),
             )
         )
-    if _settings["pre_emptive"]:
+    if _settings(ctx)["pre_emptive"]:
         now = ctx.now()
         windows = insights.risk_windows(
             ctx.query, now - timedelta(weeks=8), now.utcoffset() or timedelta(0)

@@ -31,8 +31,6 @@ from habitd.plugin import (
 
 NAME = "mindfulness"
 DEFAULT = "box-breathing"
-_library: dict[str, Practice] = {}
-_disabled: set[str] = set()
 
 
 def _user_dir(paths: Paths) -> Any:
@@ -90,20 +88,31 @@ def habitd_validate_config(
 
 
 @hookimpl
-def habitd_configure(settings: Mapping[str, Any], paths: Paths) -> None:
+def habitd_configure(settings: Mapping[str, Any], paths: Paths, ctx: PluginContext) -> None:
     """Load the library (packaged, then the person's own files)."""
     library, _errors = load(_user_dir(paths))  # validated already
-    _library.clear()
-    _library.update(library)
-    _disabled.clear()
-    _disabled.update(settings.get("disabled", []))
+    ctx.cache["library"] = library
+    ctx.cache["disabled"] = set(settings.get("disabled", []))
+
+
+def _library(ctx: PluginContext) -> dict[str, Practice]:
+    if "library" not in ctx.cache:
+        ctx.cache["library"] = load(ctx.config_dir / "practices")[0]
+    library: dict[str, Practice] = ctx.cache["library"]
+    return library
+
+
+def _disabled(ctx: PluginContext) -> set[str]:
+    disabled: set[str] = ctx.cache.get("disabled", set())
+    return disabled
 
 
 def _practice(ctx: PluginContext, nudge: Nudge) -> Practice:
+    library, disabled = _library(ctx), _disabled(ctx)
     pinned = nudge.options.get("practice")
-    if pinned in _library:
-        return _library[pinned]
-    enabled = [p for p in _library.values() if p.id not in _disabled] or list(_library.values())
+    if pinned in library:
+        return library[pinned]
+    enabled = [p for p in library.values() if p.id not in disabled] or list(library.values())
     state = ctx.state
     recent: list[str] = state.get("recent", [])
     keep = min(3, len(enabled) - 1)
@@ -114,13 +123,13 @@ def _practice(ctx: PluginContext, nudge: Nudge) -> Practice:
     rotation = order[start:] + order[:start]
     chosen = next(pid for pid in rotation if pid not in avoid)
     state.set("recent", [*recent, chosen][-10:])
-    return _library[chosen]
+    return library[chosen]
 
 
 @hookimpl
 def habitd_compose(nudge: Nudge, ctx: PluginContext) -> Message | None:
     """Name the practice and its first instruction; Done / Snooze / Skip."""
-    if nudge.kind != NAME or not _library:
+    if nudge.kind != NAME or not _library(ctx):
         return None
     practice = _practice(ctx, nudge)
     ctx.state.set("last", practice.id)
@@ -139,14 +148,16 @@ def habitd_rpc_methods(ctx: PluginContext) -> Mapping[str, Callable[..., Any]]:
 
     def practices() -> list[dict[str, Any]]:
         """The library, with which practices the rotation uses."""
-        return [{**p.as_json(), "enabled": p.id not in _disabled} for p in _library.values()]
+        disabled = _disabled(ctx)
+        return [{**p.as_json(), "enabled": p.id not in disabled} for p in _library(ctx).values()]
 
     def practice(practice: str | None = None) -> dict[str, Any]:
         """One practice for a guided session (default: the one last suggested)."""
         chosen = practice or ctx.state.get("last") or DEFAULT
-        if chosen not in _library:
-            raise NotFound(f"no practice {chosen!r}; practices: {', '.join(_library)}")
-        return _library[chosen].as_json()
+        library = _library(ctx)
+        if chosen not in library:
+            raise NotFound(f"no practice {chosen!r}; practices: {', '.join(library)}")
+        return library[chosen].as_json()
 
     def record(
         practice: str,
@@ -159,7 +170,8 @@ def habitd_rpc_methods(ctx: PluginContext) -> Mapping[str, Callable[..., Any]]:
         (minute, intensity) ratings become one urge entry: the starting intensity, every
         rating, how long; when it ends at or above ``escalate_at`` the answer holds ``help``
         (as ``habitd help-now`` gives it)."""
-        if practice not in _library:
+        library = _library(ctx)
+        if practice not in library:
             raise NotFound(f"no practice {practice!r}")
         if habit is not None and ctx.config.habit(habit) is None:
             known = ", ".join(h.id for h in ctx.config.habits) or "none"
@@ -183,7 +195,7 @@ def habitd_rpc_methods(ctx: PluginContext) -> Mapping[str, Callable[..., Any]]:
         minutes = round(seconds / 60, 1)
         ctx.add_event(
             "practiced",
-            title=_library[practice].name,
+            title=library[practice].name,
             habit=habit,
             detail={
                 "practice": practice,
@@ -199,7 +211,7 @@ def habitd_rpc_methods(ctx: PluginContext) -> Mapping[str, Callable[..., Any]]:
                 Action(
                     "done",
                     habit=habit,
-                    note=f"{_library[practice].name}, {minutes} min",
+                    note=f"{library[practice].name}, {minutes} min",
                     source="practice",
                 )
             )

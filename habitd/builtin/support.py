@@ -152,9 +152,6 @@ def read_support(table: Mapping[str, Any], problems: list[Problem]) -> Settings:
     )
 
 
-_settings = Settings()
-
-
 @hookimpl
 def habitd_nudge_kinds() -> Sequence[str]:
     """This plugin renders ``kind = "support"`` (a reach-out nudge)."""
@@ -170,10 +167,17 @@ def habitd_validate_config(config: Config, settings: Mapping[str, Any]) -> Seque
 
 
 @hookimpl
-def habitd_configure(settings: Mapping[str, Any]) -> None:
+def habitd_configure(settings: Mapping[str, Any], ctx: PluginContext) -> None:
     """Take the validated ``[support]`` table into use."""
-    global _settings
-    _settings = read_support(settings, [])
+    ctx.cache["settings"] = read_support(settings, [])
+
+
+def _settings(ctx: PluginContext) -> Settings:
+    """The ``[support]`` table as read at the last configure."""
+    found = ctx.cache.get("settings")
+    if not isinstance(found, Settings):
+        found = ctx.cache["settings"] = read_support(ctx.settings, [])
+    return found
 
 
 # --- who to suggest ---------------------------------------------------------------------------
@@ -184,7 +188,7 @@ def pick(ctx: PluginContext, situation: str | None = None) -> Contact | None:
     least recently: the ranking of ``habitd help-now``); with no situation, simply the one
     reached least recently."""
     ranked = ctx.help_now(situation or "")["contacts"]
-    by_name = {c.name: c for c in _settings.contacts}
+    by_name = {c.name: c for c in _settings(ctx).contacts}
     return next((by_name[c["name"]] for c in ranked if c["name"] in by_name), None)
 
 
@@ -199,7 +203,7 @@ def habitd_before_send(nudge: Nudge, ctx: PluginContext) -> Verdict | None:
     if nudge.kind != NAME:
         return None
     since = _since_last_contact(ctx)
-    if since is not None and since < _settings.check_every:
+    if since is not None and since < _settings(ctx).check_every:
         return Verdict.drop("someone was reached recently")
     return None
 
@@ -250,22 +254,22 @@ def habitd_on_entry(entry: Entry, ctx: PluginContext) -> None:
     if not _fresh(ctx, entry.ts):
         return
     fields = entry.fields
-    if entry.kind in ("urge", "craving") and fields.get("craving", 0) >= _settings.escalate_at:
+    high = _settings(ctx).escalate_at
+    if entry.kind in ("urge", "craving") and fields.get("craving", 0) >= high:
         if entry.kind == "craving" and fields.get("minute", 0) > 0:
             return  # a later rating of an urge-surfing session: already being held
         escalate(ctx, "craving", int(fields["craving"]))
     elif (
         entry.kind in ("journal", "thought")
         and fields.get("emotion") in NEGATIVE
-        and int(fields.get("intensity", fields.get("strength", 0) // 10)) >= _settings.escalate_at
+        and int(fields.get("intensity", fields.get("strength", 0) // 10)) >= high
     ):
         since = ctx.now() - timedelta(days=1)
         strong = [
             e
             for e in ctx.entries(since=since)
             if e.fields.get("emotion") in NEGATIVE
-            and int(e.fields.get("intensity", e.fields.get("strength", 0) // 10))
-            >= _settings.escalate_at
+            and int(e.fields.get("intensity", e.fields.get("strength", 0) // 10)) >= high
         ]
         if len(strong) >= 3:
             escalate(ctx, "feelings", None)
@@ -339,7 +343,7 @@ def habitd_jobs(ctx: PluginContext) -> Sequence[Job]:
 
     return [
         Job(a["id"], a["schedule"], reminder(a), offset=-a["remind_before"])
-        for a in _settings.appointments
+        for a in _settings(ctx).appointments
     ]
 
 
@@ -354,11 +358,13 @@ def _human(delta: timedelta) -> str:
 # --- what the CLI shows --------------------------------------------------------------------
 
 
-def _find(name: str) -> Contact:
-    for contact in _settings.contacts:
+def _find(ctx: PluginContext, name: str) -> Contact:
+    for contact in _settings(ctx).contacts:
         if contact.name.lower() == name.strip().lower():
             return contact
-    known = ", ".join(c.name for c in _settings.contacts) or "none yet (add [[support.contact]])"
+    known = (
+        ", ".join(c.name for c in _settings(ctx).contacts) or "none yet (add [[support.contact]])"
+    )
     raise NotFound(f"no contact {name!r}; contacts: {known}")
 
 
@@ -380,14 +386,14 @@ def habitd_rpc_methods(ctx: PluginContext) -> Mapping[str, Callable[..., Any]]:
                 "last_reached": last[c.name].isoformat() if c.name in last else None,
                 "days_since": (now - last[c.name]).days if c.name in last else None,
             }
-            for c in _settings.contacts
+            for c in _settings(ctx).contacts
         ]
 
     def reached(
         name: str, how: str | None = None, note: str | None = None, date: str | None = None
     ) -> dict[str, Any]:
         """Log that you reached someone (names match case-insensitively)."""
-        contact = _find(name)
+        contact = _find(ctx, name)
         if how is not None and how not in ("call", "text", "meet", "other"):
             raise InvalidInput(f"how is call, text, meet or other, got {how!r}")
         when = ctx.now()

@@ -36,6 +36,9 @@ import pytest
 from habitd import ipc
 from habitd.paths import Paths
 
+INSTALLED_PLUGINS = "HABITD_INSTALLED_PLUGINS"
+"""Names of the installed plugin packages (entry points) to load; unset: all of them."""
+
 BASE_CONFIG = """\
 [habitd]
 timezone = "UTC"
@@ -178,6 +181,30 @@ class Env:
         path.write_text(source)
         return path
 
+    def use_installed(self, *names: str) -> None:
+        """Load these installed plugin packages (entry-point names, for hooks and commands)
+        in the processes started from now on. By default ``habitd_env`` loads only the
+        built-ins and the single-file plugins a test adds, so one installed plugin never
+        breaks another's tests."""
+        current = [n for n in self.environ.get(INSTALLED_PLUGINS, "").split(",") if n]
+        self.environ[INSTALLED_PLUGINS] = ",".join(dict.fromkeys([*current, *names]))
+
+    def shifted(self, seconds: int) -> Env:
+        """The same world, with the clock of processes started through it moved by
+        ``seconds`` (libfaketime; on top of any offset the whole suite runs at, as
+        ``make test-clocks`` does). ``env.shifted(-3 * 3600).ok("urge", ...)`` writes an urge
+        three hours ago."""
+        library = next(iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))), None)
+        if library is None:
+            raise RuntimeError("libfaketime is missing (Debian: apt-get install faketime)")
+        already = int(self.environ.get("FAKETIME", "+0s").rstrip("s") or 0)
+        environ = {
+            **self.environ,
+            "LD_PRELOAD": str(library),
+            "FAKETIME": f"{already + seconds:+d}s",
+        }
+        return Env(self.root, self.runtime, environ, self.daemons)
+
     def cli(self, *args: str, timeout: float = 60.0, stdin: str | None = None) -> Result:
         """Run ``python -m habitd ARGS`` as the person would."""
         done = subprocess.run(
@@ -242,6 +269,7 @@ def habitd_env(tmp_path: Path) -> Iterator[Env]:
         for key, value in os.environ.items()
         if not key.startswith(("XDG_", "DBUS_", "HABITD_")) and key != "DISPLAY"
     }
+    environ[INSTALLED_PLUGINS] = ""  # the built-ins and a test's own plugins: use_installed()
     environ.update(
         XDG_CONFIG_HOME=str(tmp_path / "config"),
         XDG_DATA_HOME=str(tmp_path / "data"),

@@ -21,6 +21,7 @@ low_mood = 6
 
 
 def test_suggestions_rotate_and_low_mood_brings_one(habitd_env: Env) -> None:
+    habitd_env.use_installed("activities")
     habitd_env.write_config(CONFIG)
     habitd_env.start_daemon()
     first = habitd_env.ok("trigger", "do-something", "--json").json()["message"]
@@ -37,6 +38,7 @@ def test_suggestions_rotate_and_low_mood_brings_one(habitd_env: Env) -> None:
 
 
 def test_counting_what_helped(habitd_env: Env) -> None:
+    habitd_env.use_installed("activities")
     habitd_env.write_config(CONFIG)
     habitd_env.start_daemon()
     assert (
@@ -53,6 +55,7 @@ def test_counting_what_helped(habitd_env: Env) -> None:
 
 
 def test_settings_are_validated(habitd_env: Env) -> None:
+    habitd_env.use_installed("activities")
     habitd_env.write_config(CONFIG.replace("low_mood = 6", 'low_mood = "high"'))
     result = habitd_env.cli("config", "check")
     assert result.rc == 1 and "plugins.activities.low_mood: expected a number" in result.out

@@ -20,6 +20,7 @@ at = ["03:00"]
 
 
 def test_the_nudge_has_a_button_per_state(habitd_env: Env) -> None:
+    habitd_env.use_installed("halt")
     habitd_env.write_config(CONFIG)
     habitd_env.start_daemon()
     message = habitd_env.ok("trigger", "halt", "--json").json()["message"]
@@ -30,6 +31,7 @@ def test_the_nudge_has_a_button_per_state(habitd_env: Env) -> None:
 
 
 def test_the_command_answers_and_counts(habitd_env: Env) -> None:
+    habitd_env.use_installed("halt")
     habitd_env.write_config(CONFIG)
     daemon = habitd_env.start_daemon()
     assert "Text someone" in habitd_env.ok("halt", "lonely").out
@@ -43,6 +45,7 @@ def test_pressing_a_button_on_the_notification(
     habitd_env: Env, habitd_notification_server: NotificationServer
 ) -> None:
     server = habitd_notification_server
+    habitd_env.use_installed("halt")
     habitd_env.write_config(CONFIG.replace('notifier = "log"', 'notifier = "desktop"'))
     habitd_env.start_daemon(notifier="desktop")
     habitd_env.ok("trigger", "halt")
