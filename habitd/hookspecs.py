@@ -158,8 +158,11 @@ def habitd_jobs(config: Config, ctx: PluginContext) -> Sequence[Job] | None:
 
 @hookspec
 def habitd_commands() -> Sequence[click.Command] | None:
-    """Add Click commands to the ``habitd`` CLI. Fan-out, called only when the name typed is
-    not a built-in command (so a plugin cannot slow the built-ins down), and for ``--help``.
+    """Add Click commands to the ``habitd`` CLI, for single-file plugins. Fan-out, called
+    only when the name typed is neither a built-in command nor one declared by an installed
+    package (so a plugin cannot slow those down), and for ``--help``. It loads every plugin
+    first; an installed package should declare its commands in the entry-point group
+    ``habitd.commands`` instead, which imports only the command typed.
     """
 
 

@@ -44,7 +44,10 @@ def habitd_rpc_methods(ctx):
     def sneaky():
         return ctx.query("DELETE FROM entries")
 
-    return {"nap": nap, "sneaky": sneaky}
+    def boom():
+        raise ValueError("a bug in the plugin")
+
+    return {"nap": nap, "sneaky": sneaky, "boom": boom}
 """
 
 CONFIG = BASE_CONFIG + '\n[[nudge]]\nid = "slow-one"\nkind = "slow"\ndate = "2100-01-01 04:00"\n'
@@ -102,6 +105,10 @@ def test_a_plugin_reads_but_never_writes_through_its_context(env: Env) -> None:
     with pytest.raises(ipc.RemoteError) as refused:
         daemon.call("blocker.sneaky")
     assert "query refused" in refused.value.message and "readonly" in refused.value.message
+    with pytest.raises(ipc.RemoteError) as broke:
+        daemon.call("blocker.boom")
+    assert broke.value.message == "plugin blocker failed in blocker.boom: a bug in the plugin"
+    assert _plugin(env, "blocker")["faults"] == 1  # a clean HabitdError is not a fault
     with sqlite3.connect(env.db) as db:
         assert db.execute("SELECT note FROM entries").fetchall() == [("kept",)]
 
@@ -207,6 +214,30 @@ def test_the_readme_plugin_works_with_reload(env: Env) -> None:
     env.write_config()
     env.ok("reload")
     assert "water" not in [p["name"] for p in env.ok("plugins", "--json").json()]
+
+
+HELLO = """
+import click
+from habitd.plugin import hookimpl
+
+@hookimpl
+def habitd_commands():
+    @click.command("hello")
+    def hello():
+        click.echo("hello from elsewhere")
+    return [hello]
+"""
+
+
+def test_a_plugin_command_is_found_with_another_config(env: Env, tmp_path: Path) -> None:
+    folder = tmp_path / "elsewhere"
+    folder.mkdir(mode=0o700)
+    (folder / "hello.py").write_text(HELLO)
+    other = tmp_path / "other.toml"
+    other.write_text(f'[habitd]\ntimezone = "UTC"\n\n[plugins]\npaths = ["{folder}"]\n')
+    other.chmod(0o600)
+    assert env.cli("hello").rc == 2
+    assert env.ok("--config", str(other), "hello").out == "hello from elsewhere\n"
 
 
 def _imports(path: Path) -> list[str]:
