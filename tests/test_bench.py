@@ -64,3 +64,21 @@ def test_load_and_soak_run_briefly_without_errors_or_lost_writes() -> None:
     assert results["load"]["writes"] > 0
     soak = results["soak"]
     assert soak["end"]["fds"] == soak["start"]["fds"]  # nothing leaks while nudges are due
+
+
+def test_the_plugin_contract_benchmark_runs() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH.parent / "plugins.py"), "--runs", "2", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads(done.stdout)
+    assert results["blocked"]["faults charged"] >= 1  # the blocking plugin paid for it
+    assert set(results["commands"]) == {
+        "built-in: habitd config path",
+        "plugin package: habitd halt",
+        "single-file hook: habitd hello",
+    }
