@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from habitd.app import App
     from habitd.config import Config
     from habitd.stats import Summary
+    from habitd.store import Event
 
 
 class PluginContext:
@@ -140,6 +141,13 @@ class PluginContext:
     def summaries(self) -> list[Summary]:
         """:meth:`summary` of every configured habit, in config order."""
         return self._app.core.summaries()
+
+    def history(
+        self, since: datetime | None = None, nudge: str | None = None, limit: int | None = None
+    ) -> list[Event]:
+        """What ``habitd history`` shows (nudges fired, held, missed; answers; messages),
+        oldest first: since a moment, for one nudge, the last ``limit``."""
+        return self._app.store.events(since=since, nudge=nudge, limit=limit)
 
     def last_contacts(self) -> dict[str, datetime]:
         """When each support contact was last reached (UTC)."""

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from habitd.hookspecs import hookimpl
     from habitd.paths import Paths
     from habitd.stats import Summary, milestones_reached, parse_target, strength
+    from habitd.store import Event
     from habitd.timeparse import WEEKDAYS, parse_clock, parse_duration
 
 _HOMES = {
@@ -83,6 +84,7 @@ _HOMES = {
     "habitd.paths": ("Paths",),
     "habitd.stats": ("Summary", "milestones_reached", "parse_target", "strength"),
     "habitd.timeparse": ("WEEKDAYS", "parse_clock", "parse_duration"),
+    "habitd.store": ("Event",),
 }
 _HOME = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -93,6 +95,7 @@ __all__ = [
     "Button",
     "Config",
     "Entry",
+    "Event",
     "Habit",
     "HabitdError",
     "InvalidInput",

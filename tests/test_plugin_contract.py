@@ -47,7 +47,15 @@ def habitd_rpc_methods(ctx):
     def boom():
         raise ValueError("a bug in the plugin")
 
-    return {"nap": nap, "sneaky": sneaky, "boom": boom}
+    def seen():
+        return {
+            "entries": [e.fields.get("note") for e in ctx.entries()],
+            "history": [e.event for e in ctx.history()],
+            "marked": {h: s for h, s in ctx.marked(ctx.today()).items()},
+            "streak": ctx.summary("meditate").current,
+        }
+
+    return {"nap": nap, "sneaky": sneaky, "boom": boom, "seen": seen}
 """
 
 CONFIG = BASE_CONFIG + '\n[[nudge]]\nid = "slow-one"\nkind = "slow"\ndate = "2100-01-01 04:00"\n'
@@ -102,6 +110,14 @@ def test_a_plugin_reads_but_never_writes_through_its_context(env: Env) -> None:
     env.add_plugin("blocker", BLOCKS_IN_ASYNC_COMPOSE)
     daemon = env.start_daemon()
     env.ok("journal", "--note", "kept")
+    env.ok("done", "meditate")
+    seen = daemon.call("blocker.seen")
+    assert seen["history"][0] == "done"  # (a celebration may follow it)
+    assert {k: v for k, v in seen.items() if k != "history"} == {
+        "entries": ["kept"],
+        "marked": {"meditate": "done"},
+        "streak": 1,
+    }
     with pytest.raises(ipc.RemoteError) as refused:
         daemon.call("blocker.sneaky")
     assert "query refused" in refused.value.message and "readonly" in refused.value.message

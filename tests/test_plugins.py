@@ -203,6 +203,12 @@ def test_disabled_plugins_are_not_loaded_and_safety_is_not_a_plugin(env: Env) ->
     assert _states(env)["letthrough"][1] == (
         "habitd_before_send: TypeError: returned bool False, not a Verdict or None"
     )
+    env.ok("resume")  # the pause ends; quiet hours still hold it
+    env.ok("snooze", "evening", "1s")
+    wait_for(lambda: len([e for e in env.history() if e["event"] == "held"]) >= 3)
+    quiet = [e for e in env.history() if e["event"] == "held"][-1]
+    assert quiet["detail"]["reason"] == "quiet hours" and quiet["detail"]["by"] == "habitd"
+    assert not [e for e in env.history() if e["event"] == "fired"]
 
 
 def test_a_plugin_claiming_a_taken_kind_is_refused_and_the_daemon_runs(env: Env) -> None:
