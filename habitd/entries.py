@@ -64,7 +64,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "craving": ("craving", "series", "minute", "source"),
 }
-MAX_TEXT = 5000
+MAX_TEXT = 20_000
+"""The longest text any field takes, by every way in (flags, prompts, notes, replies)."""
 
 
 def normalise(name: str) -> str:
@@ -81,11 +82,21 @@ def _scale(field: str, value: Any, top: int) -> int:
 
 
 def _halt(value: Any) -> str:
-    words = value if isinstance(value, list) else str(value).split(",")
-    states = [normalise(str(word)) for word in words if str(word).strip()]
-    unknown = [word for word in states if word not in HALT]
-    if unknown:
-        raise InvalidInput(f"unknown HALT state {unknown[0]!r}; use hungry, angry, lonely or tired")
+    """HALT states as stored (``lonely,tired``); a close misspelling is taken as the state
+    it is near (``tierd``: tired), anything else is refused."""
+    words = value if isinstance(value, list) else str(value).replace(",", " ").split()
+    states = []
+    for word in (normalise(str(word)) for word in words if str(word).strip()):
+        if word not in HALT:
+            import difflib
+
+            near = difflib.get_close_matches(word, HALT, n=1, cutoff=0.75)
+            if not near:
+                raise InvalidInput(
+                    f"unknown HALT state {word!r}; use hungry, angry, lonely or tired"
+                )
+            word = near[0]
+        states.append(word)
     return ",".join(sorted(set(states), key=HALT.index))
 
 
@@ -136,7 +147,9 @@ def clean(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
                 raise InvalidInput(f"{field} must be text, got {type(value).__name__}")
             text = value.strip()
             if len(text) > MAX_TEXT:
-                raise InvalidInput(f"{field} is {len(text)} characters; keep it under {MAX_TEXT}")
+                raise InvalidInput(
+                    f"{field} is {len(text):,} characters; keep it under {MAX_TEXT:,}"
+                )
             if field in ("emotion", "trigger"):
                 text = normalise(text)
             if text:

@@ -99,6 +99,11 @@ class Operations:
             )
         if not re.match(r"^[a-z][a-z-]*$", action.action):  # a plugin's own button id
             raise InvalidInput(f"an answer is a lowercase word, got {action.action!r}")
+        for field, value in (("note", action.note), ("text", action.text)):
+            if value is not None and len(value) > entries.MAX_TEXT:
+                raise InvalidInput(
+                    f"the {field} is {len(value):,} characters; keep it under {entries.MAX_TEXT:,}"
+                )
         day = action.day or self.today()
         snoozed = self.nudge(action.nudge) if action.action == "snoozed" and action.nudge else None
         reply = (  # a reply's note is the question it answers ("What led to it?")

@@ -376,7 +376,7 @@ def test_a_read_only_data_folder_is_a_clear_error_and_recovers(env: Env) -> None
         (("entries", "--since", "99999999d"), "longer than"),
         (("snooze", "morning", "99999999999w"), "longer than 366d"),
         (("pause", "99999999999d"), "longer than 366d"),
-        (("journal", "--note", "x" * 6000), "keep it under 5000"),
+        (("journal", "--note", "x" * 20_001), "keep it under 20,000"),
     ],
 )
 def test_huge_and_odd_input_gets_a_clear_error(env: Env, args: tuple[str, ...], said: str) -> None:

@@ -248,5 +248,5 @@ def test_breathe_bad_input(env: Env) -> None:
     assert result.rc == 1 and "no practice 'nope'; practices: box-breathing" in result.err
     assert env.cli("breathe", "--cycles", "0").rc == 2
     surf = env.cli("surf", "--minutes", "5", "--speed", "300", stdin="11\n4\n2\n")
-    assert "11 is not in the range 0<=x<=10" in surf.out + surf.err
+    assert "A whole number from 0 to 10: how strong is it right now?" in surf.out
     wait_for(lambda: True)

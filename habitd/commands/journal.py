@@ -1,38 +1,23 @@
 """Writing things down: ``habitd journal``, ``urge``, ``thought``, ``entries`` and ``entry``.
 
 With no options each command asks its questions one by one (your own words for feelings
-and triggers come first); with options it never asks. Ctrl-C saves nothing, and says so.
-An entry is committed before the command reports it saved.
+and triggers come first); with options it never asks. Every question checks its own answer
+and asks again, kindly, when it cannot use it (:mod:`habitd.prompts`), so a typo never costs
+what was typed before. Ctrl-C saves nothing, and says so. An entry is committed before the
+command reports it saved.
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
+from habitd import prompts
 from habitd.cli import call, emit_json, fail, table, when
 from habitd.entries import EMOTIONS
 
 INTENSITY = click.IntRange(0, 10)
-
-
-def _abort() -> NoReturn:
-    click.echo("\nNothing was saved.", err=True)
-    sys.exit(1)
-
-
-def _ask(question: str, **options: Any) -> Any:
-    """One question; an empty answer is None. Ctrl-C or end of input: nothing is saved."""
-    try:
-        answer = click.prompt(
-            question, default=options.pop("default", ""), show_default=False, **options
-        )
-    except click.Abort:
-        _abort()
-    return None if answer == "" else answer
 
 
 def _words(kind: str, fallback: tuple[str, ...] = ()) -> str:
@@ -42,8 +27,18 @@ def _words(kind: str, fallback: tuple[str, ...] = ()) -> str:
     return f" ({', '.join(shown)}...)" if shown else ""
 
 
-def _save(kind: str, fields: dict[str, Any], as_json: bool, thanks: str) -> None:
-    result = call("entry_add", kind=kind, fields={k: v for k, v in fields.items() if v is not None})
+def _save(
+    kind: str, fields: dict[str, Any], as_json: bool, thanks: str, asked: bool = False
+) -> None:
+    """Save the entry; when it was typed at the prompts and cannot be saved, print the
+    answers back first, so nothing the person wrote is lost."""
+    kept = {k: v for k, v in fields.items() if v is not None}
+    try:
+        result = call("entry_add", kind=kind, fields=kept)
+    except SystemExit:
+        if asked:
+            prompts.show_answers(kept)
+        raise
     if as_json:
         emit_json(result)
         return
@@ -77,13 +72,19 @@ def journal(
     as_json: bool,
 ) -> None:
     """Write down a feeling, what set it off, and anything else."""
-    if _interactive(emotion, intensity, trigger, note, gratitude):
-        emotion = _ask("What are you feeling?" + _words("emotions", EMOTIONS))
+    asked = _interactive(emotion, intensity, trigger, note, gratitude)
+    if asked:
+        text = prompts.text()
+        emotion = prompts.ask("What are you feeling?" + _words("emotions", EMOTIONS), text)
         if emotion:
-            intensity = _ask("How strongly, 0-10?", type=INTENSITY)
-        trigger = _ask("What set it off?" + _words("triggers"))
-        note = _ask("Anything else you want to write?")
-        gratitude = _ask("One thing that went well today?")
+            intensity = prompts.ask(
+                "How strongly, 0-10?", prompts.scale(10, "how strong is it? (Enter to skip)")
+            )
+        trigger = prompts.ask("What set it off?" + _words("triggers"), text)
+        note = prompts.ask("Anything else you want to write?", text)
+        gratitude = prompts.ask("One thing that went well today?", text)
+        if not (emotion or trigger or note or gratitude):
+            fail("Nothing to save: every question was left empty.")
     _save(
         "journal",
         {
@@ -95,6 +96,7 @@ def journal(
         },
         as_json,
         "Putting it into words is part of the work.",
+        asked,
     )
 
 
@@ -103,6 +105,7 @@ def journal(
 @click.option("--trigger", default=None, help="What was happening.")
 @click.option("--halt", default=None, help="Any of hungry,angry,lonely,tired.")
 @click.option("--coped", default=None, help="What helped, or what you did instead.")
+@click.option("--note", default=None, help="Anything else you want to say.")
 @click.option("--acted/--not-acted", default=None, help="Whether you acted on it.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": N}.')
 def urge(
@@ -110,38 +113,53 @@ def urge(
     trigger: str | None,
     halt: str | None,
     coped: str | None,
+    note: str | None,
     acted: bool | None,
     as_json: bool,
 ) -> None:
     """Log a craving: how strong, what set it off, HALT, what helped."""
-    if _interactive(intensity, trigger, halt, coped, acted):
-        intensity = _ask("How strong is the urge, 0-10?", type=INTENSITY)
-        trigger = _ask("What was happening?" + _words("triggers"))
-        halt = _ask("Hungry, angry, lonely or tired? (any, comma-separated)")
-        coped = _ask("What helped, or what are you doing instead?")
-        try:
-            acted = click.confirm("Did you act on it?", default=False)
-        except click.Abort:
-            _abort()
+    asked = _interactive(intensity, trigger, halt, coped, note, acted)
+    if asked:
+        text = prompts.text()
+        intensity = prompts.ask(
+            "How strong is the urge, 0-10?",
+            prompts.scale(10, "how strong is it right now?"),
+            required="A number from 0 to 10, whatever it is: how strong is it right now?",
+        )
+        trigger = prompts.ask("What was happening?" + _words("triggers"), text)
+        states = prompts.ask(
+            "Hungry, angry, lonely or tired? (any, comma-separated)", prompts.halt()
+        )
+        halt = ",".join(states) if states else None
+        coped = prompts.ask("What helped, or what are you doing instead?", text)
+        acted = prompts.ask("Did you act on it? [y/N]", prompts.yes_no) or False
     elif intensity is None:
         fail("give --intensity 0-10 (or no options at all to be asked)", 2)
     _save(
         "urge",
-        {"craving": intensity, "trigger": trigger, "halt": halt, "coped": coped, "acted": acted},
+        {
+            "craving": intensity,
+            "trigger": trigger,
+            "halt": halt,
+            "coped": coped,
+            "note": note,
+            "acted": acted,
+        },
         as_json,
         "Noticing an urge is already riding it. `habitd surf` helps it pass.",
+        asked,
     )
 
 
-THOUGHT_RECORD: tuple[tuple[str, str, Any], ...] = (
+THOUGHT_RECORD: tuple[tuple[str, str, int | None], ...] = (
     ("situation", "Situation: where were you, what was happening?", None),
     ("emotion", "Emotion: what did you feel?", None),
-    ("strength", "How strong was it, 0-100?", click.IntRange(0, 100)),
+    ("strength", "How strong was it, from 0 to 100 (%)?", 100),
     ("automatic", "Automatic thought: what went through your mind?", None),
     ("evidence_for", "Evidence for that thought?", None),
     ("evidence_against", "Evidence against it?", None),
     ("balanced", "A balanced thought, taking both into account?", None),
-    ("rerated", "Now, how strong is the emotion, 0-100?", click.IntRange(0, 100)),
+    ("rerated", "Now, how strong is the emotion, from 0 to 100 (%)?", 100),
 )
 
 
@@ -150,14 +168,25 @@ THOUGHT_RECORD: tuple[tuple[str, str, Any], ...] = (
 def thought(as_json: bool) -> None:
     """A CBT thought record: situation, emotion, thought, evidence, a balanced view."""
     fields: dict[str, Any] = {}
-    for key, question, kind in THOUGHT_RECORD:
+    for key, question, top in THOUGHT_RECORD:
         hint = _words("emotions", EMOTIONS) if key == "emotion" else ""
-        fields[key] = _ask(question + hint, **({"type": kind} if kind else {}))
+        parse: Any = (
+            prompts.scale(top, "how strong, as a percentage? (Enter to skip)")
+            if top
+            else prompts.text()
+        )
+        fields[key] = prompts.ask(question + hint, parse)
+    if not fields.get("situation") and not fields.get("automatic"):
+        fields["situation"] = prompts.ask(
+            "One more: where were you, what was happening?",
+            prompts.text(),
+            required="A few words are enough: a record needs the situation or the thought.",
+        )
     before, after = fields.get("strength"), fields.get("rerated")
     thanks = "Well reasoned."
     if isinstance(before, int) and isinstance(after, int) and after < before:
-        thanks = f"The feeling went from {before} to {after}. That is the work, done."
-    _save("thought", fields, as_json, thanks)
+        thanks = f"The feeling went from {before}% to {after}%. That is the work, done."
+    _save("thought", fields, as_json, thanks, asked=True)
 
 
 def _summary(entry: dict[str, Any]) -> str:
@@ -228,22 +257,28 @@ def entry_edit(
     }
     if not given:
         current = call("entry", id=entry_id)
+        click.echo(f"Entry {entry_id} ({_summary(current)}). Enter keeps a value as it is.")
         for key in EDITABLE[current["kind"]]:
-            answer = _ask(f"{key}", default=str(current.get(key, "")))
-            if answer is not None and str(answer) != str(current.get(key, "")):
-                given[key] = _number(key, answer)
+            now = current.get(key)
+            shown = f" [{now}]" if now not in (None, "") else " [empty]"
+            answer = prompts.ask(f"{key}{shown}", _parser(key))
+            if answer is not None and answer != now:
+                given[key] = ",".join(answer) if isinstance(answer, list) else answer
+        if not given:
+            click.echo("Nothing changed.")
+            return
     call("entry_edit", id=entry_id, fields=given)
     click.echo(f"entry {entry_id} updated")
 
 
-def _number(key: str, answer: str) -> Any:
-    convert: Callable[[str], Any] = (
-        int if key in ("intensity", "craving", "strength", "rerated") else str
-    )
-    try:
-        return convert(answer)
-    except ValueError:
-        fail(f"{key} must be a whole number, got {answer!r}")
+def _parser(key: str) -> Any:
+    if key in ("intensity", "craving"):
+        return prompts.scale(10, "how strong? (Enter keeps it)")
+    if key in ("strength", "rerated"):
+        return prompts.scale(100, "how strong, as a percentage? (Enter keeps it)")
+    if key == "halt":
+        return prompts.halt()
+    return prompts.text()
 
 
 @entry.command("delete")
@@ -253,9 +288,8 @@ def entry_delete(entry_id: int, yes: bool) -> None:
     """Delete an entry for good."""
     if not yes:
         found = call("entry", id=entry_id)
-        try:
-            click.confirm(f"Delete entry {entry_id} ({_summary(found)})?", abort=True)
-        except click.Abort:
-            _abort()
+        if not prompts.ask(f"Delete entry {entry_id} ({_summary(found)})? [y/N]", prompts.yes_no):
+            click.echo("Kept.")
+            return
     call("entry_delete", id=entry_id)
     click.echo(f"entry {entry_id} deleted")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
+from habitd import prompts
 from habitd.cli import call, emit_json, table
 from habitd.guide import Guide, Session, plan
 
@@ -71,6 +72,10 @@ CHECK_EVERY = 5.0
 """Minutes between intensity ratings while surfing."""
 
 
+def _stop() -> NoReturn:
+    raise click.Abort
+
+
 @click.command()
 @click.option("--minutes", type=click.FloatRange(1, 60), default=20.0, show_default=True)
 @click.option("--habit", default=None, help="A habit to mark done afterwards.")
@@ -84,9 +89,19 @@ def surf(minutes: float, habit: str | None, speed: float) -> None:
     click.echo(click.style("Urge surfing", bold=True) + ": " + practice["text"])
     session = Session()
     guide = Guide(tty=sys.stdout.isatty(), speed=speed)
-    rate = click.IntRange(0, 10)
+
+    def rating(question: str) -> int:
+        value = prompts.ask(
+            question,
+            prompts.scale(10, "how strong is it right now?"),
+            required="A number from 0 to 10, whatever it is: how strong is it right now?",
+            interrupted=_stop,
+        )
+        assert value is not None  # required
+        return value
+
     try:
-        session.intensities.append((0.0, click.prompt("How strong is the urge, 0-10?", type=rate)))
+        session.intensities.append((0.0, rating("How strong is the urge, 0-10?")))
         while session.done < minutes * 60:
             chunk = min(CHECK_EVERY * 60, minutes * 60 - session.done)
             steps = plan(practice, minutes=chunk / 60)
@@ -94,9 +109,7 @@ def surf(minutes: float, habit: str | None, speed: float) -> None:
             if not guide.run(steps, session):
                 break
             label = "And now" if session.done >= minutes * 60 else "How strong is it now"
-            session.intensities.append(
-                (round(session.done / 60, 1), click.prompt(f"{label}, 0-10?", type=rate))
-            )
+            session.intensities.append((round(session.done / 60, 1), rating(f"{label}, 0-10?")))
         else:
             session.completed = True
     except (click.Abort, EOFError):
