@@ -34,6 +34,10 @@ from habitd.timeparse import (
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 NOTIFIERS = ("auto", "desktop", "log")
 HABIT_TYPES = ("yes-no", "at-least", "at-most", "abstain")
+ACTIVITIES = ("journal", "reached", "practice")
+"""What a habit can count (``counts = "journal"``): any journal entry (a feeling, an urge, a
+thought record), a support contact reached, a guided practice finished. A plugin may count
+its own, named ``PLUGIN:WORD``, with ``ctx.count``."""
 _TARGET = re.compile(r"^(daily|weekly|(\d+)/week|(\d+)/(\d+))$")
 _T = TypeVar("_T")
 if TYPE_CHECKING:
@@ -132,6 +136,8 @@ class Habit:
     """For counting days since the start (kratom-free days); default: the first mark."""
     paused: tuple[tuple[date, date], ...] = ()
     """Vacations: days in these ranges neither break nor extend a streak."""
+    counts: str | None = None
+    """An activity that marks the habit done for its day (see :data:`ACTIVITIES`)."""
 
     @property
     def counted(self) -> bool:
@@ -508,7 +514,7 @@ _NUDGE_KEYS = (
     "repeat",
     "enabled",
 )
-_HABIT_KEYS = ("id", "name", "target", "type", "threshold", "unit", "start", "paused")
+_HABIT_KEYS = ("id", "name", "target", "type", "threshold", "unit", "start", "paused", "counts")
 _SCHEDULE_KEYS = ("at", "every", "between", "cron", "date", "days", "jitter")
 _PLUGINS_KEYS = ("disabled", "paths")
 
@@ -590,6 +596,9 @@ def _habit(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> 
         read.problem(
             "threshold", f"a threshold only goes with at-least or at-most, not {kind}", at="key"
         )
+    counts = read.get("counts", str, None, _activity)
+    if counts is not None and kind not in ("yes-no",):
+        read.problem("counts", f"counts goes with yes-no habits, not {kind}", at="key")
     paused = read.get("paused", list, [])
     ranges = []
     for position, text in enumerate(paused):
@@ -606,8 +615,22 @@ def _habit(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> 
         unit=read.get("unit", str, ""),
         start=read.get("start", (str, date), None, _date),
         paused=tuple(ranges),
+        counts=counts,
     )
     return habit if len(problems) == before else None
+
+
+def _activity(value: str) -> str:
+    if value in ACTIVITIES or re.match(r"^[a-z0-9-]+:[a-z0-9-]+$", value):
+        return value
+    import difflib
+
+    hint = difflib.get_close_matches(value, ACTIVITIES, n=1)
+    suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+    raise ValueError(
+        f"unknown activity {value!r}{suggestion}; a habit counts {', '.join(ACTIVITIES)}, or "
+        "a plugin's PLUGIN:WORD"
+    )
 
 
 def _date(value: str | date) -> date:

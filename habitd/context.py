@@ -219,8 +219,19 @@ class PluginContext:
     def add_contact(
         self, name: str, when: datetime, how: str | None = None, note: str | None = None
     ) -> None:
-        """Record that the person reached ``name`` at ``when``."""
+        """Record that the person reached ``name`` at ``when`` (a habit with ``counts =
+        "reached"`` is marked done for that day)."""
         self._app.store.add_contact(name, when, how, note)
+        self.count("reached", when)
+
+    def count(self, activity: str, when: datetime | None = None) -> list[str]:
+        """An activity happened (``practice``, or your own ``PLUGIN:WORD``): each habit with
+        ``counts = ACTIVITY`` is marked done for that habit day, unless marked already.
+        Returns the habits marked (their ``habitd_on_action`` follows)."""
+        marked = self._app.core.count(activity, when or self.now())
+        if marked:
+            self._app.loop.call_soon_threadsafe(self._app.changed)
+        return marked
 
     def add_event(
         self,

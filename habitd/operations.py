@@ -172,10 +172,17 @@ class Operations:
             )
         if value is not None and (value < 0 or value != value):
             raise InvalidInput(f"the value must be a number of zero or more, got {value}")
-        return self.record_action(
+        result = self.record_action(
             Action("done", nudge=nudge, habit=habit, day=self._day(date), note=note, value=value),
             key,
         )
+        if value is not None and target.threshold is not None:
+            from habitd.stats import DONE, Mark, day_kind
+
+            result["met"] = day_kind(target.type, target.threshold, Mark("done", value)) == DONE
+            result.update(value=value, threshold=target.threshold, type=target.type)
+            result["unit"] = target.unit
+        return result
 
     @rpc
     def lapse(
@@ -323,7 +330,31 @@ class Operations:
         ts = clock.utc_now()
         entry_id = self.store.add_entry(kind, ts=ts, extra=extra, **columns)
         self.store.add_change("entry", {"id": entry_id, "kind": kind}, ts)
+        if kind in ("journal", "urge", "thought"):
+            self.count("journal", ts)
         return entry_id
+
+    def count(self, activity: str, moment: datetime) -> list[str]:
+        """An activity happened (a journal entry, a contact reached, a practice finished): mark
+        each habit that counts it (``counts = "journal"``) done for that habit day, unless it
+        is marked already. Returns the habits marked."""
+        day = clock.habit_day(moment.astimezone(self.tz), self.config.settings.day_starts)
+        marked = []
+        with self.store.once(None, "count"):
+            for habit in self.config.habits:
+                if habit.counts != activity or self.store.check_on(habit.id, day) is not None:
+                    continue
+                note = {"journal": "a journal entry", "reached": "someone reached"}.get(
+                    activity, activity
+                )
+                action = Action("done", habit=habit.id, day=day, note=note, source=activity)
+                self.store.set_check(habit.id, day, "done", None, note)
+                self.store.add_event(
+                    "done", habit=habit.id, detail={"day": day.isoformat(), "source": activity}
+                )
+                self.store.add_change("action", action.as_change(day), clock.utc_now())
+                marked.append(habit.id)
+        return marked
 
     @rpc
     def entry_add(

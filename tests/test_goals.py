@@ -100,13 +100,13 @@ def test_a_lapse_is_answered_kindly_and_totals_stay(world: Env) -> None:
     assert "Thank you for being honest" in result.out
     [reply] = [e for e in world.history() if e["event"] == "encouraged"]
     assert reply["title"] == "Thank you for being honest"
-    assert "Your 3 clean days still count" in reply["body"]
+    assert "The 3 days you kept still count" in reply["body"]
     for word in ("fail", "failed", "shame", "ruined"):
         assert word not in reply["body"].lower()
     row = _streak(world, "kratom-free")
     assert (row["current"], row["best"], row["clean_days"], row["lapses"]) == (0, 3, 3, 1)
     assert row["days_since_start"] == 5
-    world.ok("done", "kratom-free")  # the next clean day starts a new streak
+    world.ok("done", "kratom-free")  # the next kratom-free day starts a new streak
     row = _streak(world, "kratom-free")
     assert (row["current"], row["clean_days"]) == (1, 4)
 
@@ -129,8 +129,10 @@ def test_bad_input(world: Env, args: tuple[str, ...], message: str) -> None:
 
 
 def test_counted_habits_and_habit_show(world: Env) -> None:
-    world.ok("done", "water", "--value", "7", "--date", _days_ago(1))
-    world.ok("done", "water", "--value", "4")
+    assert "Well done" in world.ok("done", "water", "--value", "7", "--date", _days_ago(1)).out
+    short = world.ok("done", "water", "--value", "4").out  # the answer says it truthfully
+    assert "water: 4 of 6 glasses for " in short and "Not yet the 6, and every one counts" in short
+    assert "Well done" not in short
     row = _streak(world, "water")
     assert (row["current"], row["best"], row["total"], row["today"]) == (1, 1, 1, "pending")
     info = world.ok("habit", "show", "water", "--json").json()
@@ -235,3 +237,56 @@ def test_a_vacation_freezes_streaks(tmp_path: Path) -> None:
         return current
 
     assert asyncio.run(scenario()) == [4]
+
+
+COUNTING = """
+[habitd]
+timezone = "UTC"
+notifier = "log"
+
+[[habit]]
+id = "journal"
+name = "Write down how the day felt"
+counts = "journal"
+
+[[habit]]
+id = "reach-out"
+name = "Talk to someone"
+target = "3/week"
+counts = "reached"
+
+[[habit]]
+id = "breathe"
+name = "Breathe"
+counts = "practice"
+
+[support]
+[[support.contact]]
+name = "Sam"
+role = "friend"
+reach = "call 555-0100"
+"""
+
+
+@pytest.mark.parametrize("daemon", [True, False], ids=["daemon up", "daemon down"])
+def test_habits_that_count_what_you_did(env: Env, daemon: bool) -> None:
+    env.write_config(COUNTING)
+    if daemon:
+        env.start_daemon()
+    for number in range(8):
+        env.ok("journal", "--note", f"entry {number}")
+    assert _streak(env, "journal")["today"] == "done"  # eight entries: one day met, once
+    assert [e["habit"] for e in env.history() if e["event"] == "done"] == ["journal"]
+    assert _streak(env, "reach-out")["today"] != "done"
+    env.ok("reached", "sam", "--how", "call")
+    assert _streak(env, "reach-out")["today"] == "done"
+    surfed = env.cli("surf", "--minutes", "1", "--speed", "600", stdin="6\n3\n")
+    assert surfed.rc == 0, surfed.err
+    assert _streak(env, "breathe")["today"] == "done"
+
+
+def test_counts_names_an_activity_habitd_knows(env: Env) -> None:
+    env.write_config(COUNTING.replace('counts = "journal"', 'counts = "jounral"'))
+    result = env.cli("config", "check")
+    assert result.rc == 1
+    assert "habit[0].counts: unknown activity 'jounral' (did you mean 'journal'?)" in result.out

@@ -85,7 +85,8 @@ def habitd_on_action(action: Action, ctx: PluginContext) -> None:
 def _kind_reply(ctx: PluginContext, habit: Habit) -> None:
     summary = ctx.summary(habit.id)
     clean = summary.extra.get("clean_days", summary.total)
-    kept = f"Your {clean} clean days still count, every one of them. " if clean else ""
+    days = "day" if clean == 1 else "days"
+    kept = f"The {clean} {days} you kept still count, every one of them. " if clean else ""
     ctx.notify(
         Message(
             title="Thank you for being honest",

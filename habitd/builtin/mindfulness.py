@@ -205,6 +205,8 @@ def habitd_rpc_methods(ctx: PluginContext) -> Mapping[str, Callable[..., Any]]:
                 **({"intensities": ratings} if ratings else {}),
             },
         )
+        if completed:
+            ctx.count("practice")
         marked = None
         if habit is not None:
             marked = ctx.record_action(

@@ -26,7 +26,30 @@ def _answer_options(command: Any) -> Any:
 def done(habit: str, day: str | None, note: str | None, value: float | None) -> None:
     """Mark HABIT done for today (or --date)."""
     result = call("done", habit=habit, date=day, note=note, value=value)
-    click.echo(f"{habit}: done for {marked_day(result)}. Well done.")
+    click.echo(done_message(habit, result))
+
+
+def done_message(habit: str, result: dict[str, Any]) -> str:
+    """What a mark means, said truthfully: a counted habit short of its target is not
+    "well done" yet, and one over its limit is thanked for the honesty, never shamed."""
+    day = marked_day(result)
+    if result.get("met") is False:
+        unit = f" {result['unit']}" if result.get("unit") else ""
+        value, threshold = _number(result["value"]), _number(result["threshold"])
+        if result.get("type") == "at-least":
+            return (
+                f"{habit}: {value} of {threshold}{unit} for {day}. Not yet the {threshold}, "
+                "and every one counts."
+            )
+        return (
+            f"{habit}: {value}{unit} for {day}, above your limit of {threshold}{unit}. Thank "
+            "you for writing it down honestly; the next day is a new start."
+        )
+    return f"{habit}: done for {day}. Well done."
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
 
 
 @click.command()

@@ -92,7 +92,7 @@ def streaks(as_json: bool) -> None:
     for row in rows:
         if "clean_days" in row:
             click.echo(
-                f"{row['habit']}: {span(row['clean_days'], 'days')} clean in total, "
+                f"{row['habit']}: {span(row['clean_days'], 'days')} kept in total, "
                 f"{span(row['days_since_start'], 'days')} since you started."
             )
 

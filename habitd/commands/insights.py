@@ -214,7 +214,7 @@ def _pixels(year: dict[str, Any]) -> str:
     grids = []
     for name, values, colour in (
         ("Mood", year["mood"], _mood_colour),
-        ("Clean days", year["clean"], _clean_colour),
+        ("Days kept (abstain habits)", year["clean"], _clean_colour),
     ):
         rows = []
         for weekday in range(7):
