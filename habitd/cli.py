@@ -128,10 +128,31 @@ def emit_json(value: Any) -> None:
 
 
 def when(text: str | None) -> str:
-    """An ISO timestamp as a short local time, e.g. ``Wed 25 Nov 08:30``."""
+    """An ISO timestamp as a short local time, e.g. ``Wed 25 Nov 08:30`` (with the year
+    when it is not this year's: ``Mon 10 Sep 2300 08:30``)."""
     if not text:
         return "-"
-    return datetime.fromisoformat(text).astimezone().strftime("%a %d %b %H:%M")
+    moment = datetime.fromisoformat(text).astimezone()
+    from habitd.clock import utc_now
+
+    same_year = moment.year == utc_now().astimezone().year
+    return moment.strftime("%a %d %b %H:%M" if same_year else "%a %d %b %Y %H:%M")
+
+
+def fact(key: str, value: Any) -> str:
+    """A ``key: value`` fact as people read it: ``answered today 3/5``, ``in quiet hours``,
+    a time as a local time; None for a fact that is off (False, None)."""
+    label = key.replace("_", " ")
+    if value is True:
+        return label
+    if value is False or value is None:
+        return ""
+    if isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and "T" in value:
+        try:
+            return f"{label} {when(value)}"
+        except ValueError:
+            pass
+    return f"{label} {value}"
 
 
 def marked_day(result: dict[str, Any]) -> str:

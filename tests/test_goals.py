@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import re
 import stat
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -290,3 +291,13 @@ def test_counts_names_an_activity_habitd_knows(env: Env) -> None:
     result = env.cli("config", "check")
     assert result.rc == 1
     assert "habit[0].counts: unknown activity 'jounral' (did you mean 'journal'?)" in result.out
+
+
+def test_status_and_history_speak_plainly(world: Env) -> None:
+    world.ok("pause", "2h")
+    world.ok("done", "meditate")
+    shown = world.ok("history").out
+    assert "False" not in shown and not re.search(r"\d{4}-\d\d-\d\dT\d", shown), shown
+    status = world.ok("status").out
+    assert "goals:" in status and "answered today 1/3" in status, status
+    assert "goals.answered_today" not in status

@@ -7,7 +7,7 @@ import sys
 import click
 
 from habitd import ipc
-from habitd.cli import EXIT_NO_DAEMON, Context, call, emit_json, fail, hung_message, when
+from habitd.cli import EXIT_NO_DAEMON, Context, call, emit_json, fact, fail, hung_message, when
 from habitd.paths import socket_path
 
 
@@ -83,8 +83,9 @@ def status(as_json: bool) -> None:
                 f"{' — ' + plugin['last_error'] if plugin['last_error'] else ''}"
             )
     for name, facts in info["details"].items():
-        for key, value in facts.items():
-            click.echo(f"{name}.{key}: {value}")
+        said = ", ".join(f for f in (fact(key, value) for key, value in facts.items()) if f)
+        if said:
+            click.echo(f"{name + ':':<10} {said}")
 
 
 @click.command()

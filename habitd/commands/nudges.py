@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from habitd.cli import call, emit_json, table, when
+from habitd.cli import call, emit_json, fact, table, when
 
 
 @click.command("next")
@@ -76,7 +76,8 @@ def history(since: str | None, nudge: str | None, as_json: bool) -> None:
 
 
 def _detail(detail: dict[str, Any]) -> str:
-    return ", ".join(f"{key} {value}" for key, value in detail.items() if key != "source")
+    facts = (fact(key, value) for key, value in detail.items() if key != "source")
+    return ", ".join(f for f in facts if f)
 
 
 @click.command()
