@@ -167,7 +167,8 @@ def test_a_guided_session_in_a_pipe(env: Env) -> None:
         "[0:04] Hold (7s)",
         "[0:11] Breathe out through your mouth, whoosh (8s)",
     ]
-    assert "Well done: 0.3 minutes of 4-7-8 breathing." in result.out
+    assert "Well done: 19 seconds of 4-7-8 breathing." in result.out
+    assert "whoosh. 1 round." in result.out and "Four rounds" not in result.out
     [event] = _events(env)
     assert event["detail"] == {
         "practice": "4-7-8",

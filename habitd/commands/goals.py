@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from habitd import words
 from habitd.cli import call, emit_json, marked_day, table
 
 SYMBOLS = {"done": "■", "failed": "·", "skipped": "○", "empty": " "}
@@ -120,7 +121,8 @@ def habit_show(name: str, as_json: bool) -> None:
         return
     click.echo(
         f"current {span(info['current'], info['unit'])}, best {info['best']}, "
-        f"{info['total']} days done, strength {info['strength']:.0%}, since {info['since']}"
+        f"{words.plural(info['total'], 'days')} done, strength {info['strength']:.0%}, "
+        f"since {info['since']}"
     )
     click.echo()
     days = info["days"][-7 * 26 :]

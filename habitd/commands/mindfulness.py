@@ -7,15 +7,14 @@ from typing import Any, NoReturn
 
 import click
 
-from habitd import prompts
-from habitd.cli import call, emit_json, table
+from habitd import prompts, words
+from habitd.cli import call, emit_json, marked_day, table
 from habitd.guide import Guide, Session, plan
 
 SPEED = click.option("--speed", type=float, default=1.0, hidden=True)  # tests compress time
 
 
 def _finish(practice: dict[str, object], session: Session, habit: str | None) -> dict[str, Any]:
-    minutes = session.done / 60
     result = call(
         "mindfulness.record",
         practice=practice["id"],
@@ -25,11 +24,11 @@ def _finish(practice: dict[str, object], session: Session, habit: str | None) ->
         intensities=[list(pair) for pair in session.intensities] or None,
     )
     if session.completed:
-        click.echo(f"Well done: {minutes:.1f} minutes of {practice['name']}.")
+        click.echo(f"Well done: {words.span(session.done)} of {practice['name']}.")
     else:
-        click.echo(f"Stopped after {minutes:.1f} minutes. That still counts.")
+        click.echo(f"Stopped after {words.span(session.done)}. That still counts.")
     if result.get("habit"):
-        click.echo(f"{habit}: done for {result['habit']['day']}.")
+        click.echo(f"{habit}: done for {marked_day(result['habit'])}.")
     return dict(result)
 
 
@@ -45,7 +44,12 @@ def breathe(
     """A guided practice in the terminal (default: the one last suggested). Ctrl-C stops."""
     chosen = call("mindfulness.practice", practice=practice)
     steps = plan(chosen, cycles, minutes)
-    click.echo(click.style(chosen["name"], bold=True) + f": {chosen['text']}")
+    text = chosen["text"]
+    if cycles is not None or minutes is not None:  # the text's own "Four rounds" is not this
+        kept = [s for s in text.rstrip(".").split(". ") if "round" not in s.lower()]
+        length = words.plural(cycles, "rounds") if cycles else words.span((minutes or 0) * 60)
+        text = ". ".join([*kept, length]) + "."
+    click.echo(click.style(chosen["name"], bold=True) + f": {text}")
     session = Session()
     session.completed = Guide(tty=sys.stdout.isatty(), speed=speed).run(steps, session)
     _finish(chosen, session, habit)
@@ -61,7 +65,12 @@ def practices(as_json: bool) -> None:
         return
     table(
         [
-            (r["id"], r["name"], f"{r['minutes']:g} min", "" if r["enabled"] else "(not rotated)")
+            (
+                r["id"],
+                r["name"],
+                words.span(r["minutes"] * 60),
+                "" if r["enabled"] else "(not rotated)",
+            )
             for r in rows
         ],
         ("practice", "name", "length", ""),

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from habitd import words
 from habitd.cli import call, emit_json, table
 from habitd.help import MOMENTS
 
@@ -27,7 +28,7 @@ def contacts(as_json: bool) -> None:
                 r["name"],
                 r["role"],
                 r["reach"],
-                "never" if r["days_since"] is None else f"{r['days_since']} days ago",
+                "never" if r["days_since"] is None else words.ago(r["days_since"]),
             )
             for r in rows
         ],
