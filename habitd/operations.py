@@ -105,6 +105,13 @@ class Operations:
                     f"the {field} is {len(value):,} characters; keep it under {entries.MAX_TEXT:,}"
                 )
         day = action.day or self.today()
+        if action.habit and action.action in ("done", "skipped", "lapse"):
+            marked = self.config.habit(action.habit)
+            if marked is not None and marked.start is not None and day < marked.start:
+                raise InvalidInput(
+                    f"{action.habit} starts on {clock.describe_day(marked.start, day)} (its "
+                    f"start in the config); {clock.describe_day(day, marked.start)} is before it"
+                )
         snoozed = self.nudge(action.nudge) if action.action == "snoozed" and action.nudge else None
         reply = (  # a reply's note is the question it answers ("What led to it?")
             entries.clean(

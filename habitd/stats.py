@@ -275,8 +275,8 @@ def summarize(
 ) -> Summary:
     """Streaks, totals and strength for one habit as of ``today``."""
     target = parse_target(target_text)
-    recorded = [day for day in marks if day <= today]
-    first = min([*recorded, *([start] if start else [])], default=None)
+    recorded = [day for day in marks if day <= today and (start is None or day >= start)]
+    first = start if start is not None and start <= today else min(recorded, default=None)
     today_kind = day_kind(habit_type, threshold, marks.get(today))
     today_word = _today_word(today_kind, marks.get(today), habit_type)
     if first is None:
@@ -302,7 +302,7 @@ def summarize(
     summary.extra["streak_since"] = begun.isoformat() if begun else None
     if habit_type == "abstain":
         summary.extra["clean_days"] = total
-        summary.extra["days_since_start"] = (today - first).days + 1
+        summary.extra["days_since_start"] = (today - first).days
         summary.extra["lapses"] = sum(mark.state == "lapse" for mark in marks.values())
     return summary
 

@@ -106,7 +106,7 @@ def test_a_lapse_is_answered_kindly_and_totals_stay(world: Env) -> None:
         assert word not in reply["body"].lower()
     row = _streak(world, "kratom-free")
     assert (row["current"], row["best"], row["clean_days"], row["lapses"]) == (0, 3, 3, 1)
-    assert row["days_since_start"] == 5
+    assert row["days_since_start"] == 4  # since the first mark, four days ago
     world.ok("done", "kratom-free")  # the next kratom-free day starts a new streak
     row = _streak(world, "kratom-free")
     assert (row["current"], row["clean_days"]) == (1, 4)
@@ -301,3 +301,15 @@ def test_status_and_history_speak_plainly(world: Env) -> None:
     status = world.ok("status").out
     assert "goals:" in status and "answered today 1/3" in status, status
     assert "goals.answered_today" not in status
+
+
+def test_nothing_is_marked_before_a_habits_start(env: Env) -> None:
+    start = days_ago(3)
+    env.write_config(
+        CONFIG.replace('name = "Kratom-free"', f'name = "Kratom-free"\nstart = {start}')
+    )
+    refused = env.cli("skip", "kratom-free", "--date", str(days_ago(5)))
+    assert refused.rc == 1 and "starts on" in refused.err and "is before it" in refused.err
+    env.ok("done", "kratom-free")
+    row = _streak(env, "kratom-free")
+    assert row["days_since_start"] == 3 and row["clean_days"] == 1
