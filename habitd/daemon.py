@@ -36,8 +36,9 @@ def setup_logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if not verbose:
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    for library in ("apscheduler", "tzlocal", "asyncio", "dbus_fast", "desktop_notifier"):
+        if not verbose or library != "apscheduler":  # -v is about habitd, not its libraries
+            logging.getLogger(library).setLevel(logging.WARNING)
 
 
 def run(paths: Paths, notifier: str | None = None, verbose: bool = False) -> int:

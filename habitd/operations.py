@@ -172,6 +172,7 @@ class Operations:
         Every write takes a ``key`` (the client makes one per command): a retry with the
         same key returns the first answer and writes nothing again."""
         target = self.habit(habit)
+        habit = target.id  # as configured, whatever case it was typed in
         if value is not None and not target.counted:
             raise InvalidInput(
                 f"{habit} is a {target.type} habit: it takes no --value (at-least and at-most "
@@ -202,6 +203,7 @@ class Operations:
     ) -> dict[str, Any]:
         """Record a lapse on an abstain habit, honestly: it ends the streak, never the total."""
         target = self.habit(habit)
+        habit = target.id
         if target.type != "abstain":
             raise InvalidInput(
                 f"{habit} is a {target.type} habit; a lapse is for abstain habits "
@@ -224,7 +226,7 @@ class Operations:
         key: str | None = None,
     ) -> dict[str, Any]:
         """Mark a habit skipped for today (or ``date``): neither done nor missed."""
-        self.habit(habit)
+        habit = self.habit(habit).id
         return self.record_action(
             Action("skipped", nudge=nudge, habit=habit, day=self._day(date), note=note), key
         )
@@ -437,10 +439,11 @@ class Operations:
 
     @rpc
     def vocabulary(self) -> dict[str, list[str]]:
-        """The person's own emotion and trigger words, most used first (for prompts)."""
+        """The person's own emotion and trigger words, the eight most used first (for
+        prompts)."""
         return {
-            "emotions": [name for name, _ in self.store.vocabulary("emotion")],
-            "triggers": [name for name, _ in self.store.vocabulary("trigger")],
+            "emotions": [name for name, _ in self.store.vocabulary("emotion")][:8],
+            "triggers": [name for name, _ in self.store.vocabulary("trigger")][:8],
         }
 
     # --- history ------------------------------------------------------------------------------
@@ -466,8 +469,9 @@ class Operations:
         return nudge
 
     def habit(self, habit_id: str) -> Any:
-        """The configured habit, or :class:`NotFound` listing the ones there are."""
-        found = self.config.habit(habit_id)
+        """The configured habit (its id typed in any case), or :class:`NotFound` listing
+        the ones there are."""
+        found = self.config.habit(habit_id) or self.config.habit(habit_id.strip().lower())
         if found is None:
             known = ", ".join(h.id for h in self.config.habits) or "none (add a [[habit]])"
             raise NotFound(f"no habit {habit_id!r}; habits: {known}")

@@ -313,3 +313,8 @@ def test_nothing_is_marked_before_a_habits_start(env: Env) -> None:
     env.ok("done", "kratom-free")
     row = _streak(env, "kratom-free")
     assert row["days_since_start"] == 3 and row["clean_days"] == 1
+
+
+def test_a_habit_id_in_any_case(world: Env) -> None:
+    assert "meditate: done for" in world.ok("done", "Meditate").out
+    assert _streak(world, "meditate")["today"] == "done"

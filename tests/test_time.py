@@ -353,6 +353,16 @@ def test_config_edit_quit_leaves_the_config_alone(env: Env, tmp_path: Path) -> N
     assert env.config_file.read_text() == BASE_CONFIG
 
 
+def test_config_edit_with_no_one_to_answer_keeps_the_draft(env: Env, tmp_path: Path) -> None:
+    env.write_config()
+    env.environ["VISUAL"] = _editor(tmp_path, "[habitd\n# my careful edit\n")
+    result = env.cli("config", "edit", stdin="")
+    assert result.rc == 1 and "your edit is kept in" in result.err
+    kept = env.config_dir / "habitd.toml.draft"
+    assert "# my careful edit" in kept.read_text()
+    assert env.config_file.read_text() == BASE_CONFIG
+
+
 def test_config_edit_without_changes(env: Env, tmp_path: Path) -> None:
     env.write_config()
     env.environ["EDITOR"] = _editor(tmp_path, BASE_CONFIG)

@@ -26,7 +26,7 @@ def _answer_options(command: Any) -> Any:
 def done(habit: str, day: str | None, note: str | None, value: float | None) -> None:
     """Mark HABIT done for today (or --date)."""
     result = call("done", habit=habit, date=day, note=note, value=value)
-    click.echo(done_message(habit, result))
+    click.echo(done_message(result.get("habit") or habit, result))
 
 
 def done_message(habit: str, result: dict[str, Any]) -> str:
@@ -57,4 +57,4 @@ def _number(value: float) -> str:
 def skip(habit: str, day: str | None, note: str | None) -> None:
     """Skip HABIT for today (or --date): it neither counts nor breaks a streak."""
     result = call("skip", habit=habit, date=day, note=note)
-    click.echo(f"{habit}: skipped for {marked_day(result)}.")
+    click.echo(f"{result.get('habit') or habit}: skipped for {marked_day(result)}.")

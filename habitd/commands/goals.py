@@ -55,7 +55,10 @@ def span(count: int, unit: str) -> str:
 def lapse(habit: str, note: str | None, day: str | None) -> None:
     """Record a lapse on an abstain habit (kratom-free days). Your total stays yours."""
     result = call("lapse", habit=habit, date=day, note=note)
-    click.echo(f"{habit}: noted for {marked_day(result)}. Thank you for being honest.")
+    click.echo(
+        f"{result.get('habit') or habit}: noted for {marked_day(result)}. "
+        "Thank you for being honest."
+    )
     click.echo("A slip is one day, not the whole story. When you're ready: habitd journal")
     if result.get("help"):  # a lapse today: a person to reach, and the line
         from habitd.commands.support import show_help

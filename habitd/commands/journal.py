@@ -24,7 +24,8 @@ def _words(kind: str, fallback: tuple[str, ...] = ()) -> str:
     """The person's own words first, then the usual ones, as a hint."""
     own = call("vocabulary")[kind]
     shown = list(dict.fromkeys([*own, *fallback]))[:8]
-    return f" ({', '.join(shown)}...)" if shown else ""
+    separator = "; " if any("," in word for word in shown) else ", "  # "alone, at 2am" is one
+    return f" ({separator.join(shown)}...)" if shown else ""
 
 
 def _save(

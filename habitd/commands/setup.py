@@ -132,12 +132,20 @@ def config_edit(obj: Context) -> None:
             except ConfigError as exc:
                 for line in exc.lines:
                     click.echo(line, err=True)
-                answer = click.prompt(
-                    "(e)dit again or (q)uit without saving?",
-                    type=click.Choice(["e", "q"]),
-                    default="e",
-                    err=True,
-                )
+                try:
+                    answer = click.prompt(
+                        "(e)dit again or (q)uit without saving?",
+                        type=click.Choice(["e", "q"]),
+                        default="e",
+                        err=True,
+                    )
+                except click.Abort:  # no one to answer (no terminal): keep the work
+                    kept = target.with_name(target.name + ".draft")
+                    os.replace(draft, kept)
+                    fail(
+                        f"{target} is unchanged; your edit is kept in {kept} "
+                        "(fix it, then copy it in place)"
+                    )
                 if answer == "q":
                     click.echo(f"{target} is unchanged", err=True)
                     sys.exit(1)
