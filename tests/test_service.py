@@ -60,7 +60,8 @@ def test_the_installed_unit_runs_this_install_and_verifies(tmp_path: Path) -> No
 
 
 def test_service_install_status_uninstall_without_a_user_manager(env: Env) -> None:
-    result = env.ok("service", "install", "--now")
+    result = env.cli("service", "install", "--now")
+    assert result.rc == 1 and "habitd was not started" in result.err  # nothing started: say so
     unit = env.root / "config" / "systemd" / "user" / "habitd.service"
     assert f"wrote {unit}" in result.out
     assert "systemd --user is not available here; when it is, run:" in result.out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from habitd.cli import Context
+from habitd.cli import Context, fail
 
 
 @click.group("service")
@@ -20,8 +20,11 @@ def install(obj: Context, now: bool) -> None:
     from habitd import systemd
     from habitd.paths import resolve
 
-    for line in systemd.install(resolve(obj.config), now, obj.config):
+    lines = systemd.install(resolve(obj.config), now, obj.config)
+    for line in lines:
         click.echo(line)
+    if now and not any(line.startswith("ran systemctl --user enable --now") for line in lines):
+        fail("habitd was not started (see above); `habitd run` starts it by hand")
 
 
 @service.command("uninstall")
