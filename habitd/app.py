@@ -17,13 +17,13 @@ import logging
 import os
 import time as monotonic_time
 import typing
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, tzinfo
 from typing import Any, TypeVar
 
 from habitd import __version__, clock, systemd
-from habitd.config import Config, ConfigError, read_config
+from habitd.config import Config, ConfigError, Problem, read_config
 from habitd.context import PluginContext
 from habitd.contract import Job
 from habitd.delivery import Delivery
@@ -358,17 +358,21 @@ class App:
 
 
 async def load_plugins(
-    config: Config, paths: Paths, context: Callable[[str], PluginContext] | None = None
+    config: Config,
+    paths: Paths,
+    context: Callable[[str], PluginContext] | None = None,
+    found: Sequence[Problem] = (),
 ) -> PluginHost:
     """A plugin host with every plugin ``config`` asks for, the config checked with them
     (the same rules for the daemon's start, ``habitd reload`` and ``habitd config check``).
-    Raises :class:`ConfigError` (the host's workers stopped)."""
+    ``found``: the core's problems with the config already, reported together with the
+    plugins'. Raises :class:`ConfigError` (the host's workers stopped)."""
     host = PluginHost()
     host.context = context
     try:
         host.load(config, paths.plugins_dir)
         await host.collect_kinds()
-        problems = await host.validate(config, paths)
+        problems = [*found, *await host.validate(config, paths)]
         if problems:
             raise ConfigError(config.format_problems(problems))
     except BaseException:
@@ -388,11 +392,19 @@ def restart_needed(old: PluginHost, new: PluginHost) -> list[str]:
     return sorted(n for n in {*before, *after} if before.get(n, "-") != after.get(n, "-"))
 
 
-async def check_config(config: Config, paths: Paths) -> list[str]:
-    """Validate ``config`` completely, with every plugin it would load (for ``config check``,
-    ``config edit`` and ``doctor``): the daemon's own rules. Raises :class:`ConfigError`;
-    returns what would not load (``plugin NAME is refused: why``), for a warning."""
-    host = await load_plugins(config, paths)
+async def check_config(config: Config | ConfigError, paths: Paths) -> list[str]:
+    """Validate a config completely, with every plugin it would load (for ``config check``,
+    ``config edit`` and ``doctor``): the daemon's own rules. Given the :class:`ConfigError`
+    of a config with problems, the plugins still check what is left of it, so every problem
+    is reported in one run. Raises :class:`ConfigError`; returns what would not load
+    (``plugin NAME would be refused: why``), for a warning."""
+    found: list[Problem] = []
+    if isinstance(config, ConfigError):
+        if config.partial is None:  # not even TOML: nothing more to check
+            raise config
+        found = config.problems
+        config = config.partial
+    host = await load_plugins(config, paths, found=found)
     host.close()
     return [
         f"plugin {info['name']} would be {info['state']}: {info['last_error']}"

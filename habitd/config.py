@@ -61,9 +61,19 @@ class Problem(NamedTuple):
 class ConfigError(HabitdError):
     """A config that cannot be used; ``lines`` has every problem as file:line:col: key: message."""
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(
+        self,
+        lines: list[str],
+        problems: Sequence[Problem] = (),
+        partial: Config | None = None,
+    ) -> None:
         super().__init__("\n".join(lines))
         self.lines = lines
+        self.problems = list(problems)
+        """The problems themselves (for a config that parsed as TOML)."""
+        self.partial = partial
+        """The config without its broken parts, so plugins can still check the rest and
+        ``habitd config check`` reports every problem in one run."""
 
 
 class Settings(NamedTuple):
@@ -165,6 +175,20 @@ class Config:
     text: str = field(default="", repr=False, compare=False)
     support: Mapping[str, Any] = field(default_factory=dict)
     """The ``[support]`` table, validated by the support plugin."""
+    positions: Mapping[str, tuple[int, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """Where each nudge and habit stands in the file (``positions["nudge"][i]``): in a
+    config with broken items left out, ``nudges[i]`` is not the file's ``nudge[i]``."""
+
+    def located(self, problem: Problem) -> Problem:
+        """``problem`` with its ``nudge``/``habit`` index turned into the file's."""
+        path = problem.path
+        if len(path) >= 2 and path[0] in self.positions and isinstance(path[1], int):
+            places = self.positions[str(path[0])]
+            if path[1] < len(places):
+                return problem._replace(path=(path[0], places[path[1]], *path[2:]))
+        return problem
 
     def nudge(self, nudge_id: str) -> Nudge | None:
         """The nudge with this id, if any."""
@@ -299,7 +323,7 @@ def loads(text: str, source: Path) -> Config:
     problems: list[Problem] = []
     config = _build(data, source, text, problems)
     if problems:
-        raise ConfigError(format_problems(source, text, problems))
+        raise ConfigError(format_problems(source, text, problems), problems, config)
     return config
 
 
@@ -523,12 +547,14 @@ def _build(data: dict[str, Any], source: Path, text: str, problems: list[Problem
     top = TableReader(data, (), problems)
     top.check_keys(_TOP_KEYS)
     settings = _settings(top.get("habitd", dict, {}), problems)
-    habits = _many(top.get("habit", list, []), ("habit",), problems, _habit)
-    nudges = _many(top.get("nudge", list, []), ("nudge",), problems, _nudge)
-    _unique(nudges, "nudge", problems)
-    _unique(habits, "habit", problems)
+    built_habits = _many(top.get("habit", list, []), ("habit",), problems, _habit)
+    built_nudges = _many(top.get("nudge", list, []), ("nudge",), problems, _nudge)
+    _unique(built_nudges, "nudge", problems)
+    _unique(built_habits, "habit", problems)
+    habits = [habit for _, habit in built_habits]
+    nudges = [nudge for _, nudge in built_nudges]
     habit_ids = [habit.id for habit in habits]
-    for index, nudge in enumerate(nudges):
+    for index, nudge in built_nudges:
         if nudge.habit and nudge.habit not in habit_ids:
             known = ", ".join(habit_ids) or "none yet (add a [[habit]] table)"
             problems.append(
@@ -539,7 +565,11 @@ def _build(data: dict[str, Any], source: Path, text: str, problems: list[Problem
             )
     plugins = _plugins(top.get("plugins", dict, {}), source, problems)
     support = top.get("support", dict, {})
-    return Config(source, settings, tuple(nudges), tuple(habits), plugins, text, support)
+    positions = {
+        "nudge": tuple(index for index, _ in built_nudges),
+        "habit": tuple(index for index, _ in built_habits),
+    }
+    return Config(source, settings, tuple(nudges), tuple(habits), plugins, text, support, positions)
 
 
 def _settings(table: Mapping[str, Any], problems: list[Problem]) -> Settings:
@@ -558,21 +588,22 @@ def _many(
     path: KeyPath,
     problems: list[Problem],
     build: Callable[[Mapping[str, Any], KeyPath, list[Problem]], _T | None],
-) -> list[_T]:
-    built: list[_T] = []
+) -> list[tuple[int, _T]]:
+    """The items that are valid, each with its index in the file."""
+    built: list[tuple[int, _T]] = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             problems.append(Problem((*path, index), f"expected a table, got {_describe(item)}"))
             continue
         value = build(item, (*path, index), problems)
         if value is not None:
-            built.append(value)
+            built.append((index, value))
     return built
 
 
-def _unique(items: Sequence[Nudge | Habit], what: str, problems: list[Problem]) -> None:
+def _unique(items: Sequence[tuple[int, Nudge | Habit]], what: str, problems: list[Problem]) -> None:
     seen: dict[str, int] = {}
-    for index, item in enumerate(items):
+    for index, item in items:
         if item.id in seen:
             problems.append(
                 Problem(

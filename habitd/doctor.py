@@ -144,7 +144,11 @@ async def check_config(paths: Paths) -> Finding:
     from habitd.config import ConfigError, read_config
 
     try:
-        config = read_config(paths)
+        try:
+            config = read_config(paths)
+        except ConfigError as exc:
+            await check_config(exc, paths)
+            raise
         await check_config(config, paths)
     except ConfigError as exc:
         first = exc.lines[0]

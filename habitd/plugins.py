@@ -266,7 +266,7 @@ class PluginHost:
                     problems.append(item)
                 else:
                     problems.append(Problem(("plugins", name), str(item), at="key"))
-        return problems
+        return [config.located(problem) for problem in problems]
 
     def declared_settings(self, name: str) -> Mapping[str, Setting] | None:
         """The ``SETTINGS`` a loaded plugin declares, if any."""

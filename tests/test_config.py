@@ -226,3 +226,29 @@ def test_reminder_options_are_validated_by_the_reminder_plugin(env: Env) -> None
         "reply)",
         f'{env.config_file}:10:21: nudge[1].options.reply: expected a short label like "Write"',
     ]
+
+
+def test_config_check_reports_every_problem_in_one_run(env: Env) -> None:
+    """Core problems (a duplicate id, a bad time) no longer hide the plugins' (an unknown
+    kind, support's escalate_at and role): all of them, in file order, at once."""
+    env.write_config(
+        '[habitd]\ntimezone = "UTC"\n\n'
+        '[[nudge]]\nid = "a"\nat = ["25:00"]\n\n'
+        '[[nudge]]\nid = "b"\nkind = "mindfulnes"\nat = ["08:00"]\n\n'
+        '[[nudge]]\nid = "b"\nat = ["09:00"]\n\n'
+        '[support]\nescalate_at = "seven"\n\n'
+        '[[support.contact]]\nname = "Sam"\nrole = "spnsor"\nreach = "call"\n'
+    )
+    result = env.cli("config", "check")
+    assert result.rc == 1
+    said = result.out
+    for expected in (
+        "nudge[0].at: item 0: expected a time",
+        "nudge[1].kind: unknown kind 'mindfulnes' (did you mean 'mindfulness'?)",
+        "nudge[2].id: duplicate nudge id 'b' (first used by nudge[1])",
+        "support.escalate_at:",
+        "support.contact[0].role: expected one of",
+    ):
+        assert expected in said, said
+    lines = [int(line.split(":")[1]) for line in said.splitlines()]
+    assert lines == sorted(lines)  # in file order

@@ -53,7 +53,11 @@ def config_check(obj: Context, path: str | None) -> None:
     paths = resolve(path or obj.config)
 
     async def check() -> tuple[Config, list[str]]:
-        config = load(Path(path)) if path else read_config(paths)
+        try:
+            config = load(Path(path)) if path else read_config(paths)
+        except ConfigError as exc:
+            await check_config(exc, paths)  # raises, with the plugins' problems added
+            raise
         return config, await check_config(config, paths)
 
     try:
@@ -118,7 +122,12 @@ def config_edit(obj: Context) -> None:
             handle.write(original)
 
         async def check(text: str) -> None:
-            await check_config(loads(text, target), paths)
+            try:
+                config = loads(text, target)
+            except ConfigError as exc:
+                await check_config(exc, paths)  # every problem, the plugins' included
+                raise
+            await check_config(config, paths)
 
         while True:
             if subprocess.run([*editor, str(draft)], check=False).returncode != 0:
