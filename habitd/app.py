@@ -406,8 +406,14 @@ async def check_config(config: Config | ConfigError, paths: Paths) -> list[str]:
         config = config.partial
     host = await load_plugins(config, paths, found=found)
     host.close()
-    return [
+    warnings = [
         f"plugin {info['name']} would be {info['state']}: {info['last_error']}"
         for info in host.listing()
         if info["state"] in ("refused", "failed")
     ]
+    zone = clock.zone(config.settings.timezone)
+    for nudge in config.nudges:
+        once = nudge.schedule.date
+        if once is not None and once.replace(tzinfo=once.tzinfo or zone) < clock.now(zone):
+            warnings.append(f"nudge {nudge.id}: its date {once:%Y-%m-%d %H:%M} has passed")
+    return warnings

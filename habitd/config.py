@@ -620,7 +620,7 @@ def _habit(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> 
     before = len(problems)
     habit_id = read.get("id", str, "", _id, required=True)
     kind = read.get("type", str, "yes-no", _choice(HABIT_TYPES))
-    threshold = read.get("threshold", (int, float), None)
+    threshold = read.get("threshold", (int, float), None, _not_negative)
     if kind in ("at-least", "at-most") and "threshold" not in table:
         read.problem(None, f"an {kind} habit needs a threshold (like threshold = 6)", at="key")
     if kind not in ("at-least", "at-most") and "threshold" in table:
@@ -664,6 +664,18 @@ def _activity(value: str) -> str:
     )
 
 
+def _not_empty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("an empty title shows an empty notification; leave it out for the default")
+    return value
+
+
+def _not_negative(value: float) -> float:
+    if value < 0:
+        raise ValueError(f"a threshold is zero or more, got {value:g}")
+    return value
+
+
 def _date(value: str | date) -> date:
     if isinstance(value, date):
         return value
@@ -696,9 +708,13 @@ def _schedule(read: TableReader, what: str) -> Schedule:
     at_times: list[time] = []
     for position, value in enumerate([at] if isinstance(at, str) else at):
         try:
-            at_times.append(_clock(value))
+            moment = _clock(value)
         except ValueError as exc:
             read.problem("at", str(exc) if isinstance(at, str) else f"item {position}: {exc}")
+            continue
+        if moment in at_times:
+            read.problem("at", f"item {position}: {moment:%H:%M} is listed twice")
+        at_times.append(moment)
     schedule = Schedule(
         at=tuple(sorted(set(at_times))),
         every=read.get("every", str, None, _positive),
@@ -744,7 +760,7 @@ def _nudge(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> 
         kind=read.get("kind", str, "reminder"),
         schedule=schedule,
         habit=read.get("habit", str, None),
-        title=read.get("title", str, None),
+        title=read.get("title", str, None, _not_empty),
         body=read.get("body", str, None),
         options=options,
         grace=read.get("grace", str, timedelta(hours=1), parse_duration),

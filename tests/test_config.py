@@ -252,3 +252,22 @@ def test_config_check_reports_every_problem_in_one_run(env: Env) -> None:
         assert expected in said, said
     lines = [int(line.split(":")[1]) for line in said.splitlines()]
     assert lines == sorted(lines)  # in file order
+
+
+def test_config_check_catches_the_quiet_mistakes(env: Env) -> None:
+    env.write_config(
+        '[habitd]\ntimezone = "UTC"\n\n'
+        '[[habit]]\nid = "water"\ntype = "at-least"\nthreshold = -6\n\n'
+        '[[nudge]]\nid = "a"\ntitle = ""\nat = ["08:00", "08:00"]\n\n'
+        '[[nudge]]\nid = "gone"\ndate = "2001-01-01 09:00"\n'
+    )
+    result = env.cli("config", "check")
+    assert result.rc == 1
+    assert "habit[0].threshold: a threshold is zero or more, got -6" in result.out
+    assert "nudge[0].title: an empty title shows an empty notification" in result.out
+    assert "nudge[0].at: item 1: 08:00 is listed twice" in result.out
+    env.write_config(
+        '[habitd]\ntimezone = "UTC"\n\n[[nudge]]\nid = "gone"\ndate = "2001-01-01 09:00"\n'
+    )
+    passed = env.cli("config", "check")
+    assert passed.rc == 0 and "nudge gone: its date 2001-01-01 09:00 has passed" in passed.err
