@@ -361,8 +361,13 @@ def _syntax_error(source: Path, text: str, message: str) -> str:
         return f"{source}: TOML syntax: {message}"
     from habitd.sourcemap import SourceMap, dotted
 
-    path = SourceMap(text).path_at_line(line)
-    key = dotted(path) if path else "(top)"
+    lines = text.splitlines()
+    here = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    if here.startswith("["):  # a broken table header: name it, not the key before it
+        key = f"the table header {here[:40]!r}"
+    else:
+        path = SourceMap(text).path_at_line(line)
+        key = dotted(path) if path else "(top)"
     return f"{source}:{line}:{col}: {key}: TOML syntax: {reason}"
 
 
@@ -554,7 +559,12 @@ def _build(data: dict[str, Any], source: Path, text: str, problems: list[Problem
     habits = [habit for _, habit in built_habits]
     nudges = [nudge for _, nudge in built_nudges]
     habit_ids = [habit.id for habit in habits]
+    declared = [  # a habit with its own problem is still there: no "unknown habit" for it
+        table.get("id") for table in top.get("habit", list, []) if isinstance(table, dict)
+    ]
     for index, nudge in built_nudges:
+        if nudge.habit in declared and nudge.habit not in habit_ids:
+            continue
         if nudge.habit and nudge.habit not in habit_ids:
             known = ", ".join(habit_ids) or "none yet (add a [[habit]] table)"
             problems.append(

@@ -18,7 +18,7 @@ from habitd.timeparse import (
     parse_range,
 )
 
-from .conftest import Env
+from .conftest import BASE_CONFIG, Env
 
 SOURCE = Path("t.toml")
 
@@ -211,7 +211,7 @@ def test_config_check_ok_and_explicit_path(env: Env, tmp_path: Path) -> None:
     other.write_text("[habitd\n")
     result = env.cli("config", "check", str(other))
     assert result.rc == 1
-    assert result.out.startswith(f"{other}:1:8: (top): TOML syntax: ")
+    assert result.out.startswith(f"{other}:1:8: the table header '[habitd': TOML syntax: ")
 
 
 def test_reminder_options_are_validated_by_the_reminder_plugin(env: Env) -> None:
@@ -271,3 +271,24 @@ def test_config_check_catches_the_quiet_mistakes(env: Env) -> None:
     )
     passed = env.cli("config", "check")
     assert passed.rc == 0 and "nudge gone: its date 2001-01-01 09:00 has passed" in passed.err
+
+
+def test_a_broken_header_and_a_broken_habit_are_named_for_what_they_are(env: Env) -> None:
+    env.write_config('[habitd]\ntimezone = "UTC"\n\n[[habit]\nid = "x"\n')
+    said = env.cli("config", "check").out
+    assert ":4:" in said and "the table header '[[habit]'" in said, said
+    env.write_config(
+        '[habitd]\ntimezone = "UTC"\n\n[[habit]]\nid = "sit"\ntype = "yes-or-no"\n\n'
+        '[[nudge]]\nid = "n"\nhabit = "sit"\nat = ["08:00"]\n'
+    )
+    said = env.cli("config", "check").out
+    assert "habit[0].type:" in said and "unknown habit" not in said, said
+
+
+def test_init_force_keeps_the_old_config(env: Env) -> None:
+    env.write_config(BASE_CONFIG + "\n# my contacts live here\n")
+    result = env.ok("init", "--force")
+    [kept] = env.config_dir.glob("habitd.toml.bak-*")
+    assert f"kept the old config as {kept}" in result.out
+    assert "# my contacts live here" in kept.read_text()
+    assert oct(kept.stat().st_mode & 0o777) == "0o600"

@@ -26,6 +26,12 @@ def init(obj: Context, force: bool) -> None:
     if target.exists() and not force:
         fail(f"{target} already exists; use --force to replace it")
     ensure_private_dir(target.parent)
+    if target.exists():  # --force: the old one (contacts and all) is kept beside it
+        from habitd.clock import utc_now
+
+        kept = target.with_name(f"{target.name}.bak-{utc_now().astimezone():%Y%m%d-%H%M%S}")
+        os.replace(target, kept)
+        click.echo(f"kept the old config as {kept}")
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(default_config_text())
