@@ -163,12 +163,10 @@ def test_export_csv_like_loop_and_json(world: Env, tmp_path: Path) -> None:
     assert f"wrote {out / 'Habits.csv'}" in result.out
     habits = list(csv.reader((out / "Habits.csv").open()))
     assert habits[0][:3] == ["Position", "Name", "Type"]
-    assert habits[1][:3] == ["001", "Meditate", "0"] and habits[2][:3] == [
-        "002",
-        "Drink water",
-        "1",
-    ]
-    assert habits[2][8:11] == ["glasses", "0", "6"]
+    assert habits[1][:3] == ["001", "Meditate", "YES_NO"]  # as Loop's own export writes it
+    assert habits[1][8:] == ["", "", "", "false"]
+    assert habits[2][:3] == ["002", "Drink water", "NUMERICAL"]
+    assert habits[2][8:11] == ["glasses", "AT_LEAST", "6"]
     meditate = list(csv.reader((out / "001 Meditate" / "Checkmarks.csv").open()))
     assert meditate == [
         ["Date", "Value", "Notes"],

@@ -251,3 +251,13 @@ def test_breathe_bad_input(env: Env) -> None:
     surf = env.cli("surf", "--minutes", "5", "--speed", "300", stdin="11\n4\n2\n")
     assert "A whole number from 0 to 10: how strong is it right now?" in surf.out
     wait_for(lambda: True)
+
+
+def test_a_word_for_seconds_is_one_problem(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    text = (
+        '[[practice]]\nid = "x"\nname = "X"\ntext = "X."\n'
+        'steps = [{ say = "In", seconds = "ten" }]\n'
+    )
+    _, problems = parse(text, path)
+    assert len(problems) == 1 and "seconds" in problems[0] and "got 0" not in problems[0]

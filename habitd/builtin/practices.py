@@ -126,9 +126,10 @@ def _practice(
         step.check_keys(("say", "seconds"))
         say = step.get("say", str, "", required=True)
         seconds = step.get("seconds", (int, float), 0, required=True)
+        given = raw.get("seconds")  # only a number that was given: "ten" is reported once
         if (
-            "seconds" in raw
-            and isinstance(seconds, int | float)
+            isinstance(given, int | float)
+            and not isinstance(given, bool)
             and not (0 < seconds <= MAX_STEP_SECONDS)
         ):
             step.problem(

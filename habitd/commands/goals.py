@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -212,23 +213,23 @@ def write_loop_csv(folder: Path, data: dict[str, Any]) -> list[Path]:
             target = parse_target(habit["target"])
             counted = habit["type"] in ("at-least", "at-most")
             writer.writerow(
-                [
+                [  # as Loop writes it: a yes/no habit leaves unit and target empty
                     f"{position:03d}",
                     habit["name"],
-                    1 if counted else 0,
+                    "NUMERICAL" if counted else "YES_NO",
                     "",
                     "",
                     target.times,
                     target.days,
                     "#37474F",
-                    habit["unit"] or "",
-                    1 if habit["type"] == "at-most" else 0,
-                    f"{habit['threshold']:g}" if habit["threshold"] is not None else 0,
+                    (habit["unit"] or "") if counted else "",
+                    ("AT_MOST" if habit["type"] == "at-most" else "AT_LEAST") if counted else "",
+                    f"{habit['threshold']:g}" if counted and habit["threshold"] is not None else "",
                     "false",
                 ]
             )
     for position, habit in enumerate(data["habits"], start=1):
-        safe = "".join(c for c in habit["name"] if c.isalnum() or c in " ._-")[:100].strip()
+        safe = re.sub(r"[^ a-zA-Z0-9._-]+", "", habit["name"])[:100].strip()  # Loop's rule
         habit_folder = folder / f"{position:03d} {safe}"
         habit_folder.mkdir(mode=0o700, exist_ok=True)
         path = habit_folder / "Checkmarks.csv"
