@@ -230,6 +230,7 @@ class App:
             "notifier": self.notifier.name,
             "notifier_reason": self.notifier.reason,
             "paused_until": paused.isoformat() if paused else None,
+            "vacation": self.core.on_vacation(),
             "quiet_hours": str(quiet) if quiet else None,
             "quiet_until": quiet_end.isoformat() if quiet_end else None,
             "nudges": len([n for n in self.config.nudges if n.enabled]),

@@ -57,6 +57,11 @@ class Operations:
         until = datetime.fromisoformat(value).astimezone(self.tz)
         return until if until > self.now() else None
 
+    def on_vacation(self) -> bool:
+        """Whether today is in a ``habitd pause --habits`` (streaks frozen)."""
+        today = self.today()
+        return any(start <= today <= end for start, end in self.vacations())
+
     def vacations(self) -> list[tuple[date, date]]:
         """Ranges of habit days frozen by ``habitd pause --habits`` (both ends included)."""
         stored = self.store.get_state("habitd", "vacations", [])
@@ -281,6 +286,7 @@ class Operations:
         with self.store.once(key, "pause") as once:
             if once.replayed:
                 return dict(once.result)
+            earlier = self.paused_until()
             self.store.set_state("habitd", "paused_until", end.isoformat())
             if habits:
                 last_day = clock.habit_day(
@@ -289,6 +295,8 @@ class Operations:
                 self._save_vacations([*self.vacations(), (self.today(), last_day)])
             self.store.add_event("paused", detail={"until": end.isoformat(), "habits": habits})
             once.result = {"paused_until": end.isoformat(), "habits": habits}
+            if earlier is not None:  # a new pause replaces the one running
+                once.result["replaced"] = earlier.isoformat()
         return dict(once.result)
 
     @rpc

@@ -316,3 +316,12 @@ def test_nothing_is_marked_before_a_habits_start(env: Env) -> None:
 def test_a_habit_id_in_any_case(world: Env) -> None:
     assert "meditate: done for" in world.ok("done", "Meditate").out
     assert _streak(world, "meditate")["today"] == "done"
+
+
+def test_a_vacation_is_not_a_plain_pause_and_a_new_pause_says_it_replaces(world: Env) -> None:
+    first = world.ok("pause", "2h").out
+    assert first.startswith("paused until") and "replaces" not in first
+    second = world.ok("pause", "3d", "--habits").out
+    assert "paused, streaks frozen (a vacation), until" in second
+    assert "(this replaces the pause that ran until" in second
+    assert "(a vacation: streaks frozen)" in world.ok("status").out

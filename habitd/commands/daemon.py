@@ -62,9 +62,11 @@ def status(as_json: bool) -> None:
         f"{minutes // 60}h{minutes % 60:02d}m)"
     )
     click.echo(f"notifier:  {info['notifier']} ({info['notifier_reason']})")
-    click.echo(
-        f"paused:    {'until ' + when(paused) if (paused := info['paused_until']) else 'no'}"
-    )
+    paused = info["paused_until"]
+    said = f"until {when(paused)}" if paused else "no"
+    if info.get("vacation"):
+        said += " (a vacation: streaks frozen)" if paused else " (on vacation: streaks frozen)"
+    click.echo(f"paused:    {said}")
     quiet = info.get("quiet_hours")
     if quiet:
         until = info.get("quiet_until")

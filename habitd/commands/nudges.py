@@ -99,7 +99,10 @@ def pause(duration: str | None, until: str | None, habits: bool) -> None:
     It always ends by itself; held nudges come when it does (`habitd resume` ends it sooner).
     """
     result = call("pause", duration=duration, until=until, habits=habits or None)
-    click.echo(f"paused until {when(result['paused_until'])}; `habitd resume` ends it sooner")
+    kind = "paused, streaks frozen (a vacation)," if result.get("habits") else "paused"
+    click.echo(f"{kind} until {when(result['paused_until'])}; `habitd resume` ends it sooner")
+    if result.get("replaced"):
+        click.echo(f"(this replaces the pause that ran until {when(result['replaced'])})")
 
 
 @click.command()
