@@ -114,16 +114,21 @@ def check_daemon() -> Finding:
     return Finding("daemon", True, f"running, pid {status['pid']}, notifier {status['notifier']}")
 
 
-def check_unit() -> Finding:
-    """The systemd user unit: installed, and active?"""
+def check_unit(daemon_running: bool = False) -> Finding:
+    """The systemd user unit: installed, and active? Optional while the daemon runs."""
     from habitd import systemd
 
     unit = systemd.unit_dir() / systemd.UNIT
     if not unit.exists():
         return Finding(
             "systemd unit",
-            False,
-            f"{unit} is not installed",
+            daemon_running,  # optional: it only starts habitd with the session
+            f"{unit} is not installed"
+            + (
+                " (optional: the daemon runs; the unit would start it at login)"
+                if daemon_running
+                else ""
+            ),
             "habitd service install --now (or run `habitd run` yourself)",
         )
     done = systemd.systemctl("is-active", systemd.UNIT)
@@ -210,10 +215,11 @@ def check_crisis_line(paths: Paths) -> Finding:
 
 async def examine(paths: Paths) -> list[Finding]:
     """Every check, in the order a person would look."""
+    daemon = check_daemon()
     return [
         *await check_notifications(),
-        check_daemon(),
-        check_unit(),
+        daemon,
+        check_unit(daemon.ok and daemon.detail.startswith("running")),
         await check_config(paths),
         check_crisis_line(paths),
         *check_permissions(paths),
