@@ -19,7 +19,7 @@ import time as monotonic_time
 import typing
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
 from habitd import __version__, clock, systemd
@@ -243,33 +243,79 @@ class App:
         }
 
     @rpc
-    async def next(self, limit: int = 10) -> list[dict[str, Any]]:
-        """Upcoming nudges with their next fire time, soonest first."""
-        if limit < 1:
-            raise InvalidInput("limit must be at least 1")
-        upcoming: dict[str, tuple[datetime, str]] = {}
+    async def next(self, limit: int = 1) -> list[dict[str, Any]]:
+        """What comes, soonest first: each enabled nudge's next ``limit`` times, snoozed and
+        held deliveries, and plugins' jobs the person will see (a weekly review, an
+        appointment reminder); each marked when a pause or quiet hours will hold it."""
+        if not 1 <= limit <= 50:
+            raise InvalidInput("limit must be from 1 to 50")
+        if not self.daemon:
+            await self.schedule()  # the forecast learns the plugins' jobs
+        tz = self.tz
+        rows: list[dict[str, Any]] = []
         for nudge in self.config.nudges:
             if not nudge.enabled:
                 continue
-            when = self.scheduler.next_time(nudge, self.tz)
-            if when is not None:
-                upcoming[nudge.id] = (when, "scheduled")
+            for at in self._upcoming(nudge, limit):
+                rows.append(self._next_row(nudge, at, "scheduled"))
         for nudge_id, due, reason in self.store.pending():
-            if self.config.nudge(nudge_id) and (
-                nudge_id not in upcoming or due < upcoming[nudge_id][0]
-            ):
-                upcoming[nudge_id] = (due, reason)
-        rows = sorted(upcoming.items(), key=lambda item: item[1][0])[:limit]
-        return [
-            {
-                "nudge": nudge_id,
-                "at": when.astimezone(self.tz).isoformat(),
-                "why": why,
-                "kind": self.core.nudge(nudge_id).kind,
-                "schedule": self.core.nudge(nudge_id).schedule.describe(),
-            }
-            for nudge_id, (when, why) in rows
-        ]
+            found = self.config.nudge(nudge_id)
+            if found is not None:
+                rows.append(self._next_row(found, due, reason))
+        for name, job, at in self.scheduler.jobs_next():
+            if job.shows:
+                rows.append(
+                    {
+                        "nudge": None,
+                        "job": name,
+                        "at": at.astimezone(tz).isoformat(),
+                        "why": "plugin job",
+                        "kind": "job",
+                        "schedule": job.shows,
+                        "held": None,  # a plugin's message is not held by habitd
+                    }
+                )
+        return sorted(rows, key=lambda row: datetime.fromisoformat(row["at"]))
+
+    def _upcoming(self, nudge: Any, count: int) -> list[datetime]:
+        from habitd.schedule import build_trigger
+
+        first = self.scheduler.next_time(nudge, self.tz)
+        times = [first] if first is not None else []
+        trigger = build_trigger(nudge.schedule, self.tz)
+        while times and len(times) < count:
+            later = trigger.get_next_fire_time(times[-1], times[-1] + timedelta(seconds=1))
+            if later is None:
+                break
+            times.append(later)
+        return times
+
+    def _next_row(self, nudge: Any, at: datetime, why: str) -> dict[str, Any]:
+        return {
+            "nudge": nudge.id,
+            "at": at.astimezone(self.tz).isoformat(),
+            "why": why,
+            "kind": nudge.kind,
+            "schedule": nudge.schedule.describe(),
+            "held": self._held(at, nudge.catch_up),
+        }
+
+    def _held(self, at: datetime, catch_up: bool) -> dict[str, Any] | None:
+        """How a pause or quiet hours will treat something due ``at``: held until when (or
+        let go, for a nudge without ``catch_up``), or None when it comes as planned."""
+        paused = self.paused_until()
+        quiet = self.config.settings.quiet_hours
+        quiet_end = quiet.end_if_quiet(at.astimezone(self.tz)) if quiet is not None else None
+        if paused is not None and at < paused:
+            reason, until = "paused", paused
+        elif quiet_end is not None:
+            reason, until = "quiet hours", quiet_end
+        else:
+            return None
+        return {
+            "reason": reason,
+            "until": until.astimezone(self.tz).isoformat() if catch_up else None,
+        }
 
     @rpc
     async def trigger(self, nudge: str) -> dict[str, Any]:

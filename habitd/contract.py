@@ -92,6 +92,9 @@ class Job:
     grace: timedelta = timedelta(minutes=10)
     offset: timedelta = timedelta(0)
     """Run this long after (or, negative, before) each time the schedule names."""
+    shows: str | None = None
+    """What the person will see when it runs ("weekly review"), for ``habitd next``; a job
+    without it is background work (a backup) and is not listed."""
 
 
 class Button(NamedTuple):

@@ -142,6 +142,9 @@ class Timetable(Protocol):
     def wakeup(self) -> None:
         """Re-check what is due now."""
 
+    def jobs_next(self) -> list[tuple[str, Any, datetime]]:
+        """Plugins' jobs with their next run: ``(PLUGIN:JOB, job, when)``."""
+
     def start(self) -> None:
         """Start running (inside the event loop)."""
 
@@ -151,11 +154,28 @@ class Timetable(Protocol):
 
 class Forecast:
     """The timetable of a process that runs no timers (a CLI without the daemon): it tells
-    when nudges fire next; a pending delivery is stored by the caller, and the daemon arms
-    it when it starts."""
+    when nudges and plugins' jobs run next; a pending delivery is stored by the caller, and
+    the daemon arms it when it starts."""
+
+    def __init__(self) -> None:
+        self._jobs: list[tuple[str, Any, BaseTrigger]] = []
+        self._zone: tzinfo = zone("UTC")
 
     def apply(self, config: Config, jobs: Sequence[tuple[str, Any]]) -> None:
-        """Nothing to arm here."""
+        """Learn the plugins' jobs (nothing is armed here)."""
+        timezone = self._zone = zone(config.settings.timezone)
+        self._jobs = [
+            (f"{plugin}:{job.id}", job, job_trigger(job, timezone)) for plugin, job in jobs
+        ]
+
+    def jobs_next(self) -> list[tuple[str, Any, datetime]]:
+        """Plugins' jobs with their next run."""
+        found = []
+        for name, job, trigger in self._jobs:
+            when = next_fire_time(trigger, clock.now(self._zone))
+            if when is not None:
+                found.append((name, job, when))
+        return found
 
     def add_pending(self, nudge_id: str, due: datetime, reason: str) -> None:
         """Nothing to arm here: the daemon arms the stored row at its start."""
@@ -197,6 +217,7 @@ class NudgeScheduler:
         self._missed = missed
         self._run_job = run_job
         self._nudges: dict[str, tuple[Nudge, str]] = {}
+        self._jobs: dict[str, Any] = {}
 
     def start(self) -> None:
         """Start; must be called inside the running event loop."""
@@ -236,10 +257,9 @@ class NudgeScheduler:
         for job in self._aps.get_jobs():
             if job.id.startswith("job:"):
                 job.remove()
+        self._jobs = {f"{plugin}:{job.id}": job for plugin, job in jobs}
         for plugin, job in jobs:
-            trigger = build_trigger(job.schedule, timezone)
-            if job.offset:
-                trigger = ShiftedTrigger(trigger, job.offset)
+            trigger = job_trigger(job, timezone)
             self._aps.add_job(
                 self._run_job,
                 trigger,
@@ -270,6 +290,15 @@ class NudgeScheduler:
         job = self._aps.get_job(f"nudge:{nudge.id}")
         return job.next_run_time if job else None
 
+    def jobs_next(self) -> list[tuple[str, Any, datetime]]:
+        """Plugins' jobs with their next run."""
+        found = []
+        for name, job in self._jobs.items():
+            scheduled = self._aps.get_job(f"job:{name}")
+            if scheduled is not None and scheduled.next_run_time is not None:
+                found.append((name, job, scheduled.next_run_time))
+        return found
+
     def job_times(self) -> dict[str, datetime]:
         """Every job's next run, by its name (``NUDGE``, ``NUDGE (snoozed)``, ``PLUGIN:JOB``)."""
         return {job.name: job.next_run_time for job in self._aps.get_jobs()}
@@ -286,6 +315,12 @@ class NudgeScheduler:
         kind, _, name = event.job_id.partition(":")
         if kind in ("nudge", "pending"):
             self._missed(name, event.scheduled_run_time)
+
+
+def job_trigger(job: Any, timezone: tzinfo) -> BaseTrigger:
+    """A plugin job's trigger: its schedule in the config's zone, shifted by its offset."""
+    trigger = build_trigger(job.schedule, timezone)
+    return ShiftedTrigger(trigger, job.offset) if job.offset else trigger
 
 
 class ShiftedTrigger(BaseTrigger):  # type: ignore[misc]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import stat
 from datetime import UTC, datetime, timedelta
 
@@ -64,7 +65,7 @@ def test_bad_input_is_a_clear_error(world: Env, args: tuple[str, ...], message: 
 
 
 def test_next_lists_soonest_first(world: Env) -> None:
-    rows = world.ok("next", "--json").json()
+    rows = [row for row in world.ok("next", "--json").json() if row["nudge"]]
     assert [row["nudge"] for row in rows] == ["morning", "evening"]
     assert datetime.fromisoformat(rows[0]["at"]) == datetime(2100, 1, 1, 8, tzinfo=UTC)
     now = datetime.now(UTC)
@@ -76,14 +77,37 @@ def test_next_lists_soonest_first(world: Env) -> None:
     )
     if world.daemons:
         world.ok("reload")
-    rows = world.ok("next", "--json").json()
+    rows = [row for row in world.ok("next", "--json").json() if row["nudge"]]
     assert [row["nudge"] for row in rows] == ["evening", "morning"]
     times = [datetime.fromisoformat(row["at"]) for row in rows]
     assert all(now < moment <= now + timedelta(days=1) for moment in times)
     assert (times[1].hour, times[1].minute) == (latest.hour, latest.minute)
-    assert world.ok("next", "--json", "--limit", "1").json() == rows[:1]
+    three = world.ok("next", "--json", "--limit", "3").json()  # three times of each
+    assert [row.get("nudge") for row in three].count("morning") == 3
+    mornings = [datetime.fromisoformat(r["at"]) for r in three if r.get("nudge") == "morning"]
+    assert [b - a for a, b in itertools.pairwise(mornings)] == [timedelta(days=1)] * 2
     assert "morning" in world.ok("next").out
     assert world.cli("next", "--limit", "0").rc == 2
+
+
+def test_next_says_what_a_pause_and_quiet_hours_will_do(world: Env) -> None:
+    world.write_config(
+        BASE_CONFIG.replace('notifier = "log"', 'notifier = "log"\nquiet_hours = "00:00-23:59"')
+        + '\n[plugins.insights]\nweekly_review = "sun 19:00"\n'
+    )
+    if world.daemons:
+        world.ok("reload")
+    world.ok("pause", "2h")
+    world.ok("snooze", "evening", "1h")
+    rows = world.ok("next", "--json").json()
+    snoozed = next(r for r in rows if r.get("why") == "snoozed")
+    assert snoozed["held"]["reason"] == "paused"  # due inside the pause: held until it ends
+    later = next(r for r in rows if r.get("nudge") == "morning")
+    assert later["held"]["reason"] == "quiet hours"
+    review = next(r for r in rows if r.get("job") == "insights:weekly-review")
+    assert review["schedule"] == "your weekly review"
+    shown = world.ok("next").out
+    assert "paused: comes" in shown and "your weekly review" in shown
 
 
 def test_trigger_fires_and_records(world: Env) -> None:

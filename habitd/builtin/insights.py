@@ -104,6 +104,7 @@ def habitd_jobs(ctx: PluginContext) -> Sequence[Job]:
                 "weekly-review",
                 _review_schedule(_settings(ctx)["weekly_review"]),
                 lambda: _weekly_review(ctx),
+                shows="your weekly review",
             )
         )
     if _settings(ctx)["pre_emptive"]:
@@ -120,6 +121,7 @@ def habitd_jobs(ctx: PluginContext) -> Sequence[Job]:
                     parse_schedule({"cron": cron}),
                     _calm_moment(ctx, label),
                     offset=-timedelta(minutes=30),
+                    shows=f"a calm moment before {label}",
                 )
             )
     return jobs

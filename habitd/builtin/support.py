@@ -342,7 +342,13 @@ def habitd_jobs(ctx: PluginContext) -> Sequence[Job]:
         return remind
 
     return [
-        Job(a["id"], a["schedule"], reminder(a), offset=-a["remind_before"])
+        Job(
+            a["id"],
+            a["schedule"],
+            reminder(a),
+            offset=-a["remind_before"],
+            shows=f"a reminder: {a['name']}",
+        )
         for a in _settings(ctx).appointments
     ]
 

@@ -10,29 +10,45 @@ from habitd.cli import call, emit_json, fact, table, when
 
 
 @click.command("next")
-@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 50),
+    default=1,
+    show_default=True,
+    help="How many times of each nudge.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def next_(limit: int, as_json: bool) -> None:
-    """Upcoming nudges, soonest first."""
+    """What comes, soonest first: nudges, snoozes, reviews and reminders, and what a pause or
+    quiet hours will do to each."""
     rows = call("next", limit=limit)
     if as_json:
         emit_json(rows)
         return
     if not rows:
-        click.echo("no nudges scheduled")
+        click.echo("nothing scheduled")
         return
     table(
         [
             (
                 when(r["at"]),
-                r["nudge"],
+                r.get("nudge") or r.get("job"),
                 r["kind"],
-                r["why"] if r["why"] != "scheduled" else r["schedule"],
+                r["why"] if r["why"] not in ("scheduled", "plugin job") else r["schedule"],
+                _held(r["held"]),
             )
             for r in rows
         ],
-        ("when", "nudge", "kind", "schedule"),
+        ("when", "what", "kind", "schedule", "then"),
     )
+
+
+def _held(held: dict[str, Any] | None) -> str:
+    if held is None:
+        return ""
+    if held["until"] is None:
+        return f"let go ({held['reason']})"
+    return f"{held['reason']}: comes {when(held['until'])}"
 
 
 @click.command()
