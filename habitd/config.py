@@ -83,6 +83,9 @@ class Settings(NamedTuple):
     day_starts: time = time(4, 0)
     notifier: str = "auto"
     quiet_hours: QuietHours | None = None
+    terminal: str | None = None
+    """How to open a terminal for a clicked nudge (``"foot"``, ``"xterm -e"``); the command
+    is added at the end. Unset: ``xdg-terminal-exec``, then ``x-terminal-emulator -e``."""
 
 
 @dataclass(frozen=True)
@@ -522,7 +525,7 @@ NUDGE_EVERY_AT_LEAST = timedelta(minutes=1)
 
 
 _TOP_KEYS = ("habitd", "nudge", "habit", "support", "plugins")
-_SETTINGS_KEYS = ("timezone", "day_starts", "notifier", "quiet_hours")
+_SETTINGS_KEYS = ("timezone", "day_starts", "notifier", "quiet_hours", "terminal")
 _NUDGE_KEYS = (
     "id",
     "kind",
@@ -590,6 +593,7 @@ def _settings(table: Mapping[str, Any], problems: list[Problem]) -> Settings:
         day_starts=read.get("day_starts", (str, time), time(4, 0), _clock),
         notifier=read.get("notifier", str, "auto", _choice(NOTIFIERS)),
         quiet_hours=read.get("quiet_hours", (str, dict), None, parse_quiet_hours),
+        terminal=read.get("terminal", str, None),
     )
 
 

@@ -50,6 +50,9 @@ class Delivery:
         self._shown: dict[str, tuple[str, str]] = {}
         """Messages that are not nudges (a kind reply, an urgent one), by notification id:
         (about, the question a reply answers), so their buttons and replies count."""
+        self._commands: dict[str, str] = {}
+        """The command each notification on screen asks for (``habitd journal``), by
+        notification id: a click on its body opens it in a terminal."""
 
     async def compose(self, nudge: Nudge) -> Message:
         """Render a nudge through ``habitd_compose``; a plain message if no plugin can.
@@ -135,6 +138,8 @@ class Delivery:
                 return {"nudge": nudge.id, "status": "dropped", "reason": verdict.reason}
         notifier = self.app.notifier
         self._last_fired[nudge.id] = monotonic_time.monotonic()
+        if _opens(message.command):
+            self._commands[nudge.id] = str(message.command)
         delivered = True
         try:
             await notifier.send(nudge.id, message)
@@ -193,7 +198,10 @@ class Delivery:
         shown = f"{event}-{about}"
         question = (detail or {}).get("question") or f"a reply to: {message.title}"
         self._shown[shown] = (about, str(question))
+        if _opens(message.command):
+            self._commands[shown] = str(message.command)
         while len(self._shown) > SHOWN_KEPT:
+            self._commands.pop(next(iter(self._shown)), None)
             del self._shown[next(iter(self._shown))]
         try:
             await self.app.notifier.send(shown, message)
@@ -304,7 +312,10 @@ class Delivery:
         self.app.scheduler.wakeup()
 
     def on_notification_answer(self, nudge_id: str, action: str, text: str | None) -> None:
-        """Called by the desktop notifier (synchronously, on the loop) when a button is pressed."""
+        """Called by the desktop notifier (synchronously, on the loop) when a button is
+        pressed, a reply sent or the body clicked (which opens what the message asks for)."""
+        if action == "clicked" and nudge_id in self._commands:
+            self._open(self._commands[nudge_id])
 
         nudge = self.app.config.nudge(nudge_id)
         if nudge is not None:
@@ -322,6 +333,35 @@ class Delivery:
             self.app.write(lambda: self.app.core.record_action(answer))
         )
         task.add_done_callback(_log_task_error)
+
+    def _open(self, command: str) -> None:
+        """Open ``command`` in a terminal; where there is none, say which to run."""
+        from habitd.terminal import open_in_terminal
+
+        if open_in_terminal(command, self.app.config.settings.terminal):
+            log.info("opened a terminal for a clicked notification")
+            return
+        task = asyncio.get_running_loop().create_task(
+            self.show(
+                Message(
+                    title="Open a terminal and run:",
+                    body=command,
+                    urgency="low",
+                ),
+                "terminal",
+                "note",
+                None,
+            )
+        )
+        task.add_done_callback(_log_task_error)
+
+
+def _opens(command: str | None) -> bool:
+    """Whether a click on the body may open ``command`` in a terminal: one that lets the
+    person do something (``habitd journal``, ``habitd breathe``, ``habitd help-now``), never
+    one that answers for them (``habitd done meditate``)."""
+    answers = ("habitd done ", "habitd skip ", "habitd snooze ", "habitd lapse ", "habitd reached ")
+    return bool(command) and not str(command).startswith(answers)
 
 
 def _log_task_error(task: Any) -> None:

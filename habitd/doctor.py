@@ -81,12 +81,37 @@ async def check_notifications() -> list[Finding]:
         Finding(
             "answer buttons",
             not missing,
-            "buttons and body shown"
+            how_actions_show(name)
             if not missing
             else f"the server lacks {', '.join(missing)}: nudges name the command that answers",
             None if not missing else "answer from the terminal, or use a server with actions",
         ),
     ]
+
+
+ACTIONS_BY_SERVER = {
+    "dunst": (
+        "dunst lists a nudge's buttons in its context menu, not on the notification: open it "
+        "with its context shortcut (default ctrl+shift+period) or `dunstctl context` (it needs "
+        "dmenu or rofi: dunst's `dmenu` setting); `dunstctl action` clicks the nudge"
+    ),
+    "mako": (
+        "mako lists a nudge's buttons through `makoctl menu` (with a dmenu-like picker); "
+        "clicking the nudge runs its default action"
+    ),
+    "gnome shell": "buttons show on the notification (hover or expand it)",
+    "plasma": "buttons show on the notification",
+    "xfce4-notifyd": "buttons show on the notification",
+}
+"""How well-known servers show a notification's buttons (by server name, lowercase)."""
+
+
+def how_actions_show(server: str) -> str:
+    """Where the person finds a nudge's buttons on this server."""
+    for name, how in ACTIONS_BY_SERVER.items():
+        if name in server.lower():
+            return how
+    return f"{server} takes buttons (where it shows them depends on the server)"
 
 
 def check_daemon() -> Finding:

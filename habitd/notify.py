@@ -109,6 +109,9 @@ class DesktopNotifier:
         self.capabilities: frozenset[str] = frozenset()
         self._notifier: Any = None
         self._shown: dict[str, str] = {}
+        self._server_ids: dict[str, int] = {}
+        """The server's own id of each notification on screen, to close it once answered
+        (desktop-notifier forgets it as soon as an action arrives)."""
         self._run = secrets.token_hex(4)
 
     @property
@@ -193,6 +196,14 @@ class DesktopNotifier:
             self.reason = "the notification server did not take the notification"
             raise ConnectionError(self.reason)
         self._shown[nudge_id] = notification.identifier
+        mapping = getattr(
+            getattr(self._notifier, "_backend", None),
+            "_platform_to_interface_notification_identifier",
+            None,
+        )
+        platform_id = mapping.inverse.get(notification.identifier) if mapping else None
+        if isinstance(platform_id, int):
+            self._server_ids[nudge_id] = platform_id
         self.reason = "notification server answered"
 
     async def inhibited(self) -> bool:
@@ -212,6 +223,7 @@ class DesktopNotifier:
     async def withdraw(self, nudge_id: str) -> None:
         """Close the nudge's earlier notification if it is still on screen."""
         previous = self._shown.pop(nudge_id, None)
+        self._server_ids.pop(nudge_id, None)
         if previous is not None and self._notifier is not None:
             with contextlib.suppress(Exception):
                 await self._notifier.clear(previous)
@@ -219,12 +231,31 @@ class DesktopNotifier:
     def _answer(self, nudge_id: str, action: str) -> Callable[..., None]:
         def answered(text: str | None = None) -> None:
             self._shown.pop(nudge_id, None)
+            server_id = self._server_ids.pop(nudge_id, None)
+            if server_id is not None and action != "dismissed":  # answered: off the screen
+                task = asyncio.get_running_loop().create_task(self._close_shown(server_id))
+                task.add_done_callback(lambda _: None)
             try:
                 self.on_action(nudge_id, action, text)
             except Exception:  # a callback must never break the notifier's connection
                 log.exception("could not handle the answer %s to nudge %s", action, nudge_id)
 
         return answered
+
+    async def _close_shown(self, server_id: int) -> None:
+        """Close an answered notification (some servers, dunst among them, leave it up;
+        closing one already gone is harmless)."""
+        from habitd import dbus
+
+        with contextlib.suppress(dbus.BusError):
+            await dbus.call(
+                NOTIFICATIONS,
+                NOTIFICATIONS_PATH,
+                NOTIFICATIONS,
+                "CloseNotification",
+                "u",
+                (server_id,),
+            )
 
     def _watch_foreign_answers(self, notifier: Any) -> None:
         """Log answers to notifications from an earlier run (desktop-notifier drops them)."""

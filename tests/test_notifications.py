@@ -311,3 +311,51 @@ def test_doctor_without_a_notification_server(env: Env, session_bus: SessionBus)
     assert findings["notification server"]["ok"] is False
     assert "ServiceUnknown" in str(findings["notification server"]["detail"])
     assert 'notifier = "log"' in str(findings["notification server"]["fix"])
+
+
+def test_an_answered_nudge_closes_and_a_click_opens_its_command(
+    env: Env, session_bus: SessionBus, tmp_path: Path
+) -> None:
+    """A server that leaves a notification up after an action (dunst does, from its menu):
+    habitd closes it once answered. Clicking the body opens the nudge's command in the
+    configured terminal."""
+    server = NotificationServer(session_bus.address, closes_on_action=False).start()
+    try:
+        opened = tmp_path / "opened"
+        terminal = tmp_path / "terminal.sh"
+        terminal.write_text(f'#!/bin/sh\necho "$@" > {opened}\n')
+        terminal.chmod(0o755)
+        config = CONFIG.replace('notifier = "auto"', f'notifier = "auto"\nterminal = "{terminal}"')
+        _start(
+            env, config + '[[nudge]]\nid = "write"\nkind = "journal"\ndate = "2100-01-02 05:00"\n'
+        )
+        env.ok("trigger", "evening")
+        first = _shown(server, 1)
+        server.press(first, "Done")
+        wait_for(lambda: first.id in server.closed_by_client)  # off the screen once answered
+        wait_for(lambda: ("evening", "done") in _events(env))
+        env.ok("trigger", "write")  # a journal prompt: a click opens `habitd journal`
+        second = _shown(server, 2)
+        server.click(second)
+        wait_for(opened.exists)
+        assert opened.read_text().strip() == "habitd journal"
+        wait_for(lambda: second.id in server.closed_by_client)
+    finally:
+        server.stop()
+
+
+def test_dunst_takes_an_answered_nudge_off_the_screen(
+    env: Env, dunst: Dunst, tmp_path: Path
+) -> None:
+    """`dunstctl action` answers the nudge on screen; habitd records it and the nudge goes."""
+    _start(env)
+    env.ok("trigger", "evening")
+    wait_for(lambda: dunst.displayed() == 1)
+    dunst.display.screenshot(tmp_path / "before.png")
+    dunst.ctl("action", "0")
+    wait_for(lambda: ("evening", "clicked") in _events(env))
+    wait_for(lambda: dunst.displayed() == 0)
+    after = dunst.display.screenshot(tmp_path / "after.png")
+    assert after.stat().st_size > 0
+    buttons = _doctor(env)["answer buttons"]  # where dunst puts the buttons, said plainly
+    assert buttons["ok"] is True and "context menu" in str(buttons["detail"])

@@ -75,6 +75,7 @@ class _Interface(ServiceInterface):
 
     @method()
     def CloseNotification(self, nid: "u") -> None:
+        self.server.closed_by_client.append(nid)
         self.server._close(nid, 3)
 
     @method()
@@ -162,9 +163,18 @@ class NotificationServer(BusService):
 
     name = NAME
 
-    def __init__(self, address: str, capabilities: tuple[str, ...] = ALL_CAPABILITIES) -> None:
+    def __init__(
+        self,
+        address: str,
+        capabilities: tuple[str, ...] = ALL_CAPABILITIES,
+        closes_on_action: bool = True,
+    ) -> None:
         super().__init__(address)
         self.capabilities = capabilities
+        self.closes_on_action = closes_on_action
+        """False: like dunst after a menu action, the notification stays up until the
+        client closes it."""
+        self.closed_by_client: list[int] = []
         self.shown: list[Shown] = []
         self.inhibited = False
         self._next_id = 1000
@@ -223,7 +233,8 @@ class NotificationServer(BusService):
     def invoke(self, nid: int, key: str) -> None:
         """Emit ``ActionInvoked(nid, key)`` and close the notification, as servers do."""
         self._emit(self._interface.ActionInvoked, nid, key)
-        self._emit(self._close, nid, 2)
+        if self.closes_on_action:
+            self._emit(self._close, nid, 2)
 
     def click(self, shown: Shown) -> None:
         """Click the notification's body (the ``default`` action)."""
