@@ -214,6 +214,7 @@ BUILTIN_COMMANDS = {
     "report": "insights:report",
     "plugin": "plugin:plugin",
     "backup": "backup:backup",
+    "completion": "setup:completion",
     "restore": "backup:restore",
 }
 """Command name -> ``module:attribute`` in :mod:`habitd.commands`, imported on first use."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import stat
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -232,3 +234,30 @@ def test_version_help_and_usage_errors(env: Env) -> None:
         assert command in help_text
     assert env.cli("frobnicate").rc == 2
     assert env.cli("done").rc == 2
+
+
+def test_shell_completion_knows_your_habits_nudges_and_contacts(env: Env) -> None:
+    env.write_config(
+        BASE_CONFIG + '\n[[support.contact]]\nname = "Sam"\nrole = "friend"\nreach = "call"\n'
+    )
+    assert "_HABITD_COMPLETE" in env.ok("completion", "bash").out
+
+    def complete(*words: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "habitd", *words],
+            env={
+                **env.environ,
+                "_HABITD_COMPLETE": "bash_complete",
+                "COMP_WORDS": "habitd " + " ".join(words),
+                "COMP_CWORD": str(len(words)),
+            },
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return [line.split(",", 1)[1] for line in done.stdout.splitlines() if "," in line]
+
+    assert complete("done", "med") == ["meditate"]
+    assert "evening" in complete("snooze", "")
+    assert complete("reached", "s") == ["sam"]
+    assert "box-breathing" in complete("breathe", "box")

@@ -17,7 +17,9 @@ def _answer_options(command: Any) -> Any:
         default=None,
         help="An earlier day: yesterday, a weekday (mon...sun) or YYYY-MM-DD.",
     )(command)
-    return click.argument("habit")(command)
+    from habitd.completion import habits
+
+    return click.argument("habit", shell_complete=habits)(command)
 
 
 @click.command()

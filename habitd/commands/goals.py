@@ -17,6 +17,7 @@ import click
 
 from habitd import words
 from habitd.cli import call, emit_json, marked_day, table
+from habitd.completion import habits
 
 SYMBOLS = {"done": "■", "failed": "·", "skipped": "○", "empty": " "}
 COLOURS = {"done": "green", "failed": None, "skipped": "blue", "empty": None}
@@ -45,7 +46,7 @@ def span(count: int, unit: str) -> str:
 
 
 @click.command()
-@click.argument("habit")
+@click.argument("habit", shell_complete=habits)
 @click.option("--note", default=None, help="What led to it, if you want to say.")
 @click.option(
     "--date",

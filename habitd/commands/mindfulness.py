@@ -7,7 +7,7 @@ from typing import Any, NoReturn
 
 import click
 
-from habitd import prompts, words
+from habitd import completion, prompts, words
 from habitd.cli import call, emit_json, marked_day, table
 from habitd.guide import Guide, Session, plan
 
@@ -33,7 +33,7 @@ def _finish(practice: dict[str, object], session: Session, habit: str | None) ->
 
 
 @click.command()
-@click.argument("practice", required=False)
+@click.argument("practice", required=False, shell_complete=completion.practices)
 @click.option("--cycles", type=click.IntRange(1, 100), default=None, help="Rounds of steps.")
 @click.option("--minutes", type=click.FloatRange(0.1, 120), default=None, help="How long.")
 @click.option("--habit", default=None, help="A habit to mark done afterwards (meditate).")

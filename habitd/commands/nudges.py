@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from habitd.cli import call, emit_json, fact, table, when
+from habitd.completion import nudges
 
 
 @click.command("next")
@@ -52,7 +53,7 @@ def _held(held: dict[str, Any] | None) -> str:
 
 
 @click.command()
-@click.argument("nudge")
+@click.argument("nudge", shell_complete=nudges)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def trigger(nudge: str, as_json: bool) -> None:
     """Fire a nudge now, even in quiet hours or a pause (the daemon shows it: exit 3 when
@@ -97,7 +98,7 @@ def _detail(detail: dict[str, Any]) -> str:
 
 
 @click.command()
-@click.argument("nudge")
+@click.argument("nudge", shell_complete=nudges)
 @click.argument("duration", required=False)
 def snooze(nudge: str, duration: str | None) -> None:
     """Fire NUDGE again later: after DURATION (15m, 1h) or the nudge's own snooze time."""

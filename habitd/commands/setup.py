@@ -182,3 +182,14 @@ def config_edit(obj: Context) -> None:
         fail(exc.message)
     else:
         click.echo(f"the daemon reloaded it: {result['nudges']} nudges")
+
+
+@click.command("completion")
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script: `eval "$(habitd completion bash)"` in ~/.bashrc
+    (zsh: ~/.zshrc; fish: `habitd completion fish | source`). Habit and nudge ids,
+    practices and contacts complete from your config."""
+    from habitd.completion import script
+
+    click.echo(script(shell))

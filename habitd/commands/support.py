@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from habitd import words
+from habitd import completion, words
 from habitd.cli import call, emit_json, table
 from habitd.help import MOMENTS
 
@@ -37,7 +37,7 @@ def contacts(as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", shell_complete=completion.contacts)
 @click.option("--how", type=click.Choice(["call", "text", "meet", "other"]), default=None)
 @click.option("--note", default=None)
 @click.option("--date", "day", default=None, help="A past day (YYYY-MM-DD).")
