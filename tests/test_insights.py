@@ -108,7 +108,7 @@ def test_report_json_has_the_known_answers(seeded: Env) -> None:
     }
     assert data["helped"]["coped"] == [
         {"what": "walk", "count": 6},
-        {"what": "called sam", "count": 3},
+        {"what": "Called Sam", "count": 3},
     ]
     assert data["acted"] == {"acted": 0, "not_acted": 9}
     assert sum(day["count"] for day in data["craving_by_day"]) == 12
@@ -125,7 +125,7 @@ def test_report_in_the_terminal(seeded: Env) -> None:
         "Cravings: 12 logged, mean 6.5/10, strongest 8/10",
         "When cravings happen",
         "HALT",
-        "called sam (3x)",
+        "Called Sam (3x)",
         "Fri 21:00-22:00  (9 urges)",
         "pre_emptive = true",
     ):
@@ -169,7 +169,7 @@ def test_report_html_is_complete_and_self_contained(seeded: Env, tmp_path: Path)
     ]
     assert page.svgs >= 4 and page.fetches == []
     text = page_file.read_text()
-    assert "Fri 21:00-22:00" in text and "called sam (3x)" in text
+    assert "Fri 21:00-22:00" in text and "Called Sam (3x)" in text
     assert text.count('<td title="') == 2 * 365  # a year in pixels, twice
 
 

@@ -147,9 +147,13 @@ def report(query: Query, days: int, now: datetime, day_starts: time) -> dict[str
     coped = [
         {"what": what, "count": n}
         for what, n in query(
-            "SELECT lower(trim(json_extract(extra, '$.coped'))) AS what, count(*) AS n "
-            "FROM entries WHERE kind = 'urge' AND ts >= ? AND what IS NOT NULL AND what != '' "
-            "GROUP BY what ORDER BY n DESC LIMIT 10",
+            # as first written ("Called Sam" stays so), counted the same in any case, and
+            # only where the urge was not acted on: what helped, not what was tried
+            "SELECT min(trim(json_extract(extra, '$.coped'))) AS what, count(*) AS n "
+            "FROM entries WHERE kind = 'urge' AND ts >= ? "
+            "AND trim(coalesce(json_extract(extra, '$.coped'), '')) != '' "
+            "AND coalesce(json_extract(extra, '$.acted'), 0) = 0 "
+            "GROUP BY lower(trim(json_extract(extra, '$.coped'))) ORDER BY n DESC, what LIMIT 10",
             start,
         )
     ]
