@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 from html import escape
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -38,7 +39,7 @@ def count_ticks(top: int, most: int = 5) -> list[int]:
 
 def bars(items: Sequence[tuple[str, int]], title: str) -> str:
     """Horizontal bars, largest first as given, with a whole-number axis."""
-    label_width = min(220, 10 + 7 * max((len(label) for label, _ in items), default=4))
+    label_width = min(220, 18 + 7.5 * max((len(label) for label, _ in items), default=4))
     row = 22
     top = max((value for _, value in items), default=0)
     ticks = count_ticks(top)
@@ -63,14 +64,20 @@ def bars(items: Sequence[tuple[str, int]], title: str) -> str:
     return _svg(WIDTH, height, title, "".join(parts))
 
 
-def line(points: Sequence[tuple[str, float]], title: str, top: float = 10) -> str:
-    """Values over days (0 to ``top``), a dot for each day with a value; one point is a dot,
-    never a lonely "line"."""
+def line(
+    points: Sequence[tuple[str, float]],
+    title: str,
+    top: float = 10,
+    xs: Sequence[float] | None = None,
+) -> str:
+    """Values over time (0 to ``top``), a dot for each value; ``xs`` places them (days since
+    the first, so gaps show as gaps), else evenly. One point is a dot, never a lonely line."""
     left, right, height = 36, 16, 200
     plot_h = height - 60
     span = WIDTH - left - right
     count = len(points)
-    step = span / max(count - 1, 1)
+    places = list(xs) if xs is not None else list(range(count))
+    widest = max(places[-1] - places[0], 1) if places else 1
 
     def y_of(value: float) -> float:
         return 30 + plot_h * (1 - value / top)
@@ -83,8 +90,8 @@ def line(points: Sequence[tuple[str, float]], title: str, top: float = 10) -> st
             f'<text x="{left - 6}" y="{y + 4:.1f}" class="tick" text-anchor="end">{tick}</text>'
         )
     coords = [
-        (left + (index * step if count > 1 else span / 2), y_of(value))
-        for index, (_, value) in enumerate(points)
+        (left + ((place - places[0]) / widest * span if count > 1 else span / 2), y_of(value))
+        for place, (_, value) in zip(places, points, strict=True)
     ]
     if count > 1:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
@@ -130,8 +137,7 @@ def week_grid(
     base = top_y + 7 * (size + 2)
     for hour in range(0, 24, 3):
         parts.append(
-            f'<text x="{left + hour * cell:.1f}" y="{base + 12:.1f}" class="tick">'
-            f"{hour:02d}</text>"
+            f'<text x="{left + hour * cell:.1f}" y="{base + 12:.1f}" class="tick">{hour:02d}</text>'
         )
     legend_y = base + 30
     parts.append(f'<text x="0" y="{legend_y + 10:.1f}" class="tick">fewer</text>')
@@ -148,3 +154,38 @@ def week_grid(
             "risk window</text>"
         )
     return _svg(WIDTH, legend_y + 20, title, "".join(parts))
+
+
+def year_grid(start: date, colours: Mapping[date, str], title: str) -> str:
+    """A year in pixels (Daylio's): a column per week from ``start``'s week, a row per
+    weekday, month names above and weekday names beside; ``colours`` fills each day (CSS
+    colours, variables included), an empty day stays faint."""
+    last = start + timedelta(days=364)
+    first = start - timedelta(days=start.weekday())
+    weeks = (last - first).days // 7 + 1
+    left, top, cell = 30, 30, 11
+    parts = [f'<text x="0" y="12" class="title">{escape(title)}</text>']
+    labelled = -9
+    for week in range(weeks):
+        monday = first + timedelta(weeks=week)
+        new_month = week == 0 or monday.month != (monday - timedelta(weeks=1)).month
+        if new_month and week - labelled >= 3 and week < weeks - 2:  # never two names touching
+            parts.append(
+                f'<text x="{left + week * cell}" y="{top - 6}" class="tick">{monday:%b}</text>'
+            )
+            labelled = week
+    for weekday in range(7):
+        if weekday % 2 == 0:
+            parts.append(
+                f'<text x="0" y="{top + weekday * cell + 9}" class="tick">'
+                f"{WEEKDAYS[weekday]}</text>"
+            )
+        for week in range(weeks):
+            day = first + timedelta(weeks=week, days=weekday)
+            if start <= day <= last:
+                fill = colours.get(day, "var(--empty)")
+                parts.append(
+                    f'<rect x="{left + week * cell}" y="{top + weekday * cell}" width="9" '
+                    f'height="9" rx="2" style="fill:{fill}"><title>{day}</title></rect>'
+                )
+    return _svg(left + weeks * cell, top + 7 * cell + 4, title, "".join(parts))

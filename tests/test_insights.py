@@ -4,6 +4,7 @@ the risk window, HTML with every section and nothing fetched, and an empty datab
 from __future__ import annotations
 
 import asyncio
+import re
 import stat
 from datetime import UTC, datetime, time, timedelta
 from html.parser import HTMLParser
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 from habitd.builtin import insights as insights_plugin
-from habitd.commands.insights import _mood_colour
+from habitd.report_html import _mood_colour
 from habitd.runtime import Runtime
 from habitd.store import Store
 from habitd.testing import habit_today
@@ -118,6 +119,7 @@ def test_report_json_has_the_known_answers(seeded: Env) -> None:
 
 def test_report_in_the_terminal(seeded: Env) -> None:
     out = seeded.ok("report", "--days", "90").out
+    assert re.search(r"^work +▇+ 12$", out, re.M) and ".00" not in out  # whole counts
     for part in (
         "Your last 90 days: 18 entries",
         "What set things off",
@@ -170,7 +172,7 @@ def test_report_html_is_complete_and_self_contained(seeded: Env, tmp_path: Path)
     assert page.svgs >= 4 and page.fetches == []
     text = page_file.read_text()
     assert "Fri 21:00-22:00" in text and "Called Sam (3x)" in text
-    assert text.count('<td title="') == 2 * 365  # a year in pixels, twice
+    assert text.count('height="9" rx="2"') == 2 * 365  # a year in pixels, twice
 
 
 def test_an_empty_database_gives_a_friendly_report(env: Env, tmp_path: Path) -> None:
@@ -242,11 +244,10 @@ def test_a_late_night_entry_belongs_to_the_evening_before(env: Env, tmp_path: Pa
     assert {row["day"] for row in env.ok("entries", "--json").json()} == {str(evening)}
     page = tmp_path / "report.html"
     env.ok("report", "--days", "7", "--html", str(page))
-    green = _mood_colour(6.0)
-    assert f'<td title="{evening}" style="background:{green}">' in page.read_text()
-    assert f'<td title="{evening + timedelta(days=1)}" style="background:#eee">' in (
-        page.read_text()
-    )
+    light = _mood_colour(6.0)
+    text = page.read_text()
+    assert f'style="fill:{light}"><title>{evening}</title>' in text
+    assert f'style="fill:var(--empty)"><title>{evening + timedelta(days=1)}</title>' in text
 
 
 def test_the_report_replaces_an_open_file_with_a_private_one(seeded: Env, tmp_path: Path) -> None:
