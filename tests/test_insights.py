@@ -18,6 +18,7 @@ from habitd.report_html import _mood_colour
 from habitd.runtime import Runtime
 from habitd.store import Store
 from habitd.testing import habit_today
+from habitd.testing.desktop import Browser
 
 from .conftest import Env, private_paths
 
@@ -258,3 +259,19 @@ def test_the_report_replaces_an_open_file_with_a_private_one(seeded: Env, tmp_pa
     assert stat.S_IMODE(page.stat().st_mode) == 0o600 and "<html" in page.read_text()
     missing = seeded.cli("report", "--html", str(tmp_path / "no-such-folder" / "r.html"))
     assert missing.rc == 1 and "could not write" in missing.err and "Traceback" not in missing.err
+
+
+def test_the_report_as_chromium_shows_it(seeded: Env, tmp_path: Path) -> None:
+    """Headless Chromium loads the page: every section there, no script, nothing it could
+    fetch (the page's policy forbids it, and it names no address but SVG's namespace)."""
+    browser = Browser()
+    page = tmp_path / "report.html"
+    seeded.ok("report", "--days", "90", "--html", str(page))
+    dom = browser.dom(page)
+    for section in ("triggers", "emotions", "craving", "hours", "helped", "risk", "year"):
+        assert f'<section id="{section}">' in dom, section
+    assert "<script" not in dom and "default-src 'none'" in dom
+    assert set(re.findall(r"https?://[^\s\"')]+", dom)) == {"http://www.w3.org/2000/svg"}
+    assert dom.count("<svg") >= 6  # bars twice, a line, the week grid, two years in pixels
+    shot = browser.screenshot(page, tmp_path / "report.png")
+    assert shot.stat().st_size > 20_000  # something was drawn

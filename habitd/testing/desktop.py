@@ -180,3 +180,39 @@ class Dunst:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(10)
+
+
+@dataclass
+class Browser:
+    """Headless Chromium (Debian's ``chromium``), to look at a page as a person would."""
+
+    program: str = ""
+
+    def __post_init__(self) -> None:
+        self.program = self.program or need("chromium")
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                self.program,
+                "--headless",
+                "--no-sandbox",  # root in a container has no user namespaces
+                "--disable-gpu",
+                "--hide-scrollbars",
+                "--no-first-run",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+
+    def dom(self, page: Path) -> str:
+        """The page's DOM after Chromium has loaded and laid it out."""
+        return self._run("--dump-dom", page.resolve().as_uri()).stdout
+
+    def screenshot(self, page: Path, out: Path, width: int = 900, height: int = 2400) -> Path:
+        """A PNG of the page at ``width`` x ``height``."""
+        self._run(f"--window-size={width},{height}", f"--screenshot={out}", page.resolve().as_uri())
+        return out
