@@ -305,6 +305,14 @@ def bench_data_scale(runs: int) -> dict[str, Any]:
                 "--days",
                 "1100",
             ],
+            "habitd report --html --days 1100 (100,000 entries)": [
+                script,
+                "report",
+                "--days",
+                "1100",
+                "--html",
+                str(root / "report.html"),
+            ],
         }
         samples: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(runs + 2):
@@ -313,6 +321,50 @@ def bench_data_scale(runs: int) -> dict[str, Any]:
                 subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=True)
                 samples[name].append(time.perf_counter() - started)
         return {name: quartiles(values[2:]) for name, values in samples.items()}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def bench_report(runs: int) -> dict[str, Any]:
+    """``habitd report --html`` on 1,000 entries against ``habitd status`` on the same
+    daemon, interleaved (the goal: at most 8x)."""
+    root = Path(tempfile.mkdtemp(prefix="hdh-"))
+    env = private_env(root)
+    seed_entries(root, count=1_000)
+    proc = start_daemon(env)
+    try:
+        script = str(Path(sys.executable).parent / "habitd")
+        commands = {
+            "habitd status": [script, "status"],
+            "habitd report --html (1,000 entries)": [
+                script,
+                "report",
+                "--days",
+                "90",
+                "--html",
+                str(root / "report.html"),
+            ],
+        }
+        samples: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(runs + 2):
+            for name, command in commands.items():
+                started = time.perf_counter()
+                subprocess.run(
+                    command,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    check=True,
+                )
+                samples[name].append(time.perf_counter() - started)
+        result: dict[str, Any] = {name: quartiles(values[2:]) for name, values in samples.items()}
+        result["ratio"] = (
+            result["habitd report --html (1,000 entries)"]["median_ms"]
+            / result["habitd status"]["median_ms"]
+        )
+        return result
     finally:
         proc.terminate()
         proc.wait(10)
@@ -499,6 +551,7 @@ def main() -> int:
         }
         results["rpc"] = bench_rpc(env, calls=max(50, args.runs * 20), clients=50)
         results["data_scale"] = bench_data_scale(max(3, args.runs // 3))
+        results["report"] = bench_report(max(3, args.runs // 3))
         results["start"] = bench_start(max(1, args.runs // 6))
         results["firing"] = bench_firing(max(10, args.runs * 2))
     finally:
@@ -548,6 +601,12 @@ def main() -> int:
         print(
             f"| {name} | {figures['fired']} | {figures['p50_ms']:.1f} | {figures['p99_ms']:.1f} |"
         )
+    report = results["report"]
+    print(
+        f"\n`habitd report --html` on 1,000 entries: "
+        f"{report['habitd report --html (1,000 entries)']['median_ms']:.1f} ms, `habitd status`: "
+        f"{report['habitd status']['median_ms']:.1f} ms (ratio {report['ratio']:.2f})"
+    )
     print("\n| data scale | median ms | q1-q3 ms |\n|---|---|---|")
     for name, figures in results["data_scale"].items():
         print(

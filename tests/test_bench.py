@@ -36,7 +36,8 @@ def test_benchmarks_run_and_the_client_imports_nothing_heavy() -> None:
     assert set(results["start"]) == {"default config", "1,000 nudges"}
     expected = {"log": 10, "desktop": 10} if shutil.which("dbus-daemon") else {"log": 10}
     assert {name: figures["fired"] for name, figures in results["firing"].items()} == expected
-    assert len(results["data_scale"]) == 3
+    assert len(results["data_scale"]) == 4
+    assert results["report"]["ratio"] > 0
 
 
 def test_load_and_soak_run_briefly_without_errors_or_lost_writes() -> None:
