@@ -53,7 +53,7 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 WRITES = frozenset(
-    ("done", "skip", "lapse", "snooze", "pause", "resume", "entry_add", "entry_delete")
+    ("done", "skip", "lapse", "unmark", "snooze", "pause", "resume", "entry_add", "entry_delete")
 )
 """Methods that take an idempotency ``key``: the client makes one per command, so a retry
 (after the daemon died or hung before answering) can never write twice."""
@@ -193,6 +193,7 @@ BUILTIN_COMMANDS = {
     "resume": "nudges:resume",
     "done": "answers:done",
     "skip": "answers:skip",
+    "unmark": "answers:unmark",
     "plugins": "plugins:plugins_",
     "doctor": "doctor:doctor",
     "service": "service:service",

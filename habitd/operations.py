@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from habitd.stats import Summary
 
 
+EARLIEST = date(2000, 1, 1)
+"""No mark before this day: a typo like 0001-01-01 is refused, never stored."""
+
+
 class Operations:
     """The person's data through the config's eyes: habits, nudges, the habit day."""
 
@@ -220,6 +224,35 @@ class Operations:
         if result.get("day") == self.today().isoformat():  # now, not filled in afterwards
             result["help"] = self.help_now("lapse")
         return result
+
+    @rpc
+    def unmark(self, habit: str, date: str | None = None, key: str | None = None) -> dict[str, Any]:
+        """Remove a habit's mark for today (or ``date``): a done, a skip or a lapse, as if it
+        had never been marked. The answer says what was removed."""
+        found = self.habit(habit)
+        day = self._day(date) or self.today()
+        with self.store.once(key, "unmark") as once:
+            if once.replayed:
+                return dict(once.result)
+            removed = self.store.delete_check(found.id, day)
+            result: dict[str, Any] = {
+                "habit": found.id,
+                "day": day.isoformat(),
+                "removed": removed.state if removed else None,
+            }
+            if removed is not None:
+                self.store.add_event(
+                    "unmarked",
+                    habit=found.id,
+                    detail={"day": day.isoformat(), "was": removed.state},
+                )
+                self.store.add_change(
+                    "action",
+                    Action("unmarked", habit=found.id, day=day, source="cli").as_change(day),
+                    clock.utc_now(),
+                )
+            once.result = result
+        return dict(once.result)
 
     @rpc
     def skip(
@@ -499,6 +532,11 @@ class Operations:
             raise InvalidInput(str(exc)) from None
         if day == calendar:
             return today
+        if day < EARLIEST:
+            raise InvalidInput(
+                f"{day.isoformat()} is before {EARLIEST.year}: habitd keeps days from "
+                f"{EARLIEST:%d %B %Y} on"
+            )
         if day > today:
             raise InvalidInput(
                 f"{clock.describe_day(day, today)} has not begun yet: today is "

@@ -482,6 +482,16 @@ class Store:
                 (habit, day.isoformat(), state, value, note, to_stored(utc_now())),
             )
 
+    def delete_check(self, habit: str, day: date) -> Check | None:
+        """Remove a habit's mark for a day; the mark that was there, if any."""
+        with self._write() as db:
+            found = self.check_on(habit, day)
+            if found is not None:
+                db.execute(
+                    "DELETE FROM checks WHERE habit = ? AND day = ?", (habit, day.isoformat())
+                )
+            return found
+
     def checks(self, habit: str | None = None) -> list[Check]:
         """Habit marks, oldest day first."""
         sql = "SELECT habit, day, state, value, note FROM checks"

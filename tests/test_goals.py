@@ -325,3 +325,17 @@ def test_a_vacation_is_not_a_plain_pause_and_a_new_pause_says_it_replaces(world:
     assert "paused, streaks frozen (a vacation), until" in second
     assert "(this replaces the pause that ran until" in second
     assert "(a vacation: streaks frozen)" in world.ok("status").out
+
+
+def test_unmark_takes_back_a_mistake_and_far_dates_are_refused(world: Env) -> None:
+    world.ok("done", "meditate", "--date", _days_ago(1))
+    world.ok("done", "meditate")
+    assert _streak(world, "meditate")["total"] == 2
+    said = world.ok("unmark", "meditate", "--date", _days_ago(1)).out
+    assert said.startswith("meditate: removed the done for ")
+    assert _streak(world, "meditate")["total"] == 1
+    assert "nothing was marked" in world.ok("unmark", "meditate", "--date", _days_ago(1)).out
+    far = world.cli("done", "meditate", "--date", "0001-01-01")
+    assert far.rc == 1 and "habitd keeps days from 01 January 2000 on" in far.err
+    assert world.cli("unmark", "meditate", "--date", "0001-01-01").rc == 1
+    assert "unmarked" in [e["event"] for e in world.history()]

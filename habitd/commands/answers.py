@@ -1,4 +1,4 @@
-"""Answers: ``habitd done`` and ``habitd skip``."""
+"""Answers: ``habitd done``, ``habitd skip`` and ``habitd unmark``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from habitd.cli import call, marked_day
+from habitd.completion import habits
 
 
 def _answer_options(command: Any) -> Any:
@@ -17,8 +18,6 @@ def _answer_options(command: Any) -> Any:
         default=None,
         help="An earlier day: yesterday, a weekday (mon...sun) or YYYY-MM-DD.",
     )(command)
-    from habitd.completion import habits
-
     return click.argument("habit", shell_complete=habits)(command)
 
 
@@ -60,3 +59,21 @@ def skip(habit: str, day: str | None, note: str | None) -> None:
     """Skip HABIT for today (or --date): it neither counts nor breaks a streak."""
     result = call("skip", habit=habit, date=day, note=note)
     click.echo(f"{result.get('habit') or habit}: skipped for {marked_day(result)}.")
+
+
+@click.command()
+@click.argument("habit", shell_complete=habits)
+@click.option(
+    "--date",
+    "day",
+    default=None,
+    help="An earlier day: yesterday, a weekday (mon...sun) or YYYY-MM-DD.",
+)
+def unmark(habit: str, day: str | None) -> None:
+    """Remove HABIT's mark for today (or --date): a done, a skip or a lapse made by mistake."""
+    result = call("unmark", habit=habit, date=day)
+    if result["removed"] is None:
+        click.echo(f"{result['habit']}: nothing was marked for {marked_day(result)}.")
+        return
+    word = {"done": "done", "skipped": "skip", "lapse": "lapse"}.get(result["removed"], "mark")
+    click.echo(f"{result['habit']}: removed the {word} for {marked_day(result)}.")
