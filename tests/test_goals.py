@@ -141,6 +141,8 @@ def test_counted_habits_and_habit_show(world: Env) -> None:
     assert info["threshold"] == 6 and info["unit_name"] == "glasses"
     shown = world.ok("habit", "show", "water").out
     assert "Drink water (water)" in shown and "strength by week" in shown
+    assert "recent days (at least 6 glasses):" in shown
+    assert ": 7 glasses (met)" in shown and ": 4 glasses (not met)" in shown
 
 
 def test_an_answered_habit_is_not_nudged_and_repeat_asks_until_answered(world: Env) -> None:

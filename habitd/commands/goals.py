@@ -17,6 +17,7 @@ import click
 
 from habitd import words
 from habitd.cli import call, emit_json, marked_day, table
+from habitd.clock import describe_day
 from habitd.completion import habits
 
 SYMBOLS = {"done": "■", "failed": "·", "skipped": "○", "empty": " "}
@@ -146,6 +147,16 @@ def habit_show(name: str, as_json: bool) -> None:
     weekly = [days[min(end, len(days)) - 1]["strength"] for end in range(7, len(days) + 7, 7)]
     bars = "".join(BARS[min(len(BARS) - 1, int(value * len(BARS)))] for value in weekly)
     click.echo(f"strength by week: {bars}")
+    valued = [d for d in info["days"] if d["value"] is not None][-7:]
+    if valued and info.get("threshold") is not None:  # a counted habit: what each day held
+        unit = f" {info['unit_name']}" if info.get("unit_name") else ""
+        limit = "at least" if info["type"] == "at-least" else "at most"
+        click.echo(f"recent days ({limit} {info['threshold']:g}{unit}):")
+        last = date.fromisoformat(info["days"][-1]["day"])  # today
+        for day in valued:
+            met = "met" if day["kind"] == "done" else "not met"
+            shown = describe_day(date.fromisoformat(day["day"]), last)
+            click.echo(f"  {shown}: {day['value']:g}{unit} ({met})")
     notes = [d for d in info["days"] if d["note"]][-5:]
     for note in notes:
         click.echo(f"  {note['day']}: {note['note']}")
