@@ -286,6 +286,22 @@ def seed_entries(root: Path, count: int, seed: int = 11) -> None:
     store.close()
 
 
+def interleaved(
+    commands: dict[str, list[str]], env: dict[str, str], runs: int, warm: int = 2
+) -> dict[str, Any]:
+    """Run each command ``runs`` times, interleaved (after ``warm`` rounds that are dropped),
+    and give each one's quartiles."""
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs + warm):
+        for name, command in commands.items():
+            started = time.perf_counter()
+            subprocess.run(
+                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
+            )
+            samples[name].append(time.perf_counter() - started)
+    return {name: quartiles(values[warm:]) for name, values in samples.items()}
+
+
 def bench_data_scale(runs: int) -> dict[str, Any]:
     """``habitd streaks --json`` on 20 habits x 5 years, beside ``habitd status``."""
     root = Path(tempfile.mkdtemp(prefix="hdd-"))
@@ -314,13 +330,7 @@ def bench_data_scale(runs: int) -> dict[str, Any]:
                 str(root / "report.html"),
             ],
         }
-        samples: dict[str, list[float]] = {name: [] for name in commands}
-        for _ in range(runs + 2):
-            for name, command in commands.items():
-                started = time.perf_counter()
-                subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=True)
-                samples[name].append(time.perf_counter() - started)
-        return {name: quartiles(values[2:]) for name, values in samples.items()}
+        return interleaved(commands, env, runs)
     finally:
         proc.terminate()
         proc.wait(10)
@@ -347,19 +357,7 @@ def bench_report(runs: int) -> dict[str, Any]:
                 str(root / "report.html"),
             ],
         }
-        samples: dict[str, list[float]] = {name: [] for name in commands}
-        for _ in range(runs + 2):
-            for name, command in commands.items():
-                started = time.perf_counter()
-                subprocess.run(
-                    command,
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                    check=True,
-                )
-                samples[name].append(time.perf_counter() - started)
-        result: dict[str, Any] = {name: quartiles(values[2:]) for name, values in samples.items()}
+        result = interleaved(commands, env, runs)
         result["ratio"] = (
             result["habitd report --html (1,000 entries)"]["median_ms"]
             / result["habitd status"]["median_ms"]

@@ -109,11 +109,8 @@ class PluginContext:
         entry_id: int | None = None,
     ) -> list[Entry]:
         """Journal entries (feelings, urges, thought records...), oldest first."""
-        found = []
-        for row in self._app.store.entries(since=since, kind=kind, limit=limit, entry_id=entry_id):
-            fields = {k: v for k, v in row.items() if k not in ("id", "ts", "kind")}
-            found.append(Entry(row["id"], row["kind"], datetime.fromisoformat(row["ts"]), fields))
-        return found
+        rows = self._app.store.entries(since=since, kind=kind, limit=limit, entry_id=entry_id)
+        return [Entry.from_row(row) for row in rows]
 
     def marks(
         self, habit: str | None = None

@@ -63,6 +63,12 @@ class Entry(NamedTuple):
     ts: datetime
     fields: Mapping[str, Any] = MappingProxyType({})
 
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Entry:
+        """An entry from the store's plain dict of it (``id``, ``ts``, ``kind`` and fields)."""
+        fields = {k: v for k, v in row.items() if k not in ("id", "ts", "kind")}
+        return cls(row["id"], row["kind"], datetime.fromisoformat(row["ts"]), fields)
+
 
 class Verdict(NamedTuple):
     """What ``habitd_before_send`` decides: hold a nudge until a time, or drop it."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from habitd.store import Change
@@ -72,9 +72,7 @@ class Reactor:
             found = self.app.store.entries(entry_id=int(change.data["id"]))
             if not found:
                 return  # deleted since: nothing to react to
-            row = found[0]
-            fields = {k: v for k, v in row.items() if k not in ("id", "ts", "kind")}
-            entry = Entry(row["id"], row["kind"], datetime.fromisoformat(row["ts"]), fields)
+            entry = Entry.from_row(found[0])
             await self.app.plugins.call_all("habitd_on_entry", entry=entry)
         elif change.what == "action":
             action = Action(**_action_fields(change.data), ts=change.ts)
