@@ -364,20 +364,28 @@ class Operations:
 
     # --- the journal --------------------------------------------------------------------------
 
-    def add_entry(self, kind: str, fields: Mapping[str, Any], key: str | None = None) -> int:
+    def add_entry(
+        self,
+        kind: str,
+        fields: Mapping[str, Any],
+        key: str | None = None,
+        when: datetime | None = None,
+    ) -> int:
         """Check and store a journal entry with its change, once per ``key``; its id.
-        Raises :class:`InvalidInput` naming a bad field."""
+        ``when`` it happened (default: now). Raises :class:`InvalidInput` naming a bad field."""
         cleaned = entries.clean(kind, dict(fields))
         with self.store.once(key, "entry_add") as once:
             if once.replayed:
                 return int(once.result)
-            once.result = self._save_entry(kind, cleaned)
+            once.result = self._save_entry(kind, cleaned, when)
         return int(once.result)
 
-    def _save_entry(self, kind: str, cleaned: Mapping[str, Any]) -> int:
+    def _save_entry(
+        self, kind: str, cleaned: Mapping[str, Any], when: datetime | None = None
+    ) -> int:
         """Write an entry and its change (inside the caller's transaction); its id."""
         columns, extra = entries.split(dict(cleaned))
-        ts = clock.utc_now()
+        ts = when or clock.utc_now()
         entry_id = self.store.add_entry(kind, ts=ts, extra=extra, **columns)
         self.store.add_change("entry", {"id": entry_id, "kind": kind}, ts)
         if kind in ("journal", "urge", "thought"):
@@ -408,11 +416,18 @@ class Operations:
 
     @rpc
     def entry_add(
-        self, kind: str, fields: dict[str, Any], key: str | None = None
+        self,
+        kind: str,
+        fields: dict[str, Any],
+        when: str | None = None,
+        key: str | None = None,
     ) -> dict[str, Any]:
-        """Save a journal, urge or thought entry; ``{"id": N}`` once it is committed, with
-        ``help`` (as ``help_now`` gives it) when it is an urge at or above ``escalate_at``."""
-        result: dict[str, Any] = {"id": self.add_entry(kind, fields, key)}
+        """Save a journal, urge or thought entry (``when`` it happened: ``2h ago``,
+        ``yesterday 23:10``, ``21:30``, ISO; default now); ``{"id": N}`` once it is
+        committed, with ``help`` (as ``help_now`` gives it) when it is an urge at or above
+        ``escalate_at``."""
+        moment = self.when(when) if when is not None else None
+        result: dict[str, Any] = {"id": self.add_entry(kind, fields, key, moment)}
         craving = fields.get("craving")
         strong = help.escalate_at(self.config.support)
         if kind == "urge" and isinstance(craving, int) and craving >= strong:
@@ -573,6 +588,50 @@ class Operations:
         if not delta:
             raise InvalidInput(f"the duration must be more than zero, got {text!r}")
         return delta
+
+    def when(self, text: str) -> datetime:
+        """When something happened, as people say it: ``now``, ``2h ago``, ``21:30`` (today),
+        ``yesterday 23:10``, ``mon 21:00`` (the last Monday), or ISO. Never in the future,
+        never before 2000."""
+        now = self.now()
+        words = text.strip().lower()
+        try:
+            if words in ("", "now"):
+                return now
+            if words.endswith(" ago"):
+                moment = now - self.duration(words.removesuffix(" ago").strip())
+            else:
+                moment = self._said_moment(words, now)
+        except ValueError:
+            raise InvalidInput(
+                f"expected when it happened, like 2h ago, 21:30, yesterday 23:10 or "
+                f"2026-11-20 08:00, got {text!r}"
+            ) from None
+        if moment > now + timedelta(minutes=1):
+            raise InvalidInput(f"{moment:%a %d %b %H:%M} has not happened yet")
+        if moment.date() < EARLIEST:
+            raise InvalidInput(f"{text!r} is before {EARLIEST.year}")
+        return moment
+
+    def _said_moment(self, words: str, now: datetime) -> datetime:
+        day_text, _, time_text = words.rpartition(" ")
+        if not day_text and (":" not in time_text or "-" in time_text):  # ISO, a date alone
+            parsed = datetime.fromisoformat(words)
+            return parsed.replace(tzinfo=self.tz) if parsed.tzinfo is None else parsed
+        if ":" not in time_text:
+            raise ValueError(words)
+        hour, minute = (int(part) for part in time_text.split(":"))
+        calendar = now.date()
+        if not day_text or day_text == "today":
+            day = calendar
+        elif day_text == "yesterday":
+            day = calendar - timedelta(days=1)
+        else:
+            try:
+                day = date.fromisoformat(day_text)
+            except ValueError:
+                day = clock.parse_day(day_text, calendar, calendar)
+        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=self.tz)
 
     def _moment(self, text: str) -> datetime:
         """``YYYY-MM-DD`` (its first minute) or ``YYYY-MM-DD HH:MM``, in the configured zone."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
 import pexpect
 import pytest
@@ -245,3 +246,22 @@ def test_journal_nudges_rotate_and_ask_after_a_lapse(world: Env) -> None:
     assert "No judgement" in after["body"]
     again = world.ok("trigger", "evening", "--json").json()["message"]
     assert again["title"] != "About the slip"  # asked once
+
+
+@pytest.mark.parametrize("daemon", [True, False], ids=["daemon up", "daemon down"])
+def test_an_entry_written_when_it_happened(env: Env, daemon: bool) -> None:
+    env.write_config(CONFIG)
+    if daemon:
+        env.start_daemon()
+    env.ok("urge", "--intensity", "4", "--when", "2h ago")
+    env.ok("journal", "--note", "late one", "--when", "yesterday 23:10")
+    rows = {row["kind"]: row for row in env.ok("entries", "--json").json()}
+    urge_ts = datetime.fromisoformat(rows["urge"]["ts"])
+    assert abs(datetime.now(UTC) - timedelta(hours=2) - urge_ts) < timedelta(minutes=2)
+    journal_ts = datetime.fromisoformat(rows["journal"]["ts"]).astimezone(UTC)
+    assert (journal_ts.hour, journal_ts.minute) == (23, 10)
+    future = env.cli("urge", "--intensity", "4", "--when", "in 2h")
+    assert future.rc == 1 and "expected when it happened" in future.err
+    ahead = (datetime.now(UTC) + timedelta(hours=3)).strftime("%Y-%m-%d %H:%M")
+    later = env.cli("urge", "--intensity", "4", "--when", ahead)
+    assert later.rc == 1 and "has not happened yet" in later.err

@@ -28,14 +28,26 @@ def _words(kind: str, fallback: tuple[str, ...] = ()) -> str:
     return f" ({separator.join(shown)}...)" if shown else ""
 
 
+WHEN = click.option(
+    "--when",
+    default=None,
+    help="When it happened, if not now: 2h ago, 21:30, yesterday 23:10, 2026-11-20 08:00.",
+)
+
+
 def _save(
-    kind: str, fields: dict[str, Any], as_json: bool, thanks: str, asked: bool = False
+    kind: str,
+    fields: dict[str, Any],
+    as_json: bool,
+    thanks: str,
+    asked: bool = False,
+    when: str | None = None,
 ) -> None:
     """Save the entry; when it was typed at the prompts and cannot be saved, print the
     answers back first, so nothing the person wrote is lost."""
     kept = {k: v for k, v in fields.items() if v is not None}
     try:
-        result = call("entry_add", kind=kind, fields=kept)
+        result = call("entry_add", kind=kind, fields=kept, when=when)
     except SystemExit:
         if asked:
             prompts.show_answers(kept)
@@ -63,6 +75,7 @@ def _interactive(*values: Any) -> bool:
 @click.option("--trigger", default=None, help="What set it off.")
 @click.option("--note", default=None, help="Anything you want to say.")
 @click.option("--gratitude", default=None, help="Something that went well.")
+@WHEN
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": N}.')
 def journal(
     emotion: str | None,
@@ -70,6 +83,7 @@ def journal(
     trigger: str | None,
     note: str | None,
     gratitude: str | None,
+    when: str | None,
     as_json: bool,
 ) -> None:
     """Write down a feeling, what set it off, and anything else."""
@@ -98,6 +112,7 @@ def journal(
         as_json,
         "Putting it into words is part of the work.",
         asked,
+        when,
     )
 
 
@@ -108,6 +123,7 @@ def journal(
 @click.option("--coped", default=None, help="What helped, or what you did instead.")
 @click.option("--note", default=None, help="Anything else you want to say.")
 @click.option("--acted/--not-acted", default=None, help="Whether you acted on it.")
+@WHEN
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": N}.')
 def urge(
     intensity: int | None,
@@ -116,6 +132,7 @@ def urge(
     coped: str | None,
     note: str | None,
     acted: bool | None,
+    when: str | None,
     as_json: bool,
 ) -> None:
     """Log a craving: how strong, what set it off, HALT, what helped."""
@@ -149,6 +166,7 @@ def urge(
         as_json,
         "Noticing an urge is already riding it. `habitd surf` helps it pass.",
         asked,
+        when,
     )
 
 
@@ -165,8 +183,9 @@ THOUGHT_RECORD: tuple[tuple[str, str, int | None], ...] = (
 
 
 @click.command()
+@WHEN
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": N}.')
-def thought(as_json: bool) -> None:
+def thought(when: str | None, as_json: bool) -> None:
     """A CBT thought record: situation, emotion, thought, evidence, a balanced view."""
     fields: dict[str, Any] = {}
     for key, question, top in THOUGHT_RECORD:
@@ -187,7 +206,7 @@ def thought(as_json: bool) -> None:
     thanks = "Well reasoned."
     if isinstance(before, int) and isinstance(after, int) and after < before:
         thanks = f"The feeling went from {before}% to {after}%. That is the work, done."
-    _save("thought", fields, as_json, thanks, asked=True)
+    _save("thought", fields, as_json, thanks, asked=True, when=when)
 
 
 def _summary(entry: dict[str, Any]) -> str:
