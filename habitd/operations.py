@@ -450,13 +450,37 @@ class Operations:
 
     @rpc
     def entries(
-        self, since: str | None = None, kind: str | None = None, limit: int | None = None
+        self,
+        since: str | None = None,
+        kind: str | None = None,
+        limit: int | None = None,
+        search: str | None = None,
+        emotion: str | None = None,
+        trigger: str | None = None,
+        min_intensity: int | None = None,
     ) -> list[dict[str, Any]]:
         """Entries, oldest first (``since``: 7d, a day; ``kind``: journal, urge...), each
-        with the habit ``day`` it belongs to."""
+        with the habit ``day`` it belongs to. ``search``: the entries holding every word
+        (any field, prefixes too), best match first; ``emotion``, ``trigger``: as written in
+        any case; ``min_intensity``: a feeling's intensity or an urge's strength, 0-10."""
         if kind is not None and kind not in entries.KINDS:
             raise InvalidInput(f"unknown kind {kind!r}; kinds: {', '.join(entries.KINDS)}")
-        return [self._with_day(row) for row in self.store.entries(self.since(since), kind, limit)]
+        ids = self.store.search(search) if search is not None else None
+        rows = self.store.entries(self.since(since), kind, None, ids=ids)
+        if ids is not None:
+            rank = {entry_id: place for place, entry_id in enumerate(ids)}
+            rows.sort(key=lambda row: rank[row["id"]])
+        wanted = [
+            row
+            for row in rows
+            if (emotion is None or entries.normalise(emotion) == row.get("emotion"))
+            and (trigger is None or entries.normalise(trigger) == row.get("trigger"))
+            and (
+                min_intensity is None
+                or max(row.get("intensity") or 0, row.get("craving") or 0) >= min_intensity
+            )
+        ]
+        return [self._with_day(row) for row in (wanted[-limit:] if limit else wanted)]
 
     def _with_day(self, row: dict[str, Any]) -> dict[str, Any]:
         moment = datetime.fromisoformat(row["ts"]).astimezone(self.tz)

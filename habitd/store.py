@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -20,6 +21,12 @@ from typing import Any, NamedTuple
 
 from habitd.clock import to_stored, utc_now
 from habitd.errors import HabitdError
+
+_ENTRY_WORDS = """coalesce({row}emotion, '') || ' ' || coalesce({row}trigger, '') || ' ' ||
+    coalesce({row}halt, '') || ' ' || coalesce({row}note, '') || ' ' || coalesce(
+        (SELECT group_concat(value, ' ') FROM json_each(coalesce({row}extra, '{{}}'))
+         WHERE type = 'text'), '')"""
+"""What search finds an entry by: its feeling, trigger, HALT, note and every text it holds."""
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema
@@ -103,6 +110,24 @@ MIGRATIONS: tuple[str, ...] = (
         data TEXT NOT NULL
     );
     """,
+    # 5: search: every word of an entry (its note, trigger, feeling and every text of its
+    # extra fields: what helped, a thought record's parts...), kept by triggers
+    """
+    CREATE VIRTUAL TABLE entries_search USING fts5(
+        words, tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER entries_search_insert AFTER INSERT ON entries BEGIN
+        INSERT INTO entries_search (rowid, words) VALUES (new.id, {new});
+    END;
+    CREATE TRIGGER entries_search_update AFTER UPDATE ON entries BEGIN
+        DELETE FROM entries_search WHERE rowid = old.id;
+        INSERT INTO entries_search (rowid, words) VALUES (new.id, {new});
+    END;
+    CREATE TRIGGER entries_search_delete AFTER DELETE ON entries BEGIN
+        DELETE FROM entries_search WHERE rowid = old.id;
+    END;
+    INSERT INTO entries_search (rowid, words) SELECT id, {old} FROM entries;
+    """.format(new=_ENTRY_WORDS.format(row="new."), old=_ENTRY_WORDS.format(row="")),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 BUSY = (
@@ -563,8 +588,9 @@ class Store:
         kind: str | None = None,
         limit: int | None = None,
         entry_id: int | None = None,
+        ids: Sequence[int] | None = None,
     ) -> list[dict[str, Any]]:
-        """Entries as plain dicts, oldest first."""
+        """Entries as plain dicts, oldest first (of ``ids`` only, when given)."""
         sql = (
             "SELECT id, ts, kind, emotion, intensity, trigger, craving, halt, note, extra "
             "FROM entries WHERE 1=1"
@@ -578,6 +604,9 @@ class Store:
             if value is not None:
                 sql += f" AND {clause}"
                 params.append(value)
+        if ids is not None:
+            sql += f" AND id IN ({', '.join('?' for _ in ids) or 'NULL'})"
+            params.extend(ids)
         sql += " ORDER BY ts DESC, id DESC"
         if limit is not None:
             sql += " LIMIT ?"
@@ -609,6 +638,20 @@ class Store:
                     entry_id,
                 ),
             )
+
+    def search(self, text: str, limit: int = 200) -> list[int]:
+        """Entry ids whose words match every word of ``text`` (prefixes too: "lonel" finds
+        lonely), best match first."""
+        words = re.findall(r"\w+", text)
+        if not words:
+            return []
+        query = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+        rows = self._read(
+            "SELECT rowid FROM entries_search WHERE entries_search MATCH ? "
+            "ORDER BY bm25(entries_search) LIMIT ?",
+            (query, limit),
+        )
+        return [int(row[0]) for row in rows]
 
     def delete_entry(self, entry_id: int) -> bool:
         """Remove an entry; False if there was none."""
@@ -707,10 +750,21 @@ def _migrate(db: sqlite3.Connection) -> None:
     with _transaction(db):
         version = db.execute("PRAGMA user_version").fetchone()[0]
         for script in MIGRATIONS[version:]:
-            for statement in script.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+            for statement in statements(script):
+                db.execute(statement)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def statements(script: str) -> list[str]:
+    """A script's statements, one by one (a trigger's body keeps its own semicolons)."""
+    found, buffer = [], ""
+    for piece in script.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \n;"):
+                found.append(buffer)
+            buffer = ""
+    return found
 
 
 @contextmanager

@@ -265,3 +265,20 @@ def test_an_entry_written_when_it_happened(env: Env, daemon: bool) -> None:
     ahead = (datetime.now(UTC) + timedelta(hours=3)).strftime("%Y-%m-%d %H:%M")
     later = env.cli("urge", "--intensity", "4", "--when", ahead)
     assert later.rc == 1 and "has not happened yet" in later.err
+
+
+def test_find_an_entry_by_its_words(world: Env) -> None:
+    world.ok("journal", "--emotion", "lonely", "--intensity", "7", "--note", "Nobody called back")
+    world.ok("urge", "--intensity", "8", "--trigger", "payday", "--coped", "Phoned my sister")
+    world.ok("journal", "--emotion", "calm", "--note", "a quiet walk by the river")
+    found = world.ok("entries", "--search", "lonel", "--json").json()
+    assert [e["emotion"] for e in found] == ["lonely"]
+    assert [e["kind"] for e in world.ok("entries", "--search", "sister", "--json").json()] == [
+        "urge"
+    ]  # what helped is searched too
+    assert world.ok("entries", "--search", "nothing-like-it").out.strip() == "nothing matches"
+    assert len(world.ok("entries", "--min-intensity", "7", "--json").json()) == 2
+    assert len(world.ok("entries", "--emotion", "CALM", "--json").json()) == 1
+    world.ok("entry", "edit", "3", "--note", "a long walk")
+    assert world.ok("entries", "--search", "river", "--json").json() == []  # kept up to date
+    assert world.cli("entries", "--search", '"unbalanced (quotes').rc == 0

@@ -226,15 +226,38 @@ def _summary(entry: dict[str, Any]) -> str:
 @click.command()
 @click.option("--since", default=None, help="How far back: 7d, 12h, or a date.")
 @click.option("--kind", default=None, help="journal, urge, thought or craving.")
+@click.option("--search", default=None, help="Words the entry holds, anywhere (best first).")
+@click.option("--emotion", default=None, help="Only this feeling.")
+@click.option("--trigger", default=None, help="Only this trigger.")
+@click.option("--min-intensity", type=INTENSITY, default=None, help="At least this strong.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def entries(since: str | None, kind: str | None, as_json: bool) -> None:
-    """Your entries, oldest first."""
-    rows = call("entries", since=since, kind=kind)
+def entries(
+    since: str | None,
+    kind: str | None,
+    search: str | None,
+    emotion: str | None,
+    trigger: str | None,
+    min_intensity: int | None,
+    as_json: bool,
+) -> None:
+    """Your entries, oldest first (with --search: the best match first)."""
+    rows = call(
+        "entries",
+        since=since,
+        kind=kind,
+        search=search,
+        emotion=emotion,
+        trigger=trigger,
+        min_intensity=min_intensity,
+    )
     if as_json:
         emit_json(rows)
         return
     if not rows:
-        click.echo("no entries yet: habitd journal")
+        filtered = any(
+            v is not None for v in (since, kind, search, emotion, trigger, min_intensity)
+        )
+        click.echo("nothing matches" if filtered else "no entries yet: habitd journal")
         return
     table(
         [(r["id"], when(r["ts"]), r["kind"], _summary(r)) for r in rows],
