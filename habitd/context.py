@@ -107,9 +107,15 @@ class PluginContext:
         kind: str | None = None,
         limit: int | None = None,
         entry_id: int | None = None,
+        search: str | None = None,
     ) -> list[Entry]:
-        """Journal entries (feelings, urges, thought records...), oldest first."""
-        rows = self._app.store.entries(since=since, kind=kind, limit=limit, entry_id=entry_id)
+        """Journal entries (feelings, urges, thought records...), oldest first; with
+        ``search``, those holding every word (prefixes too), best match first."""
+        store = self._app.store
+        ids = store.search(search) if search is not None else None
+        rows = store.entries(since=since, kind=kind, limit=limit, entry_id=entry_id, ids=ids)
+        if ids is not None:
+            rows.sort(key=lambda row: ids.index(row["id"]))
         return [Entry.from_row(row) for row in rows]
 
     def marks(

@@ -50,6 +50,7 @@ def habitd_rpc_methods(ctx):
     def seen():
         return {
             "entries": [e.fields.get("note") for e in ctx.entries()],
+            "found": [e.fields.get("note") for e in ctx.entries(search="kep")],
             "history": [e.event for e in ctx.history()],
             "marked": {h: s for h, s in ctx.marked(ctx.today()).items()},
             "streak": ctx.summary("meditate").current,
@@ -115,6 +116,7 @@ def test_a_plugin_reads_but_never_writes_through_its_context(env: Env) -> None:
     assert seen["history"][0] == "done"  # (a celebration may follow it)
     assert {k: v for k, v in seen.items() if k != "history"} == {
         "entries": ["kept"],
+        "found": ["kept"],
         "marked": {"meditate": "done"},
         "streak": 1,
     }
