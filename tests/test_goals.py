@@ -179,10 +179,19 @@ def test_export_csv_like_loop_and_json(world: Env, tmp_path: Path) -> None:
     assert list(csv.reader((out / "003 Kratom-free" / "Checkmarks.csv").open()))[1][1] == "NO"
     assert stat.S_IMODE((out / "Habits.csv").stat().st_mode) == 0o600
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
+    world.ok("journal", "--note", "the most personal part", "--emotion", "hopeful")
+    world.ok("export", "--out", str(tmp_path / "csv"))
+    rows = list(csv.reader((tmp_path / "csv" / "entries.csv").open()))
+    assert rows[0][:4] == ["id", "ts", "day", "kind"] and rows[1][9] == "the most personal part"
     world.ok("export", "--format", "json", "--out", str(tmp_path / "json"))
-    data = json.loads((tmp_path / "json" / "habits.json").read_text())
+    archive = tmp_path / "json" / "habitd-archive.json"
+    data = json.loads(archive.read_text())
+    assert (data["format"], data["version"]) == ("habitd-archive", 1)
     assert [h["id"] for h in data["habits"]] == ["meditate", "water", "kratom-free"]
     assert data["habits"][0]["marks"][0]["note"] == "calm, then sleepy"
+    assert [e["note"] for e in data["entries"]] == ["the most personal part"]  # entries too
+    assert {"done", "lapse"} <= {e["event"] for e in data["history"]}
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
 
 
 @pytest.fixture

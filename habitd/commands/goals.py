@@ -173,11 +173,25 @@ def habit_show(name: str, as_json: bool) -> None:
     help="Folder to write (default: ./habitd-export-DATE).",
 )
 def export(fmt: str, out: Path | None) -> None:
-    """Write your habits and marks to files (CSV laid out like Loop Habit Tracker's)."""
+    """Write everything habitd holds to files you keep: habits and marks (CSV laid out like
+    Loop Habit Tracker's, plus entries.csv), or one JSON archive (habits, marks, every entry,
+    history, your support contacts). Files are 0600, the folder 0700."""
     data = call("goals.export")
+    entries = call("entries")
     folder = out or Path(f"habitd-export-{data['today']}")
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    written = write_json(folder, data) if fmt == "json" else write_loop_csv(folder, data)
+    if fmt == "json":
+        written = write_json(
+            folder,
+            {
+                **data,
+                "entries": entries,
+                "history": call("history"),
+                "contacts": call("support.contacts"),
+            },
+        )
+    else:
+        written = [*write_loop_csv(folder, data), write_entries_csv(folder, entries)]
     for path in written:
         click.echo(f"wrote {path}")
 
@@ -188,12 +202,48 @@ def _private(path: Path) -> Any:
     return private_file(path, newline="")
 
 
+ARCHIVE_VERSION = 1
+"""The version of ``habitd-archive.json``'s layout (docs/user-guide.md describes it)."""
+ENTRY_COLUMNS = (
+    "id",
+    "ts",
+    "day",
+    "kind",
+    "emotion",
+    "intensity",
+    "trigger",
+    "craving",
+    "halt",
+    "note",
+)
+
+
 def write_json(folder: Path, data: dict[str, Any]) -> list[Path]:
-    """One ``habits.json``."""
-    path = folder / "habits.json"
+    """One ``habitd-archive.json``: everything, with its format and version first."""
+    from habitd import __version__
+
+    path = folder / "habitd-archive.json"
+    archive = {"format": "habitd-archive", "version": ARCHIVE_VERSION, "habitd": __version__}
     with _private(path) as handle:
-        json.dump(data, handle, indent=2)
+        json.dump({**archive, **data}, handle, indent=2, ensure_ascii=False)
     return [path]
+
+
+def write_entries_csv(folder: Path, entries: list[dict[str, Any]]) -> Path:
+    """``entries.csv``: one row per entry, its own columns and the rest as JSON."""
+    path = folder / "entries.csv"
+    with _private(path) as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow([*ENTRY_COLUMNS, "more"])
+        for entry in entries:
+            more = {k: v for k, v in entry.items() if k not in ENTRY_COLUMNS}
+            writer.writerow(
+                [
+                    *("" if entry.get(c) is None else entry[c] for c in ENTRY_COLUMNS),
+                    json.dumps(more, ensure_ascii=False) if more else "",
+                ]
+            )
+    return path
 
 
 LOOP_HEADER = [
