@@ -39,7 +39,19 @@ EMOTIONS = (
 
 COLUMNS = ("emotion", "intensity", "trigger", "craving", "halt", "note")
 FIELDS: dict[str, tuple[str, ...]] = {
-    "journal": ("emotion", "intensity", "trigger", "note", "gratitude", "prompt", "nudge"),
+    "journal": (
+        "mood",
+        "emotion",
+        "intensity",
+        "trigger",
+        "note",
+        "gratitude",
+        "activities",
+        "title",
+        "prompt",
+        "nudge",
+        "source",
+    ),
     "urge": (
         "craving",
         "trigger",
@@ -128,6 +140,16 @@ def clean(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
             raise InvalidInput(f"a {kind} entry has no {field!r}; it has: {', '.join(allowed)}")
         if field in ("intensity", "craving"):
             cleaned[field] = _scale(field, value, 10)
+        elif field == "mood":
+            cleaned[field] = _scale(field, value, 5)
+            if cleaned[field] < 1:
+                raise InvalidInput("mood is from 1 (awful) to 5 (rad), got 0")
+        elif field == "activities":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise InvalidInput("activities are a list of words")
+            if len(value) > 50 or any(len(v) > 100 for v in value):
+                raise InvalidInput("at most 50 activities of at most 100 characters each")
+            cleaned[field] = [normalise(v) for v in value if v.strip()]
         elif field in ("strength", "rerated"):
             cleaned[field] = _scale(field, value, 100)
         elif field == "halt":

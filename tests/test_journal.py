@@ -104,6 +104,8 @@ def test_bad_input_is_a_clear_error(
 def test_prompts_offer_the_persons_own_words_first(world: Env) -> None:
     world.ok("journal", "--emotion", "Jittery", "--trigger", "Payday")
     child = world.spawn("journal")
+    child.expect(r"How is your day, 1 \(awful\) to 5 \(great\)\?")
+    child.sendline("4")
     child.expect(r"What are you feeling\? \(jittery, anxious, sad")
     child.sendline("Jittery")
     child.expect(r"How strongly, 0-10\?")
@@ -117,6 +119,7 @@ def test_prompts_offer_the_persons_own_words_first(world: Env) -> None:
     child.expect(r"Saved \(entry 2\)")
     child.expect(pexpect.EOF)
     assert _rows(world)[1] == ("journal", "jittery", 4, "payday", None, None, None)
+    assert world.ok("entries", "--json").json()[1]["mood"] == 4
     assert world.ok("entries", "--json").json()[1]["gratitude"] == "finished the week"
 
 
@@ -170,6 +173,8 @@ def test_a_typo_at_2am_costs_nothing(env: Env, daemon: bool) -> None:
 
 def test_a_paste_the_terminal_cut_is_never_taken_silently(world: Env) -> None:
     child = world.spawn("journal")
+    child.expect(r"How is your day")
+    child.sendline("")
     child.expect(r"What are you feeling\?")
     child.sendline("")
     child.expect("What set it off")

@@ -70,6 +70,9 @@ def _interactive(*values: Any) -> bool:
 
 
 @click.command()
+@click.option(
+    "--mood", type=click.IntRange(1, 5), default=None, help="Your day: 1 awful ... 5 rad."
+)
 @click.option("--emotion", default=None, help="What you feel: anxious, sad, calm...")
 @click.option("--intensity", type=INTENSITY, default=None, help="How strongly, 0-10.")
 @click.option("--trigger", default=None, help="What set it off.")
@@ -78,6 +81,7 @@ def _interactive(*values: Any) -> bool:
 @WHEN
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": N}.')
 def journal(
+    mood: int | None,
     emotion: str | None,
     intensity: int | None,
     trigger: str | None,
@@ -87,9 +91,15 @@ def journal(
     as_json: bool,
 ) -> None:
     """Write down a feeling, what set it off, and anything else."""
-    asked = _interactive(emotion, intensity, trigger, note, gratitude)
+    asked = _interactive(mood, emotion, intensity, trigger, note, gratitude)
     if asked:
         text = prompts.text()
+        mood = prompts.ask(
+            "How is your day, 1 (awful) to 5 (great)?",
+            prompts.scale(5, "1 awful, 2 bad, 3 so-so, 4 good, 5 great (Enter to skip)"),
+        )
+        if mood == 0:
+            mood = None  # 0 is not on the scale: taken as no answer
         emotion = prompts.ask("What are you feeling?" + _words("emotions", EMOTIONS), text)
         if emotion:
             intensity = prompts.ask(
@@ -98,11 +108,12 @@ def journal(
         trigger = prompts.ask("What set it off?" + _words("triggers"), text)
         note = prompts.ask("Anything else you want to write?", text)
         gratitude = prompts.ask("One thing that went well today?", text)
-        if not (emotion or trigger or note or gratitude):
+        if not (mood or emotion or trigger or note or gratitude):
             fail("Nothing to save: every question was left empty.")
     _save(
         "journal",
         {
+            "mood": mood,
             "emotion": emotion,
             "intensity": intensity,
             "trigger": trigger,
