@@ -53,7 +53,18 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 WRITES = frozenset(
-    ("done", "skip", "lapse", "unmark", "snooze", "pause", "resume", "entry_add", "entry_delete")
+    (
+        "done",
+        "skip",
+        "lapse",
+        "unmark",
+        "snooze",
+        "pause",
+        "resume",
+        "entry_add",
+        "entry_delete",
+        "import_data",
+    )
 )
 """Methods that take an idempotency ``key``: the client makes one per command, so a retry
 (after the daemon died or hung before answering) can never write twice."""
@@ -201,6 +212,7 @@ BUILTIN_COMMANDS = {
     "streaks": "goals:streaks",
     "habit": "goals:habit",
     "export": "goals:export",
+    "import": "imports:import_",
     "breathe": "mindfulness:breathe",
     "practices": "mindfulness:practices",
     "surf": "mindfulness:surf",

@@ -435,6 +435,55 @@ class Operations:
         return result
 
     @rpc
+    def import_data(
+        self,
+        marks: list[list[Any]],
+        entries: list[dict[str, Any]],
+        key: str | None = None,
+    ) -> dict[str, Any]:
+        """Add what an import brings (``habitd import``): marks for days not marked yet and
+        entries not there yet, in one transaction, so the same file twice adds nothing.
+        Every entry is checked as a typed one is; a bad one is skipped and named."""
+        from habitd import entries as entry_fields
+
+        checked: list[tuple[str, datetime, dict[str, Any]]] = []
+        skipped: list[str] = []
+        for number, item in enumerate(entries, start=1):
+            try:
+                moment = datetime.fromisoformat(str(item["ts"]))
+                if moment.tzinfo is None:
+                    moment = moment.replace(tzinfo=self.tz)
+                fields = entry_fields.clean(str(item["kind"]), dict(item.get("fields") or {}))
+            except (KeyError, ValueError, InvalidInput) as exc:
+                skipped.append(f"entry {number}: {exc}")
+                continue
+            checked.append((str(item["kind"]), moment, fields))
+        with self.store.once(key, "import") as once:
+            if once.replayed:
+                return dict(once.result)
+            added_marks = 0
+            for habit, day_text, state, value, note in marks:
+                day = date.fromisoformat(day_text)
+                if state not in ("done", "skipped", "lapse") or day < EARLIEST:
+                    skipped.append(f"{habit} {day_text}: {state!r} is not a mark habitd keeps")
+                    continue
+                if self.store.check_on(habit, day) is None:
+                    self.store.set_check(habit, day, state, value, note)
+                    added_marks += 1
+            added_entries = 0
+            for kind, moment, fields in checked:
+                if self.store.has_entry(kind, moment, fields.get("note")):
+                    continue
+                columns, extra = entry_fields.split(fields)
+                self.store.add_entry(kind, ts=moment, extra=extra, **columns)
+                added_entries += 1
+            self.store.add_event(
+                "imported", detail={"marks": added_marks, "entries": added_entries}
+            )
+            once.result = {"marks": added_marks, "entries": added_entries, "skipped": skipped}
+        return dict(once.result)
+
+    @rpc
     def help_now(self, moment: str = "craving", feeling: str | None = None) -> dict[str, Any]:
         """Right now: the people who help, best first for the ``moment`` (craving, lapse,
         lonely...), next steps, and the crisis line for where the person is."""

@@ -639,6 +639,15 @@ class Store:
                 ),
             )
 
+    def has_entry(self, kind: str, ts: datetime, note: str | None) -> bool:
+        """Whether an entry of ``kind`` at ``ts`` with this note is already there (an
+        imported entry is recognised when the same file comes again)."""
+        rows = self._read(
+            "SELECT 1 FROM entries WHERE kind = ? AND ts = ? AND coalesce(note, '') = ? LIMIT 1",
+            (kind, to_stored(ts), note or ""),
+        )
+        return bool(rows)
+
     def search(self, text: str, limit: int = 200) -> list[int]:
         """Entry ids whose words match every word of ``text`` (prefixes too: "lonel" finds
         lonely), best match first."""

@@ -189,6 +189,20 @@ class Env:
         current = [n for n in self.environ.get(INSTALLED_PLUGINS, "").split(",") if n]
         self.environ[INSTALLED_PLUGINS] = ",".join(dict.fromkeys([*current, *names]))
 
+    def moved(self, root: Path) -> Env:
+        """A new machine: the same environment with fresh, empty folders under ``root``
+        (config, data, state, runtime); its daemons are stopped with this one's."""
+        runtime = Path(tempfile.mkdtemp(prefix="hd-"))  # short: socket paths are limited
+        runtime.chmod(0o700)
+        environ = {
+            **self.environ,
+            "XDG_CONFIG_HOME": str(root / "config"),
+            "XDG_DATA_HOME": str(root / "data"),
+            "XDG_STATE_HOME": str(root / "state"),
+            "XDG_RUNTIME_DIR": str(runtime),
+        }
+        return Env(root, runtime, environ, self.daemons)
+
     def shifted(self, seconds: int) -> Env:
         """The same world, with the clock of processes started through it moved by
         ``seconds`` (libfaketime; on top of any offset the whole suite runs at, as

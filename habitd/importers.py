@@ -1,0 +1,142 @@
+"""Bringing your history in: files from habitd itself and from the apps people move from.
+
+:func:`read` recognises a file and turns it into a :class:`Plan`: the habits it would add,
+the marks and entries it holds, and what it cannot map (and why). Nothing is written here:
+``habitd import`` shows the plan, and with ``--yes`` hands it to the core, which adds only
+what is not there yet (importing the same file twice adds nothing).
+
+Formats: habitd's own JSON archive (``habitd export --format json``) and Daylio's CSV export
+(``full_date,date,weekday,time,mood,activities,note_title,note``, newer exports with a
+``scales`` column; times in 24-hour or "9:45 pm"; activities separated by `` | ``; notes may
+span lines; moods rad/good/meh/bad/awful, or your own labels).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, tzinfo
+from pathlib import Path
+from typing import Any
+
+from habitd.errors import InvalidInput
+
+DAYLIO_MOODS = {"rad": 5, "good": 4, "meh": 3, "bad": 2, "awful": 1}
+"""Daylio's five moods on habitd's 1-5 scale."""
+DAYLIO_HEADER = ("full_date", "date", "weekday", "time", "mood", "activities")
+
+
+@dataclass
+class Plan:
+    """What a file would bring in."""
+
+    source: str
+    habits: list[dict[str, Any]] = field(default_factory=list)
+    """Habits as ``[[habit]]`` tables would hold them (``id``, ``name``, ``type``...)."""
+    marks: list[list[Any]] = field(default_factory=list)
+    """``[habit, day (ISO), state, value, note]``."""
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    """``{"kind", "ts" (ISO with offset), "fields"}``."""
+    skipped: list[str] = field(default_factory=list)
+    """What could not be mapped, and why, one line each."""
+
+    def summary(self) -> str:
+        """One line: what it would add."""
+        return (
+            f"{self.source}: {len(self.habits)} habits, {len(self.marks)} marks, "
+            f"{len(self.entries)} entries"
+            + (f"; {len(self.skipped)} things it cannot map" if self.skipped else "")
+        )
+
+
+def read(path: Path, zone: tzinfo) -> Plan:
+    """The plan for ``path``; raises :class:`InvalidInput` for a file it does not know."""
+    try:
+        head = path.read_bytes()[:4096]
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    text_head = head.decode("utf-8-sig", errors="replace").lstrip()
+    if text_head.startswith("{") and '"habitd-archive"' in text_head:
+        return _archive(path)
+    first_line = text_head.splitlines()[0].lower() if text_head else ""
+    if first_line.startswith(DAYLIO_HEADER[:2]) or first_line.startswith("full_date"):
+        return _daylio(path, zone)
+    raise InvalidInput(
+        f"{path} is not a file habitd can import: it takes habitd's own archive "
+        "(habitd export --format json) and Daylio's CSV export"
+    )
+
+
+def _archive(path: Path) -> Plan:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{path} is not valid JSON: {exc}") from None
+    if data.get("format") != "habitd-archive" or data.get("version") != 1:
+        raise InvalidInput(
+            f"{path}: archive format {data.get('format')!r} version {data.get('version')!r}; "
+            "this habitd reads habitd-archive version 1"
+        )
+    plan = Plan("habitd archive")
+    for habit in data.get("habits", []):
+        table = {
+            key: habit[key]
+            for key in ("id", "name", "type", "target", "threshold", "unit")
+            if habit.get(key) not in (None, "")
+        }
+        plan.habits.append(table)
+        for mark in habit.get("marks", []):
+            plan.marks.append(
+                [habit["id"], mark["day"], mark["state"], mark.get("value"), mark.get("note")]
+            )
+    for entry in data.get("entries", []):
+        fields = {k: v for k, v in entry.items() if k not in ("id", "ts", "day", "kind")}
+        plan.entries.append({"kind": entry["kind"], "ts": entry["ts"], "fields": fields})
+    return plan
+
+
+def _daylio(path: Path, zone: tzinfo) -> Plan:
+    plan = Plan("Daylio CSV")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for number, row in enumerate(rows, start=2):
+        row = {(k or "").strip().lower(): (v or "") for k, v in row.items()}
+        try:
+            moment = datetime.combine(
+                date.fromisoformat(row["full_date"].strip()), _clock(row.get("time", ""))
+            ).replace(tzinfo=zone)
+        except (KeyError, ValueError):
+            plan.skipped.append(f"line {number}: no date and time it can read ({row!r:.80})")
+            continue
+        fields: dict[str, Any] = {"source": "daylio"}
+        label = row.get("mood", "").strip()
+        activities = [a.strip() for a in row.get("activities", "").split(" | ") if a.strip()]
+        if label.lower() in DAYLIO_MOODS:
+            fields["mood"] = DAYLIO_MOODS[label.lower()]
+        elif label:
+            activities.insert(0, label)
+            plan.skipped.append(
+                f"line {number}: the mood {label!r} is not one of Daylio's five; kept as an "
+                "activity"
+            )
+        if activities:
+            fields["activities"] = activities
+        if row.get("note_title", "").strip():
+            fields["title"] = row["note_title"].strip()
+        if row.get("note", "").strip():
+            fields["note"] = row["note"]
+        plan.entries.append({"kind": "journal", "ts": moment.isoformat(), "fields": fields})
+    return plan
+
+
+def _clock(text: str) -> time:
+    """``21:45``, ``9:45 pm`` or ``9:45 PM``."""
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*([ap]\.?m\.?)?\s*", text, re.IGNORECASE)
+    if not match:
+        raise ValueError(text)
+    hour, minute = int(match[1]), int(match[2])
+    if match[3]:
+        hour = hour % 12 + (12 if match[3].lower().startswith("p") else 0)
+    return time(hour, minute)
