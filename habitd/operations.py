@@ -545,14 +545,21 @@ class Operations:
         return self._with_day(found[0])
 
     @rpc
-    def entry_edit(self, id: int, fields: dict[str, Any]) -> dict[str, Any]:
-        """Change an entry's fields (``null`` clears one); its kind and time stay."""
+    def entry_edit(
+        self, id: int, fields: dict[str, Any], when: str | None = None
+    ) -> dict[str, Any]:
+        """Change an entry's fields (``null`` clears one) and, with ``when``, its time (as
+        ``entry_add`` reads it); its id and kind stay. The edit is in history."""
         current = self.entry(id)
         kind = current["kind"]
         merged = {k: v for k, v in current.items() if k not in ("id", "ts", "kind", "day")}
         merged.update(fields)
         cleaned = entries.clean(kind, merged)
-        self.store.update_entry(id, *entries.split(cleaned))
+        moment = self.when(when) if when is not None else None
+        with self.store.once(None, "entry_edit"):
+            self.store.update_entry(id, *entries.split(cleaned), ts=moment)
+            changed = sorted({*fields, *(["time"] if moment else [])})
+            self.store.add_event("edited", detail={"entry": id, "changed": changed})
         return {"id": id, "kind": kind}
 
     @rpc
@@ -563,6 +570,7 @@ class Operations:
                 return dict(once.result)
             if not self.store.delete_entry(id):
                 raise NotFound(f"no entry {id}")
+            self.store.add_event("deleted", detail={"entry": id})
             once.result = {"id": id, "deleted": True}
         return dict(once.result)
 

@@ -622,10 +622,16 @@ class Store:
         return found
 
     def update_entry(
-        self, entry_id: int, columns: Mapping[str, Any], extra: Mapping[str, Any]
+        self,
+        entry_id: int,
+        columns: Mapping[str, Any],
+        extra: Mapping[str, Any],
+        ts: datetime | None = None,
     ) -> None:
-        """Replace an entry's fields (its kind and time stay)."""
+        """Replace an entry's fields (and its time, with ``ts``); its id and kind stay."""
         with self._write() as db:
+            if ts is not None:
+                db.execute("UPDATE entries SET ts = ? WHERE id = ?", (to_stored(ts), entry_id))
             db.execute(
                 "UPDATE entries SET emotion = ?, intensity = ?, trigger = ?, craving = ?, "
                 "halt = ?, note = ?, extra = ? WHERE id = ?",

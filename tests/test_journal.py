@@ -226,6 +226,10 @@ def test_edit_and_delete(world: Env) -> None:
     edited = world.cli("entry", "edit", "1", stdin="\n3\n\n\n\n")  # only the intensity changes
     assert edited.rc == 0, edited.err
     assert world.ok("entries", "--json").json()[0]["intensity"] == 3
+    world.ok("entry", "edit", "1", "--when", "yesterday 08:15")  # its time, same id
+    moved = world.ok("entries", "--json").json()[0]
+    assert moved["id"] == 1 and moved["ts"][11:16] == "08:15"
+    assert [e["event"] for e in world.history()][-1] == "edited"
     refused = world.cli("entry", "delete", "1", stdin="n\n")
     assert refused.rc == 0 and "Kept." in refused.out
     assert len(world.ok("entries", "--json").json()) == 1

@@ -295,10 +295,17 @@ EDITABLE = {
 @click.option("--intensity", type=INTENSITY, default=None)
 @click.option("--trigger", default=None)
 @click.option("--note", default=None)
+@WHEN
 def entry_edit(
-    entry_id: int, emotion: str | None, intensity: int | None, trigger: str | None, note: str | None
+    entry_id: int,
+    emotion: str | None,
+    intensity: int | None,
+    trigger: str | None,
+    note: str | None,
+    when: str | None,
 ) -> None:
-    """Change an entry: with options, just those fields; without, asked one by one."""
+    """Change an entry (its time too, with --when): with options, just those; without,
+    asked one by one, each showing its current value."""
     given = {
         k: v
         for k, v in (
@@ -309,7 +316,7 @@ def entry_edit(
         )
         if v is not None
     }
-    if not given:
+    if not given and when is None:
         current = call("entry", id=entry_id)
         click.echo(f"Entry {entry_id} ({_summary(current)}). Enter keeps a value as it is.")
         for key in EDITABLE[current["kind"]]:
@@ -321,7 +328,7 @@ def entry_edit(
         if not given:
             click.echo("Nothing changed.")
             return
-    call("entry_edit", id=entry_id, fields=given)
+    call("entry_edit", id=entry_id, fields=given, when=when)
     click.echo(f"entry {entry_id} updated")
 
 
