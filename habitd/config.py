@@ -151,6 +151,10 @@ class Habit:
     """Vacations: days in these ranges neither break nor extend a streak."""
     counts: str | None = None
     """An activity that marks the habit done for its day (see :data:`ACTIVITIES`)."""
+    cost_per_day: float | None = None
+    """For an abstain habit: what a day of it used to cost (the report shows what was not
+    spent), in ``currency``."""
+    currency: str = ""
 
     @property
     def counted(self) -> bool:
@@ -546,7 +550,19 @@ _NUDGE_KEYS = (
     "repeat",
     "enabled",
 )
-_HABIT_KEYS = ("id", "name", "target", "type", "threshold", "unit", "start", "paused", "counts")
+_HABIT_KEYS = (
+    "id",
+    "name",
+    "target",
+    "type",
+    "threshold",
+    "unit",
+    "start",
+    "paused",
+    "counts",
+    "cost_per_day",
+    "currency",
+)
 _SCHEDULE_KEYS = ("at", "every", "between", "cron", "date", "days", "jitter")
 _PLUGINS_KEYS = ("disabled", "paths")
 
@@ -642,6 +658,9 @@ def _habit(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> 
             "threshold", f"a threshold only goes with at-least or at-most, not {kind}", at="key"
         )
     counts = read.get("counts", str, None, _activity)
+    cost = read.get("cost_per_day", (int, float), None, _not_negative)
+    if cost is not None and kind != "abstain":
+        read.problem("cost_per_day", f"cost_per_day goes with abstain habits, not {kind}", at="key")
     if counts is not None and kind not in ("yes-no",):
         read.problem("counts", f"counts goes with yes-no habits, not {kind}", at="key")
     paused = read.get("paused", list, [])
@@ -661,6 +680,8 @@ def _habit(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> 
         start=read.get("start", (str, date), None, _date),
         paused=tuple(ranges),
         counts=counts,
+        cost_per_day=float(cost) if cost is not None else None,
+        currency=read.get("currency", str, ""),
     )
     return habit if len(problems) == before else None
 
@@ -686,7 +707,7 @@ def _not_empty(value: str) -> str:
 
 def _not_negative(value: float) -> float:
     if value < 0:
-        raise ValueError(f"a threshold is zero or more, got {value:g}")
+        raise ValueError(f"expected zero or more, got {value:g}")
     return value
 
 

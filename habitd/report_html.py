@@ -68,6 +68,7 @@ def render(data: dict[str, Any]) -> str:
         ("halt", "HALT", _halt(data["halt"])),
         ("helped", "What helped", _helped(data["helped"])),
         ("streaks", "Streaks", _streaks(data["streaks"])),
+        ("habits", "Your habits over time", _habits(data.get("habits", []))),
         ("risk", "Risk windows", _risk(data["risk_windows"])),
         ("year", "Your year in pixels", _year(data["year"])),
     ]
@@ -195,6 +196,40 @@ def _streaks(streaks: list[dict[str, Any]]) -> str:
             for s in streaks
         ]
     )
+
+
+def _habits(habits: list[dict[str, Any]]) -> str:
+    """Per habit: strength week by week (Loop's score), done days by weekday, and for an
+    abstain habit the days kept and, with ``cost_per_day``, what was not spent."""
+    if not habits:
+        return _nothing()
+    parts = []
+    for habit in habits:
+        parts.append(f"<h3>{escape(habit['name'])}</h3>")
+        if habit.get("days_kept") is not None:
+            sentence = f"{_plural(habit['days_kept'], 'day', 'days')} kept"
+            if habit.get("not_spent") is not None:
+                money = f"{habit['not_spent']:,.2f}".rstrip("0").rstrip(".")
+                currency = f" {habit['currency']}" if habit.get("currency") else ""
+                sentence += f", about {money}{currency} not spent"
+            parts.append(f"<p>{escape(sentence)}.</p>")
+        weekly = habit["strength_by_week"]
+        if len(weekly) >= 2:
+            first = date.fromisoformat(weekly[0][0])
+            parts.append(
+                svgchart.line(
+                    [(day[5:], float(score)) for day, score in weekly],
+                    "Strength, week by week (%)",
+                    top=100,
+                    xs=[(date.fromisoformat(day) - first).days for day, _ in weekly],
+                )
+            )
+        done = [(day, int(count)) for day, count in habit["done_by_weekday"].items()]
+        if any(count for _, count in done):
+            parts.append(svgchart.bars(done, "Done days by weekday"))
+        elif len(weekly) < 2:
+            parts.append("<p class='note'>Not enough marks yet to draw.</p>")
+    return "".join(parts)
 
 
 def _risk(windows: list[dict[str, Any]]) -> str:

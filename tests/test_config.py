@@ -263,7 +263,7 @@ def test_config_check_catches_the_quiet_mistakes(env: Env) -> None:
     )
     result = env.cli("config", "check")
     assert result.rc == 1
-    assert "habit[0].threshold: a threshold is zero or more, got -6" in result.out
+    assert "habit[0].threshold: expected zero or more, got -6" in result.out
     assert "nudge[0].title: an empty title shows an empty notification" in result.out
     assert "nudge[0].at: item 1: 08:00 is listed twice" in result.out
     env.write_config(

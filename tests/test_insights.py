@@ -17,7 +17,7 @@ from habitd.builtin import insights as insights_plugin
 from habitd.report_html import _mood_colour
 from habitd.runtime import Runtime
 from habitd.store import Store
-from habitd.testing import habit_today
+from habitd.testing import days_ago, habit_today
 from habitd.testing.desktop import Browser
 
 from .conftest import Env, private_paths
@@ -31,6 +31,8 @@ notifier = "log"
 id = "kratom-free"
 name = "Kratom-free"
 type = "abstain"
+cost_per_day = 12.5
+currency = "EUR"
 """
 
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
@@ -167,6 +169,7 @@ def test_report_html_is_complete_and_self_contained(seeded: Env, tmp_path: Path)
         "halt",
         "helped",
         "streaks",
+        "habits",
         "risk",
         "year",
     ]
@@ -174,6 +177,7 @@ def test_report_html_is_complete_and_self_contained(seeded: Env, tmp_path: Path)
     text = page_file.read_text()
     assert "Fri 21:00-22:00" in text and "Called Sam (3x)" in text
     assert text.count('height="9" rx="2"') == 2 * 365  # a year in pixels, twice
+    assert "Kratom-free</h3><p>0 days kept, about 0 EUR not spent.</p>" in text
 
 
 def test_an_empty_database_gives_a_friendly_report(env: Env, tmp_path: Path) -> None:
@@ -275,3 +279,14 @@ def test_the_report_as_chromium_shows_it(seeded: Env, tmp_path: Path) -> None:
     assert dom.count("<svg") >= 6  # bars twice, a line, the week grid, two years in pixels
     shot = browser.screenshot(page, tmp_path / "report.png")
     assert shot.stat().st_size > 20_000  # something was drawn
+
+
+def test_each_habit_over_time_and_what_was_not_spent(env: Env) -> None:
+    env.write_config(CONFIG)
+    for back in range(1, 15):
+        env.ok("done", "kratom-free", "--date", str(days_ago(back)))
+    [habit] = env.ok("report", "--json").json()["habits"]
+    assert (habit["days_kept"], habit["not_spent"], habit["currency"]) == (14, 175.0, "EUR")
+    assert len(habit["strength_by_week"]) >= 2
+    assert habit["strength_by_week"][-1][1] > habit["strength_by_week"][0][1]  # growing
+    assert sum(habit["done_by_weekday"].values()) == 14

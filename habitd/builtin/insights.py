@@ -25,6 +25,8 @@ from habitd.plugin import (
     hookimpl,
     parse_clock,
     parse_schedule,
+    parse_target,
+    strength,
 )
 
 NAME = "insights"
@@ -78,7 +80,45 @@ def build_report(ctx: PluginContext, days: int) -> dict[str, Any]:
         ctx.query, ctx.today(), now.utcoffset() or timedelta(0), day_starts, clean
     )
     data["pre_emptive"] = bool(_settings(ctx)["pre_emptive"])
+    data["habits"] = [_habit_figures(ctx, habit, days) for habit in ctx.config.habits]
     return data
+
+
+def _habit_figures(ctx: PluginContext, habit: Any, days: int) -> dict[str, Any]:
+    """One habit over the report's days: strength each week (Loop's score), done days by
+    weekday, and for an abstain habit the days kept and what was not spent."""
+    summary = ctx.summary(habit.id)
+    scores = strength(summary.days, parse_target(habit.target)) if summary.days else []
+    first = summary.first
+    since = ctx.today() - timedelta(days=days - 1)
+    weekly = []
+    if first is not None:
+        for offset in range(len(scores) - 1, -1, -7):
+            day = first + timedelta(days=offset)
+            if day < since:
+                break
+            weekly.append([day.isoformat(), round(scores[offset] * 100, 1)])
+    by_weekday = dict.fromkeys(WEEKDAY_NAMES, 0)
+    for _habit, day, state, _value, _note in ctx.marks(habit.id):
+        if state == "done" and day >= since:
+            by_weekday[WEEKDAY_NAMES[day.weekday()]] += 1
+    figures: dict[str, Any] = {
+        "habit": habit.id,
+        "name": habit.name,
+        "type": habit.type,
+        "strength_by_week": weekly[::-1],
+        "done_by_weekday": by_weekday,
+    }
+    if habit.type == "abstain":
+        kept = int(summary.extra.get("clean_days", summary.total))
+        figures["days_kept"] = kept
+        if habit.cost_per_day is not None:
+            figures["not_spent"] = round(kept * habit.cost_per_day, 2)
+            figures["currency"] = habit.currency
+    return figures
+
+
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 @hookimpl
