@@ -62,6 +62,7 @@ def render(data: dict[str, Any]) -> str:
     """The whole page for ``habitd report --json``'s data."""
     sections = [
         ("triggers", "What set things off", _counted(data["triggers"][:10], "Triggers")),
+        ("mood", "Mood, day by day", _mood(data.get("mood_by_day", []))),
         ("emotions", "Feelings", _emotions(data["emotions"][:10])),
         ("craving", "Cravings over time", _cravings(data)),
         ("hours", "When cravings happen", _hours(data)),
@@ -148,7 +149,40 @@ def _cravings(data: dict[str, Any]) -> str:
     xs = [(date.fromisoformat(d["day"]) - first).days for d in by_day]
     chart = svgchart.line(points, "Mean strength by day", xs=xs)
     rows = [(d["day"], f"{d['count']} at {d['mean']}/10") for d in by_day]
-    return f"<p>{escape(sentence)}</p>" + chart + _alt(rows, ("day", "urges, mean strength"))
+    weeks = data.get("craving_by_week") or []
+    weekly = "".join(
+        f"<tr><td>{escape(w['week'])}</td><td>{w['urges']}</td><td>{w['not_acted']}</td>"
+        f"<td>{w['surfed']}</td></tr>"
+        for w in weeks
+    )
+    table = (
+        '<table class="alt"><tr><th>week of</th><th>urges</th><th>not acted on</th>'
+        f"<th>surfed</th></tr>{weekly}</table>"
+        if weeks
+        else ""
+    )
+    return (
+        f"<p>{escape(sentence)}</p>"
+        + chart
+        + _alt(rows, ("day", "urges, mean strength"))
+        + "<h3>Week by week</h3>"
+        + table
+    )
+
+
+def _mood(days: list[dict[str, Any]]) -> str:
+    """The 1-5 daily mood (asked first by habitd journal; Daylio's scale)."""
+    if not days:
+        return "<p class='note'>No moods yet: habitd journal asks for one first.</p>"
+    first = date.fromisoformat(days[0]["day"])
+    chart = svgchart.line(
+        [(d["day"][5:], float(d["mood"])) for d in days],
+        "Mood (1 awful ... 5 great)",
+        top=5,
+        xs=[(date.fromisoformat(d["day"]) - first).days for d in days],
+    )
+    mean = sum(d["mood"] for d in days) / len(days)
+    return f"<p>{_plural(len(days), 'day', 'days')} with a mood, on average {mean:.1f}.</p>" + chart
 
 
 def _hours(data: dict[str, Any]) -> str:

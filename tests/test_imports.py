@@ -93,6 +93,8 @@ def test_a_daylio_export_comes_in_whole(env: Env, tmp_path: Path) -> None:
     assert (rough["mood"], rough["title"], rough["note"]) == (1, "Rough", "Everything, at once")
     assert rows["2026-11-18T07:05"]["activities"] == ["tired-ish"]
     assert "imported 0 marks and 0 entries" in env.ok("import", str(export), "--yes").out
+    moods = env.ok("report", "--json", "--days", "3660").json()["mood_by_day"]
+    assert {m["day"]: m["mood"] for m in moods} == {"2026-11-19": 1, "2026-11-20": 5}
     assert [e["kind"] for e in env.ok("entries", "--search", "laughed", "--json").json()] == [
         "journal"
     ]

@@ -163,6 +163,7 @@ def test_report_html_is_complete_and_self_contained(seeded: Env, tmp_path: Path)
     page.feed(page_file.read_text())
     assert page.sections == [
         "triggers",
+        "mood",
         "emotions",
         "craving",
         "hours",

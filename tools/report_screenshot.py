@@ -43,6 +43,7 @@ def seed(db: Path, now: datetime) -> None:
                 emotion=chance.choice(FEELINGS),
                 intensity=chance.randint(2, 8),
                 trigger=chance.choice(TRIGGERS),
+                extra={"mood": max(1, min(5, round(2 + (90 - day) / 40 + chance.uniform(-1, 1))))},
             )
         friday = moment.weekday() == 4
         if friday or chance.random() < 0.25:
@@ -50,7 +51,7 @@ def seed(db: Path, now: datetime) -> None:
             store.add_entry(
                 "urge",
                 ts=moment.replace(hour=21 if friday else chance.randint(9, 23)),
-                craving=max(1, min(10, int(8 - day / 20 + chance.randint(-2, 2)))),
+                craving=max(1, min(10, int(3 + day / 20 + chance.randint(-2, 2)))),
                 trigger="payday" if friday else chance.choice(TRIGGERS),
                 halt=chance.choice(("tired", "lonely,tired", "hungry", "angry")),
                 extra={"coped": chance.choice(HELPED), "acted": acted},

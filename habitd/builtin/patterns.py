@@ -129,6 +129,25 @@ def report(query: Query, days: int, now: datetime, day_starts: time) -> dict[str
             (to_day, *start),
         )
     ]
+    mood = [
+        {"day": day, "mood": round(avg, 2)}
+        for day, avg in query(
+            "SELECT date(ts, ?) AS day, avg(json_extract(extra, '$.mood')) FROM entries "
+            "WHERE kind = 'journal' AND json_extract(extra, '$.mood') IS NOT NULL AND ts >= ? "
+            "GROUP BY day ORDER BY day",
+            (to_day, *start),
+        )
+    ]
+    weeks = [  # habit weeks from Monday: urges, not acted on, surfed
+        {"week": week, "urges": n, "not_acted": int(calm or 0), "surfed": int(surfed_n or 0)}
+        for week, n, calm, surfed_n in query(
+            "SELECT date(ts, ?, 'weekday 0', '-6 days') AS week, count(*), "
+            "sum(coalesce(json_extract(extra, '$.acted'), 0) = 0), "
+            "sum(json_extract(extra, '$.ratings') IS NOT NULL) "
+            f"FROM entries WHERE {URGES} AND ts >= ? GROUP BY week ORDER BY week",
+            (to_day, *start),
+        )
+    ]
     slots = urge_slots(query, since, offset)
     hours = [{"weekday": WEEKDAYS[w], "hour": h, "count": n} for w, h, n in slots]
     urge_row = query(
@@ -189,6 +208,8 @@ def report(query: Query, days: int, now: datetime, day_starts: time) -> dict[str
             "max": peak,
         },
         "craving_by_day": per_day,
+        "craving_by_week": weeks,
+        "mood_by_day": mood,
         "craving_by_hour": hours,
         "halt": halt,
         "helped": {"coped": coped, "practices": practices},
