@@ -71,7 +71,7 @@ def render(data: dict[str, Any]) -> str:
         ("streaks", "Streaks", _streaks(data["streaks"])),
         ("habits", "Your habits over time", _habits(data.get("habits", []))),
         ("risk", "Risk windows", _risk(data["risk_windows"])),
-        ("year", "Your year in pixels", _year(data["year"])),
+        ("year", "Your year in pixels", _year(data["year"], data.get("habits", []))),
     ]
     body = "".join(
         f'<section id="{sid}"><h2>{escape(title)}</h2>{content}</section>'
@@ -275,9 +275,9 @@ def _list(items: list[str]) -> str:
     return "<ul>" + "".join(f"<li>{escape(item)}</li>" for item in items) + "</ul>"
 
 
-def _year(year: dict[str, Any]) -> str:
-    """Daylio-style grids for the last year: a column per week, a row per weekday, month
-    names above, weekday names beside, and a legend under each."""
+def _year(year: dict[str, Any], habits: list[dict[str, Any]]) -> str:
+    """Daylio-style grids for the last year, for mood and for each habit: a column per
+    week, a row per weekday, month names above, weekday names beside, and legends."""
     start = date.fromisoformat(year["start"])
     mood_legend = "".join(
         f'<span style="background:{colour}"></span>{label}'
@@ -296,17 +296,20 @@ def _year(year: dict[str, Any]) -> str:
         )
     )
     mood = {date.fromisoformat(day): _mood_colour(value) for day, value in year["mood"].items()}
-    kept = {
-        date.fromisoformat(day): KEPT_COLOURS.get(state, "var(--empty)")
-        for day, state in year["clean"].items()
-    }
-    return (
+    for day, rated in year.get("rated", {}).items():  # a 1-5 mood given wins
+        mood[date.fromisoformat(day)] = MOOD_COLOURS[max(0, min(4, round(rated) - 1))][1]
+    grids = [
         svgchart.year_grid(start, mood, "Mood")
         + f'<p class="legend note">{mood_legend}<span style="background:var(--empty)"></span>'
         "nothing written</p>"
-        + svgchart.year_grid(start, kept, "Days kept (abstain habits)")
-        + f'<p class="legend note">{kept_legend}</p>'
-    )
+    ]
+    for habit in habits or [{"name": "Days kept (abstain habits)", "year": year["clean"]}]:
+        kept = {
+            date.fromisoformat(day): KEPT_COLOURS.get(state, "var(--empty)")
+            for day, state in habit["year"].items()
+        }
+        grids.append(svgchart.year_grid(start, kept, str(habit["name"])))
+    return "".join(grids) + f'<p class="legend note">{kept_legend}</p>'
 
 
 def _mood_colour(value: float | None) -> str:

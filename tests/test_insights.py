@@ -291,3 +291,6 @@ def test_each_habit_over_time_and_what_was_not_spent(env: Env) -> None:
     assert len(habit["strength_by_week"]) >= 2
     assert habit["strength_by_week"][-1][1] > habit["strength_by_week"][0][1]  # growing
     assert sum(habit["done_by_weekday"].values()) == 14
+    assert len(habit["year"]) == 14  # its own year in pixels
+    env.ok("journal", "--mood", "5", "--note", "a bright day")
+    assert habit_today().isoformat() in env.ok("report", "--json").json()["year"]["rated"]

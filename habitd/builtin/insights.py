@@ -99,15 +99,20 @@ def _habit_figures(ctx: PluginContext, habit: Any, days: int) -> dict[str, Any]:
                 break
             weekly.append([day.isoformat(), round(scores[offset] * 100, 1)])
     by_weekday = dict.fromkeys(WEEKDAY_NAMES, 0)
+    year_start = ctx.today() - timedelta(days=364)
+    year: dict[str, str] = {}
     for _habit, day, state, _value, _note in ctx.marks(habit.id):
         if state == "done" and day >= since:
             by_weekday[WEEKDAY_NAMES[day.weekday()]] += 1
+        if day >= year_start:
+            year[day.isoformat()] = state
     figures: dict[str, Any] = {
         "habit": habit.id,
         "name": habit.name,
         "type": habit.type,
         "strength_by_week": weekly[::-1],
         "done_by_weekday": by_weekday,
+        "year": year,
     }
     if habit.type == "abstain":
         kept = int(summary.extra.get("clean_days", summary.total))

@@ -236,6 +236,15 @@ def year_in_pixels(
             (to_day, to_stored(datetime.combine(start, day_starts, UTC) - offset)),
         )
     }
+    rated = {  # the 1-5 daily mood, where one was given: it wins over the valence guess
+        day: round(avg, 1)
+        for day, avg in query(
+            "SELECT date(ts, ?) AS day, avg(json_extract(extra, '$.mood')) FROM entries "
+            "WHERE kind = 'journal' AND json_extract(extra, '$.mood') IS NOT NULL "
+            "AND ts >= ? GROUP BY day",
+            (to_day, to_stored(datetime.combine(start, day_starts, UTC) - offset)),
+        )
+    }
     clean: dict[str, str] = {}
     if clean_habits:
         marks = ",".join("?" for _ in clean_habits)
@@ -245,4 +254,4 @@ def year_in_pixels(
         ):
             if clean.get(day) != "lapse":
                 clean[day] = state
-    return {"start": start.isoformat(), "mood": mood, "clean": clean}
+    return {"start": start.isoformat(), "mood": mood, "rated": rated, "clean": clean}
