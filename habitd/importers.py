@@ -5,7 +5,11 @@ the marks and entries it holds, and what it cannot map (and why). Nothing is wri
 ``habitd import`` shows the plan, and with ``--yes`` hands it to the core, which adds only
 what is not there yet (importing the same file twice adds nothing).
 
-Formats: habitd's own JSON archive (``habitd export --format json``) and Daylio's CSV export
+Formats: habitd's own JSON archive (``habitd export --format json``), Loop Habit Tracker's
+backup (the ``.db`` it exports: its Habits and Repetitions tables, read by the columns each
+schema version has; repetitions are UTC-midnight millisecond timestamps, values 2 done,
+1 inferred by Loop from the frequency, 3 skipped, 0 not done; numerical habits hold the
+value x 1000) and Daylio's CSV export
 (``full_date,date,weekday,time,mood,activities,note_title,note``, newer exports with a
 ``scales`` column; times in 24-hour or "9:45 pm"; activities separated by `` | ``; notes may
 span lines; moods rad/good/meh/bad/awful, or your own labels).
@@ -17,7 +21,7 @@ import csv
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +48,12 @@ class Plan:
 
     def summary(self) -> str:
         """One line: what it would add."""
+        from habitd.words import plural
+
         return (
-            f"{self.source}: {len(self.habits)} habits, {len(self.marks)} marks, "
-            f"{len(self.entries)} entries"
-            + (f"; {len(self.skipped)} things it cannot map" if self.skipped else "")
+            f"{self.source}: {plural(len(self.habits), 'habits')}, "
+            f"{plural(len(self.marks), 'marks')}, {plural(len(self.entries), 'entries')}"
+            + (f"; {plural(len(self.skipped), 'things')} it cannot map" if self.skipped else "")
         )
 
 
@@ -57,6 +63,8 @@ def read(path: Path, zone: tzinfo) -> Plan:
         head = path.read_bytes()[:4096]
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    if head.startswith(b"SQLite format 3\x00"):
+        return _loop(path)
     text_head = head.decode("utf-8-sig", errors="replace").lstrip()
     if text_head.startswith("{") and '"habitd-archive"' in text_head:
         return _archive(path)
@@ -65,7 +73,8 @@ def read(path: Path, zone: tzinfo) -> Plan:
         return _daylio(path, zone)
     raise InvalidInput(
         f"{path} is not a file habitd can import: it takes habitd's own archive "
-        "(habitd export --format json) and Daylio's CSV export"
+        "(habitd export --format json), a Loop Habit Tracker backup (.db) and Daylio's CSV "
+        "export"
     )
 
 
@@ -95,6 +104,75 @@ def _archive(path: Path) -> Plan:
         fields = {k: v for k, v in entry.items() if k not in ("id", "ts", "day", "kind")}
         plan.entries.append({"kind": entry["kind"], "ts": entry["ts"], "fields": fields})
     return plan
+
+
+LOOP_STATES = {2: "done", 3: "skipped"}
+"""Loop's repetition values habitd keeps as marks (1, inferred by Loop, and 0, not done,
+leave the day unmarked, as in habitd)."""
+
+
+def _loop(path: Path) -> Plan:
+    import sqlite3
+
+    plan = Plan("Loop Habit Tracker backup")
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            habits = _rows(db, "Habits")
+            repetitions = _rows(db, "Repetitions")
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise InvalidInput(f"{path} is not a Loop backup habitd can read ({exc})") from None
+    ids: dict[int, str] = {}
+    taken: set[str] = set()
+    numerical: set[int] = set()
+    for habit in sorted(habits, key=lambda h: (h.get("position") or 0, h["id"])):
+        name = str(habit.get("name") or f"habit {habit['id']}")
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "habit"
+        habit_id, number = slug[:40].rstrip("-"), 2
+        while habit_id in taken:  # Loop allows two habits of one name
+            habit_id, number = f"{slug[:36].rstrip('-')}-{number}", number + 1
+        taken.add(habit_id)
+        ids[habit["id"]] = habit_id
+        table: dict[str, Any] = {"id": habit_id, "name": name}
+        num, den = int(habit.get("freq_num") or 1), int(habit.get("freq_den") or 1)
+        if (num, den) != (1, 1):
+            table["target"] = f"{num}/{den}"
+        if habit.get("type") == 1:
+            numerical.add(habit["id"])
+            table["type"] = "at-most" if habit.get("target_type") == 1 else "at-least"
+            table["threshold"] = float(habit.get("target_value") or 0)
+            if habit.get("unit"):
+                table["unit"] = str(habit["unit"])
+        plan.habits.append(table)
+    inferred = 0
+    for repetition in repetitions:
+        owner = ids.get(int(repetition.get("habit") or -1))
+        if owner is None:
+            plan.skipped.append(f"a repetition of an unknown habit {repetition.get('habit')}")
+            continue
+        day = datetime.fromtimestamp(int(repetition["timestamp"]) / 1000, UTC).date()
+        value = repetition.get("value", 2)  # old backups: a repetition is a check-in
+        note = repetition.get("notes") or None
+        if repetition.get("habit") in numerical:
+            plan.marks.append([owner, day.isoformat(), "done", (value or 0) / 1000, note])
+        elif value in LOOP_STATES:
+            plan.marks.append([owner, day.isoformat(), LOOP_STATES[value], None, note])
+        elif value == 1:
+            inferred += 1
+    if inferred:
+        plan.skipped.append(
+            f"{inferred} day(s) Loop inferred from the habit's frequency (not check-ins): left "
+            "unmarked, as habitd counts frequency itself"
+        )
+    return plan
+
+
+def _rows(db: Any, table: str) -> list[dict[str, Any]]:
+    cursor = db.execute(f"SELECT * FROM {table}")
+    names = [column[0].lower() for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _daylio(path: Path, zone: tzinfo) -> Plan:

@@ -10,7 +10,7 @@ def plural(count: float, unit: str) -> str:
     """``1 day``, ``5 days``, ``1 time``, ``2.5 glasses`` (``unit`` given in the plural)."""
     number = f"{count:g}"
     if count == 1:
-        unit = re.sub(r"(?<=[sx])es$|s$", "", unit)
+        unit = "entry" if unit == "entries" else re.sub(r"(?<=[sx])es$|s$", "", unit)
     return f"{number} {unit}"
 
 

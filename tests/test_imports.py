@@ -4,6 +4,8 @@ export with every quirk comes in whole; the same file twice adds nothing."""
 from __future__ import annotations
 
 import json
+import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 from habitd.testing import days_ago
@@ -110,3 +112,100 @@ def test_a_file_it_does_not_know_is_refused_clearly(env: Env, tmp_path: Path) ->
     broken.write_text(json.dumps({"format": "habitd-archive", "version": 9}))
     said = env.cli("import", str(broken))
     assert said.rc == 1 and "this habitd reads habitd-archive version 1" in said.err
+
+
+# Loop's schema as its migrations leave it: an early one (09.sql, then 11.sql: repetitions
+# are bare check-ins) and a current one (26.sql's Habits; repetitions with value and notes).
+LOOP_EARLY = """
+create table Habits (id integer primary key autoincrement, archived integer, color integer,
+    description text, freq_den integer, freq_num integer, skip_days integer,
+    skip_days_list integer, highlight integer, name text, position integer,
+    reminder_hour integer, reminder_min integer);
+create table Repetitions (id integer primary key autoincrement,
+    habit integer references habits(id), timestamp integer);
+alter table Habits add column reminder_days integer not null default 127;
+"""
+LOOP_CURRENT = """
+create table Habits (id integer primary key, archived integer, color integer,
+    description text, freq_den integer, freq_num integer, highlight integer, name text,
+    position integer, reminder_hour integer, reminder_min integer,
+    reminder_days integer not null default 127, type integer not null default 0,
+    target_type integer not null default 0, target_value real not null default 0,
+    unit text not null default "", question text, uuid text);
+create table Repetitions (id integer primary key autoincrement,
+    habit integer not null references habits(id), timestamp integer not null,
+    value integer not null, notes text);
+"""
+
+
+def _midnight_ms(back: int) -> int:
+    day = days_ago(back)
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)
+
+
+def _loop_db(path: Path, schema: str) -> Path:
+    db = sqlite3.connect(path)
+    db.executescript(schema)
+    if "value integer" in schema:
+        db.executemany(
+            "INSERT INTO Habits (id, name, position, freq_num, freq_den, type, target_type, "
+            "target_value, unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (1, "Meditate", 1, 1, 1, 0, 0, 0, ""),
+                (2, "Walk", 2, 3, 7, 0, 0, 0, ""),
+                (3, "Walk", 3, 1, 1, 0, 0, 0, ""),  # Loop allows two of one name
+                (4, "Water", 4, 1, 1, 1, 0, 6, "glasses"),
+            ],
+        )
+        db.executemany(
+            "INSERT INTO Repetitions (habit, timestamp, value, notes) VALUES (?, ?, ?, ?)",
+            [
+                (1, _midnight_ms(3), 2, "calm"),
+                (1, _midnight_ms(2), 3, None),
+                (1, _midnight_ms(1), 0, None),  # not done: unmarked
+                (2, _midnight_ms(2), 2, None),
+                (2, _midnight_ms(1), 1, None),  # inferred by Loop: unmarked
+                (3, _midnight_ms(1), 2, None),
+                (4, _midnight_ms(1), 7000, None),
+            ],
+        )
+    else:
+        db.execute(
+            "INSERT INTO Habits (id, name, position, freq_num, freq_den) VALUES "
+            "(1, 'Read', 1, 1, 1)"
+        )
+        db.executemany(
+            "INSERT INTO Repetitions (habit, timestamp) VALUES (?, ?)",
+            [(1, _midnight_ms(2)), (1, _midnight_ms(1))],
+        )
+    db.commit()
+    db.close()
+    return path
+
+
+def test_a_loop_backup_comes_in_duplicates_and_all(env: Env, tmp_path: Path) -> None:
+    env.write_config(CONFIG)
+    backup = _loop_db(tmp_path / "Loop Habits Backup.db", LOOP_CURRENT)
+    said = env.ok("import", str(backup), "--yes").out
+    assert "Loop Habit Tracker backup: 4 habits, 5 marks, 0 entries" in said
+    assert "1 day(s) Loop inferred" in said
+    text = env.config_file.read_text()
+    assert "# my own comment stays" in text and 'id = "walk-2"' in text
+    assert 'target = "3/7"' in text and 'type = "at-least"' in text
+    rows = {row["habit"]: row for row in env.ok("streaks", "--json").json()}
+    assert rows["meditate"]["total"] == 1 and rows["walk"]["total"] == 1
+    assert rows["walk-2"]["total"] == 1 and rows["water"]["total"] == 1
+    water = env.ok("habit", "show", "water", "--json").json()
+    assert [d["value"] for d in water["days"] if d["value"] is not None] == [7.0]
+    again = env.ok("import", str(backup), "--yes").out
+    assert "imported 0 marks and 0 entries" in again
+    assert env.config_file.read_text() == text  # no habit added twice
+    assert env.ok("config", "check").rc == 0
+
+
+def test_an_early_loop_backup_too(env: Env, tmp_path: Path) -> None:
+    env.write_config(CONFIG)
+    backup = _loop_db(tmp_path / "old.db", LOOP_EARLY)
+    said = env.ok("import", str(backup), "--yes").out
+    assert "1 habit, 2 marks" in said
+    assert next(r for r in env.ok("streaks", "--json").json() if r["habit"] == "read")["total"] == 2
