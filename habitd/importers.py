@@ -18,6 +18,7 @@ span lines; moods rad/good/meh/bad/awful, or your own labels).
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -60,11 +61,13 @@ class Plan:
 def read(path: Path, zone: tzinfo) -> Plan:
     """The plan for ``path``; raises :class:`InvalidInput` for a file it does not know."""
     try:
-        head = path.read_bytes()[:4096]
+        head = b"" if path.is_dir() else path.read_bytes()[:4096]
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
     if head.startswith(b"SQLite format 3\x00"):
         return _loop(path)
+    if path.is_dir() or head.startswith(b"PK"):
+        return _loop_csv(path)
     text_head = head.decode("utf-8-sig", errors="replace").lstrip()
     if text_head.startswith("{") and '"habitd-archive"' in text_head:
         return _archive(path)
@@ -167,6 +170,79 @@ def _loop(path: Path) -> Plan:
             "unmarked, as habitd counts frequency itself"
         )
     return plan
+
+
+LOOP_CSV_STATES = {"YES_MANUAL": "done", "SKIP": "skipped"}
+"""Loop's CSV values habitd keeps (YES_AUTO is inferred, NO and UNKNOWN are not marks)."""
+
+
+def _loop_csv(path: Path) -> Plan:
+    """Loop's CSV export: a folder (or its zip) with Habits.csv and ``NNN Name/Checkmarks.csv``."""
+    files = _files(path)
+    if "Habits.csv" not in files:
+        raise InvalidInput(f"{path} has no Habits.csv: it is not Loop's CSV export")
+    plan = Plan("Loop Habit Tracker CSV")
+    taken: set[str] = set()
+    by_position: dict[str, str] = {}
+    numerical: set[str] = set()
+    for row in csv.DictReader(io.StringIO(files["Habits.csv"])):
+        name = (row.get("Name") or "").strip() or f"habit {row.get('Position')}"
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "habit"
+        habit_id, number = slug[:40].rstrip("-"), 2
+        while habit_id in taken:
+            habit_id, number = f"{slug[:36].rstrip('-')}-{number}", number + 1
+        taken.add(habit_id)
+        by_position[(row.get("Position") or "").strip()] = habit_id
+        table: dict[str, Any] = {"id": habit_id, "name": name}
+        num = int(row.get("FrequencyNumerator") or 1)
+        den = int(row.get("FrequencyDenominator") or 1)
+        if (num, den) != (1, 1):
+            table["target"] = f"{num}/{den}"
+        if (row.get("Type") or "").strip() in ("NUMERICAL", "1"):
+            numerical.add(habit_id)
+            table["type"] = "at-most" if row.get("Target Type") in ("AT_MOST", "1") else "at-least"
+            table["threshold"] = float(row.get("Target Value") or 0)
+            if row.get("Unit"):
+                table["unit"] = row["Unit"]
+        plan.habits.append(table)
+    for name, text in sorted(files.items()):
+        folder, _, leaf = name.rpartition("/")
+        if leaf != "Checkmarks.csv" or not folder:
+            continue
+        owner = by_position.get(folder.split("/")[-1].split(" ", 1)[0])
+        if owner is None:
+            plan.skipped.append(f"{name}: no habit in Habits.csv at that position")
+            continue
+        for row in csv.DictReader(io.StringIO(text)):
+            value, day = (row.get("Value") or "").strip(), (row.get("Date") or "").strip()
+            note = (row.get("Notes") or "").strip() or None
+            if value in LOOP_CSV_STATES:
+                plan.marks.append([owner, day, LOOP_CSV_STATES[value], None, note])
+            elif owner in numerical and re.fullmatch(r"[0-9.]+", value):
+                plan.marks.append([owner, day, "done", float(value), note])
+    return plan
+
+
+def _files(path: Path) -> dict[str, str]:
+    """The CSV files of a folder or a zip, by their path inside it."""
+    if path.is_dir():
+        return {
+            str(file.relative_to(path)): file.read_text(encoding="utf-8-sig")
+            for file in path.rglob("*.csv")
+        }
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return {
+                name.split("/", 1)[1] if name.count("/") > 1 else name: archive.read(name).decode(
+                    "utf-8-sig"
+                )
+                for name in archive.namelist()
+                if name.endswith(".csv")
+            }
+    except zipfile.BadZipFile:
+        raise InvalidInput(f"{path} is not a zip habitd can read") from None
 
 
 def _rows(db: Any, table: str) -> list[dict[str, Any]]:

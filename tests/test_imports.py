@@ -4,6 +4,7 @@ export with every quirk comes in whole; the same file twice adds nothing."""
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -209,3 +210,25 @@ def test_an_early_loop_backup_too(env: Env, tmp_path: Path) -> None:
     said = env.ok("import", str(backup), "--yes").out
     assert "1 habit, 2 marks" in said
     assert next(r for r in env.ok("streaks", "--json").json() if r["habit"] == "read")["total"] == 2
+
+
+def test_loops_csv_export_comes_in_as_a_folder_or_a_zip(env: Env, tmp_path: Path) -> None:
+    env.write_config(CONFIG)
+    for back in (3, 2):
+        env.ok("done", "meditate", "--date", str(days_ago(back)), "--note", "calm,\nthen sleepy")
+    env.ok("skip", "meditate", "--date", str(days_ago(1)))
+    env.ok("export", "--out", str(tmp_path / "loop"))  # laid out as Loop's own export
+    folder = tmp_path / "loop"
+    before = _streaks(env)["meditate"]
+    fresh = env.moved(tmp_path / "home")
+    fresh.write_config(EMPTY)
+    said = fresh.ok("import", str(folder), "--yes").out
+    assert "Loop Habit Tracker CSV: 2 habits, 3 marks" in said
+    assert _streaks(fresh)["meditate"] == before
+    notes = [d["note"] for d in fresh.ok("habit", "show", "meditate", "--json").json()["days"]]
+    assert "calm,\nthen sleepy" in notes
+    archive = shutil.make_archive(str(tmp_path / "Loop Habits CSV"), "zip", folder)
+    other = env.moved(tmp_path / "other")
+    other.write_config(EMPTY)
+    assert "2 habits, 3 marks" in other.ok("import", archive, "--yes").out
+    assert _streaks(other)["meditate"] == before

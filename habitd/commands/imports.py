@@ -12,11 +12,12 @@ from habitd.cli import Context, call, fail
 
 
 @click.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
 @click.option("--yes", is_flag=True, help="Import without asking.")
 @click.pass_obj
 def import_(obj: Context, file: Path, yes: bool) -> None:
-    """Bring in habitd's own archive or a Daylio CSV: shows what it would add first."""
+    """Bring in habitd's own archive, a Loop backup (.db) or CSV export (folder or zip), or a
+    Daylio CSV: shows what it would add first."""
     from habitd import clock, importers
     from habitd.config import ConfigError, read_config
     from habitd.errors import HabitdError

@@ -283,7 +283,7 @@ def entry() -> None:
 
 EDITABLE = {
     "journal": ("emotion", "intensity", "trigger", "note", "gratitude"),
-    "urge": ("craving", "trigger", "halt", "coped", "note"),
+    "urge": ("craving", "trigger", "halt", "coped", "acted", "note"),
     "thought": tuple(key for key, _, _ in THOUGHT_RECORD),
     "craving": ("craving",),
 }
@@ -339,6 +339,8 @@ def _parser(key: str) -> Any:
         return prompts.scale(100, "how strong, as a percentage? (Enter keeps it)")
     if key == "halt":
         return prompts.halt()
+    if key == "acted":
+        return prompts.yes_no
     return prompts.text()
 
 
