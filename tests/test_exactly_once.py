@@ -207,7 +207,7 @@ def test_every_write_replays_its_first_answer(tmp_path: Path) -> None:
                 "deleted": True,
             }
             events = [e.event for e in app.store.events() if e.event != "celebrated"]
-            assert events == ["done", "snoozed", "paused", "resumed"]
+            assert events == ["done", "snoozed", "paused", "resumed", "deleted"]
             assert app.store.entries() == []
             await app.dispatch(
                 "entry_add", {"kind": "journal", "fields": {"note": "y"}, "key": "another"}
