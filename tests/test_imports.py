@@ -232,3 +232,19 @@ def test_loops_csv_export_comes_in_as_a_folder_or_a_zip(env: Env, tmp_path: Path
     other.write_config(EMPTY)
     assert "2 habits, 3 marks" in other.ok("import", archive, "--yes").out
     assert _streaks(other)["meditate"] == before
+
+
+def test_a_long_history_comes_in_while_the_daemon_runs(env: Env, tmp_path: Path) -> None:
+    """Thousands of rows are far more than one request to the daemon may hold: the import
+    writes them itself, and the running daemon serves them at once."""
+    env.write_config(CONFIG)
+    env.start_daemon()
+    lines = ["full_date,date,weekday,time,mood,activities,note_title,note"]
+    for n in range(3000):
+        day = days_ago(1 + n % 900)
+        lines.append(f'{day},x,x,{n % 24:02d}:{n % 60:02d},good,walk,,"note {n} ' + "x" * 80 + '"')
+    export = tmp_path / "daylio.csv"
+    export.write_text("\n".join(lines) + "\n")
+    said = env.ok("import", str(export), "--yes").out
+    assert "imported 0 marks and 3000 entries" in said
+    assert len(env.ok("entries", "--search", "note", "--json").json()) == 200  # the best 200

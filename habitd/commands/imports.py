@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from habitd.cli import Context, call, fail
+from habitd.cli import Context, fail
 
 
 @click.command("import")
@@ -51,7 +51,17 @@ def import_(obj: Context, file: Path, yes: bool) -> None:
             return
     if new_habits:
         _append_habits(paths.config_file, new_habits, plan.source)
-    result = call("import_data", marks=plan.marks, entries=plan.entries)
+    # in this process, whether a daemon runs or not: a whole history is far larger than a
+    # request to the daemon may be, and an import needs no reaction (it is the past)
+    import os
+
+    try:
+        result = obj.in_process().call(
+            "import_data",
+            {"marks": plan.marks, "entries": plan.entries, "key": os.urandom(16).hex()},
+        )
+    except HabitdError as exc:
+        fail(exc.message, exc.exit_code)
     click.echo(
         f"imported {result['marks']} marks and {result['entries']} entries"
         + (f" (and {len(new_habits)} habits into the config)" if new_habits else "")
