@@ -39,6 +39,7 @@ class PluginContext:
         """The plugin's name (its module or entry-point name)."""
         self.state = PluginState(app.store, name)
         """The plugin's own key/value space, kept in the database (values are JSON)."""
+        self._reader: Any = None
         self.cache: dict[str, Any] = {}
         """The plugin's own scratch space in memory (what ``habitd_configure`` prepared from
         the config, say): emptied before every configure, never saved."""
@@ -158,9 +159,13 @@ class PluginContext:
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one read-only SQL statement on habitd's database with its ``?`` parameters
-        (the schema is in docs/plugins.md; times are stored as UTC ISO text). A statement
-        that would write fails with :class:`HabitdError`."""
-        return self._app.store.aggregate(sql, tuple(params))
+        (the schema is in docs/plugins.md; times are stored as UTC ISO text). It reads
+        through a connection of this plugin's own, opened read-only, so it never holds up
+        habitd's writes; one that would write, or runs longer than a hook may, fails with
+        :class:`HabitdError`."""
+        if self._reader is None:
+            self._reader = self._app.store.reader()
+        return self._app.store.aggregate(sql, tuple(params), self._reader)
 
     def help_now(self, moment: str = "craving") -> dict[str, Any]:
         """What ``habitd help-now`` shows: people to reach (best for ``moment`` first: a

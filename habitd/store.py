@@ -687,9 +687,35 @@ class Store:
 
     # --- insights: aggregates computed in SQL -------------------------------------------------
 
-    def aggregate(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """Run one read-only statement (for reports and plugins): one that would write
-        fails with :class:`StoreError`."""
+    def reader(self) -> sqlite3.Connection:
+        """A connection of its own that can only read (a plugin's ``ctx.query``): WAL lets
+        it read while habitd writes, and it never takes the store's lock."""
+        db = sqlite3.connect(
+            f"file:{self.path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
+        )
+        db.execute("PRAGMA query_only = ON")
+        return db
+
+    def aggregate(
+        self,
+        sql: str,
+        params: tuple[Any, ...] = (),
+        reader: sqlite3.Connection | None = None,
+        seconds: float = 4.0,
+    ) -> list[tuple[Any, ...]]:
+        """Run one read-only statement (for reports and plugins), through ``reader`` when
+        given: one that would write, or runs past ``seconds``, fails with
+        :class:`StoreError`."""
+        if reader is not None:
+            import time
+
+            deadline = time.monotonic() + seconds
+            reader.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+            try:
+                return reader.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                said = f"it ran longer than {seconds:g}s" if "interrupt" in str(exc) else exc
+                raise StoreError(f"query refused: {said}") from None
         with self._lock:
             self._db.execute("PRAGMA query_only = ON")
             try:

@@ -47,6 +47,12 @@ def habitd_rpc_methods(ctx):
     def boom():
         raise ValueError("a bug in the plugin")
 
+    def endless():
+        return ctx.query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+            "SELECT count(*) FROM n"
+        )
+
     def seen():
         return {
             "entries": [e.fields.get("note") for e in ctx.entries()],
@@ -56,7 +62,7 @@ def habitd_rpc_methods(ctx):
             "streak": ctx.summary("meditate").current,
         }
 
-    return {"nap": nap, "sneaky": sneaky, "boom": boom, "seen": seen}
+    return {"nap": nap, "sneaky": sneaky, "boom": boom, "seen": seen, "endless": endless}
 """
 
 CONFIG = BASE_CONFIG + '\n[[nudge]]\nid = "slow-one"\nkind = "slow"\ndate = "2100-01-01 04:00"\n'
@@ -127,8 +133,26 @@ def test_a_plugin_reads_but_never_writes_through_its_context(env: Env) -> None:
         daemon.call("blocker.boom")
     assert broke.value.message == "plugin blocker failed in blocker.boom: a bug in the plugin"
     assert _plugin(env, "blocker")["faults"] == 1  # a clean HabitdError is not a fault
+
+    # a query that never ends holds nothing of habitd's: writes go on, and it is stopped
+    answers: list[str] = []
+
+    def endless() -> None:
+        try:
+            daemon.call("blocker.endless")
+        except ipc.RemoteError as exc:
+            answers.append(exc.message)
+
+    running = threading.Thread(target=endless)
+    running.start()
+    env.ok("journal", "--note", "written meanwhile")
+    running.join(30)
+    assert answers == ["query refused: it ran longer than 4s"]
     with sqlite3.connect(env.db) as db:
-        assert db.execute("SELECT note FROM entries").fetchall() == [("kept",)]
+        assert db.execute("SELECT note FROM entries").fetchall() == [
+            ("kept",),
+            ("written meanwhile",),
+        ]
 
 
 ODD_ONES = {
