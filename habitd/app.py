@@ -118,6 +118,8 @@ class App:
         """Release the notifier, the plugins' workers, the writer thread and the store."""
         await self.notifier.close()
         self.plugins.close()
+        for context in self._contexts.values():
+            context._close()
         self._writer.shutdown(wait=True)
         self.store.close()
 

@@ -14,6 +14,7 @@ waited for, so a plugin can never stall the daemon through its context.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -255,6 +256,13 @@ class PluginContext:
     def back_up(self, target: Path) -> Path:
         """Write a consistent copy of the database to ``target`` (0600)."""
         return self._app.store.backup(target)
+
+    def _close(self) -> None:
+        """Close the plugin's read-only connection (when habitd stops)."""
+        if self._reader is not None:
+            with contextlib.suppress(Exception):  # a stuck plugin may still be using it
+                self._reader.close()
+            self._reader = None
 
     def _on_loop(self, work: Callable[[], Coroutine[Any, Any, Any]]) -> None:
         self._app.loop.call_soon_threadsafe(self._app.spawn, work)
