@@ -132,11 +132,7 @@ def _loop(path: Path) -> Plan:
     numerical: set[int] = set()
     for habit in sorted(habits, key=lambda h: (h.get("position") or 0, h["id"])):
         name = str(habit.get("name") or f"habit {habit['id']}")
-        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "habit"
-        habit_id, number = slug[:40].rstrip("-"), 2
-        while habit_id in taken:  # Loop allows two habits of one name
-            habit_id, number = f"{slug[:36].rstrip('-')}-{number}", number + 1
-        taken.add(habit_id)
+        habit_id = _habit_id(name, taken)
         ids[habit["id"]] = habit_id
         table: dict[str, Any] = {"id": habit_id, "name": name}
         num, den = int(habit.get("freq_num") or 1), int(habit.get("freq_den") or 1)
@@ -187,11 +183,7 @@ def _loop_csv(path: Path) -> Plan:
     numerical: set[str] = set()
     for row in csv.DictReader(io.StringIO(files["Habits.csv"])):
         name = (row.get("Name") or "").strip() or f"habit {row.get('Position')}"
-        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "habit"
-        habit_id, number = slug[:40].rstrip("-"), 2
-        while habit_id in taken:
-            habit_id, number = f"{slug[:36].rstrip('-')}-{number}", number + 1
-        taken.add(habit_id)
+        habit_id = _habit_id(name, taken)
         by_position[(row.get("Position") or "").strip()] = habit_id
         table: dict[str, Any] = {"id": habit_id, "name": name}
         num = int(row.get("FrequencyNumerator") or 1)
@@ -243,6 +235,17 @@ def _files(path: Path) -> dict[str, str]:
             }
     except zipfile.BadZipFile:
         raise InvalidInput(f"{path} is not a zip habitd can read") from None
+
+
+def _habit_id(name: str, taken: set[str]) -> str:
+    """An id for a habit named ``name`` (``Walk the dog`` -> ``walk-the-dog``), made
+    distinct from those ``taken`` (Loop allows two habits of one name: ``walk-2``)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "habit"
+    habit_id, number = slug[:40].rstrip("-"), 2
+    while habit_id in taken:
+        habit_id, number = f"{slug[:36].rstrip('-')}-{number}", number + 1
+    taken.add(habit_id)
+    return habit_id
 
 
 def _rows(db: Any, table: str) -> list[dict[str, Any]]:
