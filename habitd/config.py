@@ -83,6 +83,8 @@ class Settings(NamedTuple):
     day_starts: time = time(4, 0)
     notifier: str = "auto"
     quiet_hours: QuietHours | None = None
+    tray: bool = True
+    """Show habitd in the system tray, where a tray host runs."""
     terminal: str | None = None
     """How to open a terminal for a clicked nudge (``"foot"``, ``"xterm -e"``); the command
     is added at the end. Unset: ``xdg-terminal-exec``, then ``x-terminal-emulator -e``."""
@@ -529,7 +531,7 @@ NUDGE_EVERY_AT_LEAST = timedelta(minutes=1)
 
 
 _TOP_KEYS = ("habitd", "nudge", "habit", "support", "plugins")
-_SETTINGS_KEYS = ("timezone", "day_starts", "notifier", "quiet_hours", "terminal")
+_SETTINGS_KEYS = ("timezone", "day_starts", "notifier", "quiet_hours", "terminal", "tray")
 _NUDGE_KEYS = (
     "id",
     "kind",
@@ -610,6 +612,7 @@ def _settings(table: Mapping[str, Any], problems: list[Problem]) -> Settings:
         notifier=read.get("notifier", str, "auto", _choice(NOTIFIERS)),
         quiet_hours=read.get("quiet_hours", (str, dict), None, parse_quiet_hours),
         terminal=read.get("terminal", str, None),
+        tray=read.get("tray", bool, True),
     )
 
 

@@ -25,10 +25,14 @@ class Finding:
     ok: bool
     detail: str
     fix: str | None = None
+    extra: dict[str, Any] | None = None
+    """What one check learnt for another (not shown)."""
 
     def as_json(self) -> dict[str, Any]:
         """For ``habitd doctor --json``."""
-        return asdict(self)
+        found = asdict(self)
+        del found["extra"]
+        return found
 
 
 async def _server_call(address: str, member: str) -> list[Any]:
@@ -136,7 +140,27 @@ def check_daemon() -> Finding:
             f"running but not answering (no answer in {exc.timeout:g} s)",
             "systemctl --user restart habitd (or stop `habitd run` and start it again)",
         )
-    return Finding("daemon", True, f"running, pid {status['pid']}, notifier {status['notifier']}")
+    return Finding(
+        "daemon",
+        True,
+        f"running, pid {status['pid']}, notifier {status['notifier']}",
+        extra={"tray": status.get("tray")},
+    )
+
+
+def check_tray(daemon: Finding) -> Finding | None:
+    """Does a tray host show habitd's item? Said only while the daemon runs."""
+    reason = (daemon.extra or {}).get("tray")
+    if reason is None:
+        return None
+    shown = str(reason).startswith("shown")
+    fix = None
+    if not shown and "off in the config" not in str(reason):
+        fix = (
+            "a tray host shows it: KDE Plasma, GNOME with the AppIndicator extension, XFCE's "
+            "statusnotifier plugin, LXQt or waybar (optional: habitd works without)"
+        )
+    return Finding("tray", True, str(reason), fix)
 
 
 def check_unit(daemon_running: bool = False) -> Finding:
@@ -241,9 +265,11 @@ def check_crisis_line(paths: Paths) -> Finding:
 async def examine(paths: Paths) -> list[Finding]:
     """Every check, in the order a person would look."""
     daemon = check_daemon()
+    tray = check_tray(daemon)
     return [
         *await check_notifications(),
         daemon,
+        *([tray] if tray else []),
         check_unit(daemon.ok and daemon.detail.startswith("running")),
         await check_config(paths),
         check_crisis_line(paths),

@@ -16,6 +16,7 @@ from habitd.app import App
 from habitd.notify import make_notifier
 from habitd.paths import Paths
 from habitd.reactor import Reactor
+from habitd.tray import Tray
 from habitd.wake import BACKSTOP, ClockWatch, Logind
 
 log = logging.getLogger("habitd.runtime")
@@ -32,6 +33,7 @@ class Runtime:
     reactor: Reactor
     clock: ClockWatch
     logind: Logind
+    tray: Tray | None = None
 
     @classmethod
     async def start(
@@ -48,11 +50,21 @@ class Runtime:
             ClockWatch(app.delivery.on_clock_jump, interval=watch_every),
             Logind(app.delivery.on_resume, app.delivery.on_lock),
         )
-        app.changed = runtime.reactor.poke
+        tray = Tray(app)
+
+        def changed() -> None:
+            runtime.reactor.poke()
+            tray.refresh()
+
+        app.changed = changed
+        runtime.tray = tray
         try:
             app.notifier = await make_notifier(
                 app.notifier_mode, app.delivery.on_notification_answer
             )
+            if app.config.settings.tray and app.notifier.name != "log":
+                await tray.start()
+            app.tray_reason = tray.reason if app.config.settings.tray else "off in the config"
             app.scheduler.start()
             await app.schedule()
             runtime.clock.start()
@@ -80,6 +92,8 @@ class Runtime:
         await self._close()
 
     async def _close(self) -> None:
+        if self.tray is not None:
+            self.tray.stop()
         self.clock.stop()
         self.logind.stop()
         self.app.scheduler.shutdown()

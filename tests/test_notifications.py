@@ -3,13 +3,20 @@ notification server that records every Notify and clicks like a person would."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from habitd.testing.dbus_services import ALL_CAPABILITIES, NotificationServer, Shown
+from habitd.testing.dbus_services import (
+    ALL_CAPABILITIES,
+    NotificationServer,
+    Shown,
+    StatusNotifierWatcher,
+)
 from habitd.testing.desktop import Dunst, SessionBus
 
 from .conftest import BASE_CONFIG, Env, wait_for
@@ -359,3 +366,82 @@ def test_dunst_takes_an_answered_nudge_off_the_screen(
     assert after.stat().st_size > 0
     buttons = _doctor(env)["answer buttons"]  # where dunst puts the buttons, said plainly
     assert buttons["ok"] is True and "context menu" in str(buttons["detail"])
+
+
+def _tray_call(bus: str, service: str, member: str, signature: str = "", body: tuple = ()) -> Any:
+    from habitd import dbus
+
+    return asyncio.run(
+        dbus.call(
+            service, "/MenuBar", "com.canonical.dbusmenu", member, signature, body, address=bus
+        )
+    )
+
+
+def _item(bus: str, service: str, name: str) -> Any:
+    from habitd import dbus
+
+    return asyncio.run(
+        dbus.get_property(
+            service, "/StatusNotifierItem", "org.kde.StatusNotifierItem", name, address=bus
+        )
+    )
+
+
+def _menu(bus: str, service: str) -> dict[str, int]:
+    """Every item's label -> id, submenus included."""
+    _revision, layout = _tray_call(bus, service, "GetLayout", "iias", (0, -1, []))
+    found: dict[str, int] = {}
+
+    def walk(node: Any) -> None:
+        number, props, children = node
+        if "label" in props:
+            found[props["label"].value] = number
+        for child in children:
+            walk(child.value)
+
+    walk(layout)
+    return found
+
+
+def test_the_tray_item_shows_and_its_menu_acts(
+    env: Env, session_bus: SessionBus, server: NotificationServer
+) -> None:
+    from dbus_fast import Variant
+
+    watcher = StatusNotifierWatcher(session_bus.address).start()
+    try:
+        _start(env)
+        service = wait_for(lambda: watcher.items)[0]  # registered as the daemon started
+        bus = session_bus.address
+        assert _item(bus, service, "IconName") == "habitd"
+        tooltip = _item(bus, service, "ToolTip")
+        assert "habits today" in tooltip[3] and "next:" in tooltip[3]
+        menu = _menu(bus, service)
+        assert {"Help now", "Breathe", "Pause 1 hour", "Meditate", "Open the report"} <= set(menu)
+
+        def click(label: str) -> None:
+            _tray_call(bus, service, "Event", "isvu", (menu[label], "clicked", Variant("i", 0), 0))
+
+        click("Pause 1 hour")
+        wait_for(lambda: env.ok("status", "--json").json()["paused_until"])
+        assert _item(bus, service, "IconName") == "habitd-paused"
+        assert "Resume" in _menu(bus, service)
+        click("Meditate")
+        wait_for(lambda: ("meditate", "done") in [(e["habit"], e["event"]) for e in env.history()])
+        assert "✓ Meditate" in _menu(bus, service)
+        click("Help now")
+        urgent = wait_for(lambda: [s for s in server.shown if s.urgency == 2])
+        assert urgent[0].summary == "You don't have to ride this alone"
+        assert env.ok("status", "--json").json()["tray"].startswith("shown by the tray host")
+    finally:
+        watcher.stop()
+
+
+def test_without_a_tray_host_the_daemon_runs_and_says_why(
+    env: Env, server: NotificationServer
+) -> None:
+    _start(env)
+    assert env.ok("status", "--json").json()["tray"].startswith("no tray host")
+    tray = _doctor(env)["tray"]  # optional, and doctor says what would show it
+    assert tray["ok"] is True and "AppIndicator" in str(tray["fix"])

@@ -315,3 +315,51 @@ class Logind(BusService):
         """Lock or unlock the screen."""
         self.locked = locked
         self._emit(self._session.emit_properties_changed, {"LockedHint": locked})
+
+
+WATCHER = "org.kde.StatusNotifierWatcher"
+
+
+class _WatcherInterface(ServiceInterface):
+    def __init__(self, watcher: "StatusNotifierWatcher") -> None:
+        super().__init__(WATCHER)
+        self.watcher = watcher
+
+    @method()
+    def RegisterStatusNotifierItem(self, service: "s") -> None:
+        self.watcher.items.append(service)
+
+    @method()
+    def RegisterStatusNotifierHost(self, service: "s") -> None:
+        pass
+
+    @dbus_property(access=PropertyAccess.READ)
+    def RegisteredStatusNotifierItems(self) -> "as":
+        return list(self.watcher.items)
+
+    @dbus_property(access=PropertyAccess.READ)
+    def IsStatusNotifierHostRegistered(self) -> "b":
+        return True
+
+    @dbus_property(access=PropertyAccess.READ)
+    def ProtocolVersion(self) -> "i":
+        return 0
+
+
+class StatusNotifierWatcher(BusService):
+    """The tray hosts' registry (``org.kde.StatusNotifierWatcher``): records each item that
+    registers, as a panel would before showing it."""
+
+    name = WATCHER
+
+    def __init__(self, address: str) -> None:
+        super().__init__(address)
+        self.items: list[str] = []
+        self._interface = _WatcherInterface(self)
+
+    def exports(self) -> dict[str, ServiceInterface]:
+        return {"/StatusNotifierWatcher": self._interface}
+
+    def start(self) -> "StatusNotifierWatcher":
+        super().start()
+        return self

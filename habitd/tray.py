@@ -1,0 +1,285 @@
+"""Always one click away: habitd in the system tray (a StatusNotifierItem with a dbusmenu).
+
+The daemon exports ``org.kde.StatusNotifierItem`` and ``com.canonical.dbusmenu`` on the
+session bus and registers with the ``org.kde.StatusNotifierWatcher`` that tray hosts run
+(KDE Plasma, GNOME's AppIndicator extension, XFCE's statusnotifier plugin, LXQt, waybar).
+Where no watcher answers, nothing is shown and :attr:`Tray.reason` says why (``habitd
+doctor`` shows it). The tooltip says the day count of each abstain habit, today's answers
+and the next nudge; the menu offers help now, a practice, the journal, an urge, a pause or
+a resume, today's habits to mark done, and the report. Every item is an ordinary
+operation, the same as its command. It updates when something changes (an answer, a
+pause), never by polling.
+
+The D-Bus interfaces themselves are in :mod:`habitd.trayitem`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from dbus_fast import Variant
+
+from habitd.trayitem import MENU_PATH, Item, Menu
+
+if TYPE_CHECKING:
+    from habitd.app import App
+
+log = logging.getLogger("habitd.tray")
+
+WATCHER = "org.kde.StatusNotifierWatcher"
+WATCHER_PATH = "/StatusNotifierWatcher"
+ITEM_PATH = "/StatusNotifierItem"
+LAYOUT = "(ia{sv}av)"
+
+TERMINAL_ITEMS = {
+    2: ("Breathe", "habitd breathe"),
+    3: ("Surf an urge", "habitd surf"),
+    4: ("Write in the journal", "habitd journal"),
+    5: ("Log an urge", "habitd urge"),
+}
+HABITS_MENU = 10
+FIRST_HABIT = 100
+
+
+class Tray:
+    """The tray item of one running App."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.reason = "not started"
+        self.revision = 1
+        self._bus: Any = None
+        self._item = Item(self)
+        self._menu = Menu(self)
+        self._items: dict[int, Callable[[], Any]] = {}
+
+    async def start(self, address: str | None = None) -> bool:
+        """Export the item and register it with the watcher; False (and a reason) where no
+        tray host listens."""
+        from dbus_fast.aio import MessageBus
+
+        try:
+            self._bus = await asyncio.wait_for(MessageBus(bus_address=address).connect(), 3)
+        except Exception as exc:
+            self.reason = f"no session bus: {type(exc).__name__}: {exc}".rstrip(": ")
+            return False
+        self._bus.export(ITEM_PATH, self._item)
+        self._bus.export(MENU_PATH, self._menu)
+        name = f"org.kde.StatusNotifierItem-{os.getpid()}-1"
+        from dbus_fast import Message as BusMessage
+        from dbus_fast import MessageType
+
+        try:
+            await asyncio.wait_for(self._bus.request_name(name), 3)
+            reply = await asyncio.wait_for(
+                self._bus.call(
+                    BusMessage(
+                        destination=WATCHER,
+                        path=WATCHER_PATH,
+                        interface=WATCHER,
+                        member="RegisterStatusNotifierItem",
+                        signature="s",
+                        body=[name],
+                    )
+                ),
+                3,
+            )
+        except Exception as exc:  # a bus that does not answer: no tray, habitd goes on
+            reply = None
+            log.info("tray: the bus did not answer (%s)", exc)
+        if reply is None or reply.message_type == MessageType.ERROR:
+            self.stop()
+            self.reason = (
+                "no tray host: nothing serves org.kde.StatusNotifierWatcher (KDE Plasma, "
+                "GNOME with the AppIndicator extension, XFCE's statusnotifier plugin, LXQt "
+                "or waybar show habitd's item)"
+            )
+            return False
+        self.reason = f"shown by the tray host ({name})"
+        log.info("tray item registered as %s", name)
+        return True
+
+    def stop(self) -> None:
+        """Leave the bus (the tray host drops the item)."""
+        if self._bus is not None:
+            self._bus.disconnect()
+            self._bus = None
+
+    def refresh(self) -> None:
+        """Something changed: say so to the host (tooltip, icon, menu), once."""
+        if self._bus is None:
+            return
+        self.revision += 1
+        self._item.NewToolTip()
+        self._item.NewIcon()
+        self._item.NewStatus(self._status())
+        self._menu.LayoutUpdated(self.revision, 0)
+
+    # --- what it shows --------------------------------------------------------------------
+
+    def _status(self) -> str:
+        return "Active"
+
+    def icon(self) -> str:
+        """The icon's name: habitd's own, a paused variant while paused."""
+        return "habitd-paused" if self.app.paused_until() is not None else "habitd"
+
+    def tooltip(self) -> str:
+        """``14 days without kratom · 3 of 5 today · next: evening-journal at 20:30``."""
+        parts = []
+        for summary in self.app.core.summaries():
+            if summary.extra.get("type") == "abstain":
+                days = summary.current
+                parts.append(f"{summary.extra.get('name')}: {days} day{'' if days == 1 else 's'}")
+        habits = self.app.config.habits
+        if habits:
+            answered = len(self.app.store.checks_on(self.app.today()))
+            parts.append(f"{answered} of {len(habits)} habits today")
+        paused = self.app.paused_until()
+        if paused is not None:
+            parts.append(f"paused until {paused:%H:%M}")
+        upcoming = [
+            (when, nudge.id)
+            for nudge in self.app.config.nudges
+            if nudge.enabled and (when := self.app.scheduler.next_time(nudge, self.app.tz))
+        ]
+        if upcoming:
+            when, nudge_id = min(upcoming)
+            parts.append(f"next: {nudge_id} at {when.astimezone(self.app.tz):%H:%M}")
+        return " · ".join(parts) or "habitd"
+
+    def layout(self) -> Variant:
+        """The whole menu as dbusmenu's nested layout; item ids map to their actions."""
+        self._items = {}
+        children = [
+            self._entry(1, "Help now", self._help_now),
+            *(
+                self._entry(number, label, _opener(self, command))
+                for number, (label, command) in TERMINAL_ITEMS.items()
+            ),
+            self._separator(6),
+        ]
+        if self.app.paused_until() is None:
+            children.append(self._entry(7, "Pause 1 hour", lambda: self._pause("1h")))
+            children.append(
+                self._entry(8, "Pause until morning", lambda: self._pause("until-morning"))
+            )
+        else:
+            children.append(self._entry(9, "Resume", self._resume))
+        marked = {c.habit: c.state for c in self.app.store.checks_on(self.app.today())}
+        habits = [
+            self._entry(
+                FIRST_HABIT + index,
+                f"{'✓ ' if habit.id in marked else ''}{habit.name}",
+                _marker(self, habit.id),
+            )
+            for index, habit in enumerate(self.app.config.habits)
+        ]
+        if habits:
+            children.append(
+                Variant(
+                    LAYOUT,
+                    [
+                        HABITS_MENU,
+                        {
+                            "label": Variant("s", "Today's habits"),
+                            "children-display": Variant("s", "submenu"),
+                        },
+                        habits,
+                    ],
+                )
+            )
+        children.append(self._separator(11))
+        children.append(self._entry(12, "Open the report", self._report))
+        return Variant(LAYOUT, [0, {"children-display": Variant("s", "submenu")}, children])
+
+    def _entry(self, number: int, label: str, action: Callable[[], Any]) -> Variant:
+        self._items[number] = action
+        return Variant(LAYOUT, [number, {"label": Variant("s", label)}, []])
+
+    def _separator(self, number: int) -> Variant:
+        return Variant(LAYOUT, [number, {"type": Variant("s", "separator")}, []])
+
+    # --- what it does -----------------------------------------------------------------------
+
+    def clicked(self, number: int) -> None:
+        """The person chose a menu item: run its action on the daemon's loop."""
+        if not self._items:
+            self.layout()
+        action = self._items.get(number)
+        if action is None:
+            log.info("tray: no item %d", number)
+            return
+        task = self.app.loop.create_task(_run(action))
+        task.add_done_callback(_log_failure)
+
+    async def _help_now(self) -> None:
+        from habitd.contract import Message
+
+        help_now = self.app.core.help_now("craving")
+        people = [f"{c['name']}: {c['reach']}" for c in help_now["contacts"][:2]]
+        crisis = help_now["crisis"]
+        line = crisis.get("text") or crisis.get("line") or ""
+        body = " ".join([*(f"Reach {p}." for p in people), str(line)]).strip()
+        message = Message(
+            title="You don't have to ride this alone",
+            body=body or "Try `habitd surf`, and reach someone you trust.",
+            urgency="critical",
+            command="habitd help-now",
+            private=True,
+        )
+        await self.app.delivery.show(message, "help-now", "help-now", None)
+        _opener(self, "habitd help-now")()
+
+    async def _pause(self, duration: str) -> None:
+        await self.app.write(lambda: self.app.core.pause(duration))
+        self.refresh()
+
+    async def _resume(self) -> None:
+        await self.app.write(lambda: self.app.core.resume())
+        self.refresh()
+
+    async def _report(self) -> None:
+        path = self.app.paths.state_dir / "report.html"
+        subprocess.Popen(
+            [sys.executable, "-m", "habitd", "report", "--html", str(path), "--open"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
+def _opener(tray: Tray, command: str) -> Callable[[], None]:
+    def open_it() -> None:
+        from habitd.terminal import open_in_terminal
+
+        if not open_in_terminal(command, tray.app.config.settings.terminal):
+            log.info("tray: no terminal to open for %s", command)
+
+    return open_it
+
+
+def _marker(tray: Tray, habit: str) -> Callable[[], Any]:
+    async def mark() -> None:
+        await tray.app.write(lambda: tray.app.core.done(habit, key=None))
+        tray.refresh()
+
+    return mark
+
+
+async def _run(action: Callable[[], Any]) -> None:
+    result = action()
+    if asyncio.iscoroutine(result):
+        await result
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("a tray item failed: %s", task.exception())
