@@ -83,3 +83,17 @@ def test_the_plugin_contract_benchmark_runs() -> None:
         "plugin package: habitd halt",
         "single-file hook: habitd hello",
     }
+
+
+def test_the_tray_benchmark_runs() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH.parent / "tray.py"), "--idle-seconds", "0.5", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads(done.stdout)
+    assert results["with the tray"]["tray"].startswith("shown by the tray host")
+    assert results["without"]["tray"] == "off in the config"
