@@ -127,8 +127,13 @@ class Tray:
         return "Active"
 
     def icon(self) -> str:
-        """The icon's name: habitd's own, a paused variant while paused."""
-        return "habitd-paused" if self.app.paused_until() is not None else "habitd"
+        """The icon's name (its SVG beside habitd's own): paused, quiet hours, or habitd."""
+        if self.app.paused_until() is not None:
+            return "habitd-paused"
+        quiet = self.app.config.settings.quiet_hours
+        if quiet is not None and quiet.end_if_quiet(self.app.now()) is not None:
+            return "habitd-quiet"
+        return "habitd"
 
     def tooltip(self) -> str:
         """``14 days without kratom · 3 of 5 today · next: evening-journal at 20:30``."""
