@@ -103,6 +103,14 @@ class Job:
     without it is background work (a backup) and is not listed."""
 
 
+class TrayItem(NamedTuple):
+    """An item a plugin adds to habitd's tray menu (``habitd_tray_items``)."""
+
+    label: str
+    run: Callable[[], Awaitable[None] | None]
+    """Called when the person chooses it: in the plugin's worker, bounded like a hook."""
+
+
 class Button(NamedTuple):
     """A button on a notification; ``id`` is the action recorded when pressed (``done``...)."""
 

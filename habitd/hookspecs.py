@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from habitd.config import Config, Nudge, Problem
     from habitd.context import PluginContext
-    from habitd.contract import Action, Entry, Job, Message, Verdict
+    from habitd.contract import Action, Entry, Job, Message, TrayItem, Verdict
     from habitd.paths import Paths
 
 PROJECT = "habitd"
@@ -174,6 +174,15 @@ def habitd_rpc_methods(
 
     Fan-out. Each method takes keyword arguments (the JSON-RPC params object) and returns
     something JSON can encode; raise :class:`habitd.errors.HabitdError` for a clean error.
+    """
+
+
+@hookspec
+def habitd_tray_items(ctx: PluginContext) -> Sequence[TrayItem] | None:
+    """Items for habitd's tray menu: :class:`habitd.plugin.TrayItem` (a label, and what to
+    run when it is chosen). Fan-out, asked at start, after each reload and after each
+    change; an item's ``run`` is called like a job (in the plugin's worker, bounded in time,
+    a failure charged to the plugin).
     """
 
 

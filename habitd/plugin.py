@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         Job,
         Message,
         PluginState,
+        TrayItem,
         Verdict,
         answer_buttons,
     )
@@ -76,6 +77,7 @@ _HOMES = {
         "Job",
         "Message",
         "PluginState",
+        "TrayItem",
         "Verdict",
         "answer_buttons",
     ),
@@ -111,6 +113,7 @@ __all__ = [
     "Setting",
     "Summary",
     "TableReader",
+    "TrayItem",
     "Verdict",
     "answer_buttons",
     "call",

@@ -38,7 +38,7 @@ import pluggy
 
 from habitd import hookspecs, trust
 from habitd.config import Config, Problem, Setting, read_settings
-from habitd.contract import Job, Message, Verdict
+from habitd.contract import Job, Message, TrayItem, Verdict
 from habitd.errors import HabitdError, InvalidInput, NotFound
 from habitd.hookspecs import FAULT_WINDOW, HOOK_TIMEOUT, IMPORT_TIMEOUT, QUARANTINE_AFTER
 from habitd.paths import Paths, installed_plugins_allowed
@@ -578,6 +578,7 @@ RESULTS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "habitd_commands": ("a list of click commands", _commands),
     "habitd_rpc_methods": ("a mapping of name to function", _methods),
     "habitd_status": ("a mapping of str keys", _string_keyed),
+    "habitd_tray_items": ("a list of TrayItem", _sequence_of(TrayItem)),
 }
 """What each hook whose result habitd uses must return (None always may be returned); the
 other hooks' results are ignored."""

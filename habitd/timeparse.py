@@ -104,6 +104,18 @@ class QuietHours(NamedTuple):
             return _at(now, yesterday.end)
         return None
 
+    def next_change(self, now: datetime) -> datetime | None:
+        """When quiet hours next begin or end, from ``now``."""
+        current = self.end_if_quiet(now)
+        if current is not None:
+            return current
+        for offset in range(8):
+            day = now + timedelta(days=offset)
+            window = self.by_day[day.weekday()]
+            if window is not None and _at(day, window.start) > now:
+                return _at(day, window.start)
+        return None
+
     def next_end(self, now: datetime) -> datetime | None:
         """The end of the current quiet period, else of the next one ("until morning")."""
         current = self.end_if_quiet(now)

@@ -45,6 +45,7 @@ TERMINAL_ITEMS = {
 }
 HABITS_MENU = 10
 FIRST_HABIT = 100
+FIRST_PLUGIN_ITEM = 200
 
 
 class Tray:
@@ -58,6 +59,11 @@ class Tray:
         self._item = Item(self)
         self._menu = Menu(self)
         self._items: dict[int, Callable[[], Any]] = {}
+        self._extra: list[tuple[str, Any]] = []
+        """Plugins' items: (plugin, TrayItem), from ``habitd_tray_items``."""
+        self._refreshing: asyncio.Task[None] | None = None
+        self._again = False
+        self._quiet_timer: asyncio.TimerHandle | None = None
 
     async def start(self, address: str | None = None) -> bool:
         """Export the item and register it with the watcher; False (and a reason) where no
@@ -103,18 +109,62 @@ class Tray:
             return False
         self.reason = f"shown by the tray host ({name})"
         log.info("tray item registered as %s", name)
+        await self.collect()
+        self._follow_quiet_hours()
         return True
+
+    def _follow_quiet_hours(self) -> None:
+        """Change the icon when quiet hours begin or end: one timer to the next change."""
+        quiet = self.app.config.settings.quiet_hours
+        if self._quiet_timer is not None:
+            self._quiet_timer.cancel()
+            self._quiet_timer = None
+        if quiet is None or self._bus is None:
+            return
+        now = self.app.now()
+        change = quiet.next_change(now)
+        if change is not None:
+            delay = max(1.0, (change - now).total_seconds() + 1)
+            self._quiet_timer = self.app.loop.call_later(delay, self._quiet_changed)
+
+    def _quiet_changed(self) -> None:
+        self._quiet_timer = None
+        self.refresh()
+        self._follow_quiet_hours()
+
+    async def collect(self) -> None:
+        """Ask plugins for their menu items (``habitd_tray_items``)."""
+        found = await self.app.plugins.call_all("habitd_tray_items")
+        self._extra = [(plugin, item) for plugin, items in found for item in items or ()]
 
     def stop(self) -> None:
         """Leave the bus (the tray host drops the item)."""
+        if self._quiet_timer is not None:
+            self._quiet_timer.cancel()
+            self._quiet_timer = None
         if self._bus is not None:
             self._bus.disconnect()
             self._bus = None
 
     def refresh(self) -> None:
-        """Something changed: say so to the host (tooltip, icon, menu), once."""
+        """Something changed: ask plugins for their items again, then say so to the host
+        (tooltip, icon, menu), once."""
         if self._bus is None:
             return
+        if self._refreshing and not self._refreshing.done():
+            self._again = True  # one more round once this one ends: no change is missed
+            return
+        self._refreshing = self.app.loop.create_task(self._refresh())
+        self._refreshing.add_done_callback(_log_failure)
+
+    async def _refresh(self) -> None:
+        self._again = True
+        while self._again and self._bus is not None:
+            self._again = False
+            await self.collect()
+            self._announce()
+
+    def _announce(self) -> None:
         self.revision += 1
         self._item.NewToolTip()
         self._item.NewIcon()
@@ -200,6 +250,10 @@ class Tray:
                     ],
                 )
             )
+        for index, (plugin, item) in enumerate(self._extra):
+            children.append(
+                self._entry(FIRST_PLUGIN_ITEM + index, item.label, _plugin_item(self, plugin, item))
+            )
         children.append(self._separator(11))
         children.append(self._entry(12, "Open the report", self._report))
         return Variant(LAYOUT, [0, {"children-display": Variant("s", "submenu")}, children])
@@ -259,6 +313,14 @@ class Tray:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
+
+
+def _plugin_item(tray: Tray, plugin: str, item: Any) -> Callable[[], Any]:
+    async def run() -> None:
+        await tray.app.plugins.call_job(plugin, f"tray item {item.label!r}", item.run)
+        tray.refresh()
+
+    return run
 
 
 def _opener(tray: Tray, command: str) -> Callable[[], None]:

@@ -410,6 +410,7 @@ def test_the_tray_item_shows_and_its_menu_acts(
     from dbus_fast import Variant
 
     watcher = StatusNotifierWatcher(session_bus.address).start()
+    env.add_plugin("water", TRAY_PLUGIN)
     try:
         _start(env)
         service = wait_for(lambda: watcher.items)[0]  # registered as the daemon started
@@ -434,8 +435,29 @@ def test_the_tray_item_shows_and_its_menu_acts(
         urgent = wait_for(lambda: [s for s in server.shown if s.urgency == 2])
         assert urgent[0].summary == "You don't have to ride this alone"
         assert env.ok("status", "--json").json()["tray"].startswith("shown by the tray host")
+        click("A glass of water")  # a plugin's own item, run in its worker
+        wait_for(lambda: _water(env) == 1)
     finally:
         watcher.stop()
+
+
+TRAY_PLUGIN = """
+from habitd.plugin import TrayItem, hookimpl
+
+@hookimpl
+def habitd_tray_items(ctx):
+    def drink():
+        ctx.state.set("glasses", ctx.state.get("glasses", 0) + 1)
+    return [TrayItem("A glass of water", drink)]
+"""
+
+
+def _water(env: Env) -> int:
+    with sqlite3.connect(env.db) as db:
+        row = db.execute(
+            "SELECT value FROM plugin_state WHERE plugin = 'water' AND key = 'glasses'"
+        ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def test_without_a_tray_host_the_daemon_runs_and_says_why(

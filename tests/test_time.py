@@ -400,3 +400,9 @@ def test_with_local_time_a_new_zone_moves_every_nudge(
         assert when is not None
         assert str(when.tzinfo) == {"London": "Europe/London", "Tokyo": "Asia/Tokyo"}[place]
         assert (when.hour, when.minute) == (8, 0)
+
+
+def test_quiet_hours_say_when_they_next_change() -> None:
+    quiet = parse_quiet_hours("22:30-07:30")
+    assert quiet.next_change(_at(0, 12)) == _at(0, 22, 30)  # Monday noon: they begin
+    assert quiet.next_change(_at(0, 23)) == _at(1, 7, 30)  # Monday night: they end
