@@ -34,6 +34,10 @@ log = logging.getLogger("habitd.tray")
 
 WATCHER = "org.kde.StatusNotifierWatcher"
 WATCHER_PATH = "/StatusNotifierWatcher"
+WATCHER_APPEARS = (
+    "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+    f"member='NameOwnerChanged',arg0='{WATCHER}'"
+)
 ITEM_PATH = "/StatusNotifierItem"
 LAYOUT = "(ia{sv}av)"
 
@@ -67,22 +71,35 @@ class Tray:
 
     async def start(self, address: str | None = None) -> bool:
         """Export the item and register it with the watcher; False (and a reason) where no
-        tray host listens."""
+        tray host listens yet. It stays on the bus: a tray host that starts later (a panel
+        restarted) gets the item then."""
         from dbus_fast.aio import MessageBus
 
         try:
             self._bus = await asyncio.wait_for(MessageBus(bus_address=address).connect(), 3)
-        except Exception as exc:
+            self._bus.export(ITEM_PATH, self._item)
+            self._bus.export(MENU_PATH, self._menu)
+            await asyncio.wait_for(self._bus.request_name(self.name), 3)
+            await asyncio.wait_for(self._call_bus("AddMatch", "s", [WATCHER_APPEARS]), 3)
+        except Exception as exc:  # no bus, or one that does not answer: habitd goes on
+            self.stop()
             self.reason = f"no session bus: {type(exc).__name__}: {exc}".rstrip(": ")
             return False
-        self._bus.export(ITEM_PATH, self._item)
-        self._bus.export(MENU_PATH, self._menu)
-        name = f"org.kde.StatusNotifierItem-{os.getpid()}-1"
+        self._bus.add_message_handler(self._on_message)
+        await self.collect()
+        self._follow_quiet_hours()
+        return await self._register()
+
+    @property
+    def name(self) -> str:
+        """The item's name on the bus (the StatusNotifierItem convention)."""
+        return f"org.kde.StatusNotifierItem-{os.getpid()}-1"
+
+    async def _register(self) -> bool:
         from dbus_fast import Message as BusMessage
         from dbus_fast import MessageType
 
         try:
-            await asyncio.wait_for(self._bus.request_name(name), 3)
             reply = await asyncio.wait_for(
                 self._bus.call(
                     BusMessage(
@@ -91,27 +108,49 @@ class Tray:
                         interface=WATCHER,
                         member="RegisterStatusNotifierItem",
                         signature="s",
-                        body=[name],
+                        body=[self.name],
                     )
                 ),
                 3,
             )
-        except Exception as exc:  # a bus that does not answer: no tray, habitd goes on
+        except Exception as exc:
             reply = None
-            log.info("tray: the bus did not answer (%s)", exc)
+            log.info("tray: the watcher did not answer (%s)", exc)
         if reply is None or reply.message_type == MessageType.ERROR:
-            self.stop()
             self.reason = (
                 "no tray host: nothing serves org.kde.StatusNotifierWatcher (KDE Plasma, "
                 "GNOME with the AppIndicator extension, XFCE's statusnotifier plugin, LXQt "
                 "or waybar show habitd's item)"
             )
             return False
-        self.reason = f"shown by the tray host ({name})"
-        log.info("tray item registered as %s", name)
-        await self.collect()
-        self._follow_quiet_hours()
+        self.reason = f"shown by the tray host ({self.name})"
+        log.info("tray item registered as %s", self.name)
         return True
+
+    async def _call_bus(self, member: str, signature: str, body: list[Any]) -> Any:
+        from dbus_fast import Message as BusMessage
+
+        return await self._bus.call(
+            BusMessage(
+                destination="org.freedesktop.DBus",
+                path="/org/freedesktop/DBus",
+                interface="org.freedesktop.DBus",
+                member=member,
+                signature=signature,
+                body=body,
+            )
+        )
+
+    def _on_message(self, message: Any) -> None:
+        """A tray host (re)started: give it the item."""
+        if (
+            message.member == "NameOwnerChanged"
+            and message.body
+            and message.body[0] == WATCHER
+            and message.body[2]
+        ):
+            task = self.app.loop.create_task(self._register())
+            task.add_done_callback(lambda _: None)
 
     def _follow_quiet_hours(self) -> None:
         """Change the icon when quiet hours begin or end: one timer to the next change."""

@@ -460,10 +460,18 @@ def _water(env: Env) -> int:
     return int(row[0]) if row else 0
 
 
-def test_without_a_tray_host_the_daemon_runs_and_says_why(
-    env: Env, server: NotificationServer
+def test_without_a_tray_host_the_daemon_runs_and_a_later_host_gets_the_item(
+    env: Env, session_bus: SessionBus, server: NotificationServer
 ) -> None:
     _start(env)
     assert env.ok("status", "--json").json()["tray"].startswith("no tray host")
     tray = _doctor(env)["tray"]  # optional, and doctor says what would show it
     assert tray["ok"] is True and "AppIndicator" in str(tray["fix"])
+    watcher = StatusNotifierWatcher(session_bus.address).start()  # a panel starts later
+    try:
+        wait_for(lambda: watcher.items)
+        wait_for(
+            lambda: env.ok("status", "--json").json()["tray"].startswith("shown by the tray host")
+        )
+    finally:
+        watcher.stop()
