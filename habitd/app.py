@@ -76,8 +76,8 @@ class App:
         self._contexts: dict[str, PluginContext] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self.notifier_mode = config.settings.notifier
-        self.tray_reason = "no tray in this process"
-        """Whether the tray shows habitd, and if not why (for ``status`` and ``doctor``)."""
+        self.tray_reason: Callable[[], str] = lambda: "no tray in this process"
+        """Whether the tray shows habitd now, and if not why (``status``, ``doctor``)."""
         self.busy: str | None = None
         """Why the desktop cannot take a nudge now ("do not disturb", "screen locked"), as
         checked just before each nudge (plugins read it as ``ctx.busy``)."""
@@ -236,7 +236,7 @@ class App:
             "paused_until": paused.isoformat() if paused else None,
             "vacation": self.core.on_vacation(),
             "quiet_hours": str(quiet) if quiet else None,
-            "tray": self.tray_reason,
+            "tray": self.tray_reason(),
             "quiet_until": quiet_end.isoformat() if quiet_end else None,
             "nudges": len([n for n in self.config.nudges if n.enabled]),
             "habits": len(self.config.habits),

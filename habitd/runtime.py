@@ -64,7 +64,9 @@ class Runtime:
             )
             if app.config.settings.tray and app.notifier.name != "log":
                 await tray.start()
-            app.tray_reason = tray.reason if app.config.settings.tray else "off in the config"
+            app.tray_reason = lambda: (
+                tray.reason if app.config.settings.tray else "off in the config"
+            )
             app.scheduler.start()
             await app.schedule()
             runtime.clock.start()
