@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from habitd import svgchart
+from habitd.words import plural
 
 EMPTY = "Nothing to show yet. Write your first entry with `habitd journal` or `habitd urge`."
 RISK_NOTE = (
@@ -83,15 +84,11 @@ def render(data: dict[str, Any]) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>habitd report</title><style>{STYLE}</style></head><body>
 <h1>Your last {data["days"]} days</h1>
-<p id="overview">{_plural(data["entries"], "entry", "entries")}. This report was made on
+<p id="overview">{plural(data["entries"], "entries")}. This report was made on
 your machine and fetches nothing.</p>
 {body}
 </body></html>
 """
-
-
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 def _nothing() -> str:
@@ -112,7 +109,7 @@ def _counted(items: list[dict[str, Any]], title: str) -> str:
         return _nothing()
     pairs = [(str(item["name"]), int(item["count"])) for item in items]
     first = pairs[0]
-    sentence = f"Most often: {first[0]} ({_plural(first[1], 'time', 'times')})."
+    sentence = f"Most often: {first[0]} ({plural(first[1], 'times')})."
     return (
         f"<p>{escape(sentence)}</p>"
         + svgchart.bars(pairs, title)
@@ -125,7 +122,7 @@ def _emotions(items: list[dict[str, Any]]) -> str:
         return _nothing()
     pairs = [(str(item["name"]), int(item["count"])) for item in items]
     rows = [
-        (str(e["name"]), f"{_plural(e['count'], 'time', 'times')}, mean {e['mean_intensity']}/10")
+        (str(e["name"]), f"{plural(e['count'], 'times')}, mean {e['mean_intensity']}/10")
         for e in items
     ]
     return svgchart.bars(pairs, "How often") + _alt(rows, ("feeling", "how often, how strong"))
@@ -137,13 +134,13 @@ def _cravings(data: dict[str, Any]) -> str:
         return _nothing()
     by_day = data["craving_by_day"]
     sentence = (
-        f"{_plural(craving['count'], 'urge', 'urges')} logged, mean {craving['mean']}/10, "
+        f"{plural(craving['count'], 'urges')} logged, mean {craving['mean']}/10, "
         f"strongest {craving['max']}/10."
     )
     surfed = data.get("surfed") or []
     if surfed:
         eased = sum(1 for s in surfed if s["end"] is not None and s["end"] < s["start"])
-        sentence += f" {_plural(len(surfed), 'urge', 'urges')} surfed; {eased} eased by the end."
+        sentence += f" {plural(len(surfed), 'urges')} surfed; {eased} eased by the end."
     points = [(d["day"][5:], float(d["mean"])) for d in by_day]
     first = date.fromisoformat(by_day[0]["day"])
     xs = [(date.fromisoformat(d["day"]) - first).days for d in by_day]
@@ -182,7 +179,7 @@ def _mood(days: list[dict[str, Any]]) -> str:
         xs=[(date.fromisoformat(d["day"]) - first).days for d in days],
     )
     mean = sum(d["mood"] for d in days) / len(days)
-    return f"<p>{_plural(len(days), 'day', 'days')} with a mood, on average {mean:.1f}.</p>" + chart
+    return f"<p>{plural(len(days), 'days')} with a mood, on average {mean:.1f}.</p>" + chart
 
 
 def _hours(data: dict[str, Any]) -> str:
@@ -194,7 +191,7 @@ def _hours(data: dict[str, Any]) -> str:
     busiest = max(cells, key=lambda c: c["count"])
     sentence = (
         f"The busiest hour: {busiest['weekday']} {busiest['hour']:02d}:00 "
-        f"({_plural(busiest['count'], 'urge', 'urges')}). Outlined: your risk windows."
+        f"({plural(busiest['count'], 'urges')}). Outlined: your risk windows."
     )
     return f"<p>{escape(sentence)}</p>" + svgchart.week_grid(
         counts, "Urges by weekday and hour", marked
@@ -205,7 +202,7 @@ def _halt(halt: list[dict[str, Any]]) -> str:
     shown = [h for h in halt if h["count"]]
     if not shown:
         return _nothing()
-    return _list([f"{h['state']}: {_plural(h['count'], 'time', 'times')}" for h in shown])
+    return _list([f"{h['state']}: {plural(h['count'], 'times')}" for h in shown])
 
 
 def _helped(helped: dict[str, Any]) -> str:
@@ -241,7 +238,7 @@ def _habits(habits: list[dict[str, Any]]) -> str:
     for habit in habits:
         parts.append(f"<h3>{escape(habit['name'])}</h3>")
         if habit.get("days_kept") is not None:
-            sentence = f"{_plural(habit['days_kept'], 'day', 'days')} kept"
+            sentence = f"{plural(habit['days_kept'], 'days')} kept"
             if habit.get("not_spent") is not None:
                 money = f"{habit['not_spent']:,.2f}".rstrip("0").rstrip(".")
                 currency = f" {habit['currency']}" if habit.get("currency") else ""

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from dbus_fast import Variant
 
 from habitd.trayitem import MENU_PATH, Item, Menu
+from habitd.words import plural
 
 if TYPE_CHECKING:
     from habitd.app import App
@@ -207,13 +208,10 @@ class Tray:
         self.revision += 1
         self._item.NewToolTip()
         self._item.NewIcon()
-        self._item.NewStatus(self._status())
+        self._item.NewStatus("Active")
         self._menu.LayoutUpdated(self.revision, 0)
 
     # --- what it shows --------------------------------------------------------------------
-
-    def _status(self) -> str:
-        return "Active"
 
     def icon(self) -> str:
         """The icon's name (its SVG beside habitd's own): paused, quiet hours, or habitd."""
@@ -229,8 +227,7 @@ class Tray:
         parts = []
         for summary in self.app.core.summaries():
             if summary.extra.get("type") == "abstain":
-                days = summary.current
-                parts.append(f"{summary.extra.get('name')}: {days} day{'' if days == 1 else 's'}")
+                parts.append(f"{summary.extra.get('name')}: {plural(summary.current, 'days')}")
         habits = self.app.config.habits
         if habits:
             answered = len(self.app.store.checks_on(self.app.today()))

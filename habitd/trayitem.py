@@ -33,7 +33,7 @@ class Item(ServiceInterface):
 
     @dbus_property(access=PropertyAccess.READ)
     def Status(self) -> "s":
-        return self.tray._status()
+        return "Active"
 
     @dbus_property(access=PropertyAccess.READ)
     def IconName(self) -> "s":

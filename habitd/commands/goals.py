@@ -41,11 +41,6 @@ def weeks_strip(kinds: list[str]) -> str:
     return " ".join("".join(group) for group in reversed(groups))
 
 
-def span(count: int, unit: str) -> str:
-    """``1 day``, ``5 days``, ``2 weeks``."""
-    return f"{count} {unit[:-1] if count == 1 else unit}"
-
-
 @click.command()
 @click.argument("habit", shell_complete=habits)
 @click.option("--note", default=None, help="What led to it, if you want to say.")
@@ -85,7 +80,7 @@ def streaks(as_json: bool) -> None:
             (
                 row["habit"],
                 row["today"],
-                span(row["current"], row["unit"]),
+                words.plural(row["current"], row["unit"]),
                 row["best"],
                 row["total"],
                 f"{row['strength']:.0%}",
@@ -99,8 +94,8 @@ def streaks(as_json: bool) -> None:
     for row in rows:
         if "clean_days" in row:
             click.echo(
-                f"{row['habit']}: {span(row['clean_days'], 'days')} kept in total, "
-                f"{span(row['days_since_start'], 'days')} since you started."
+                f"{row['habit']}: {words.plural(row['clean_days'], 'days')} kept in total, "
+                f"{words.plural(row['days_since_start'], 'days')} since you started."
             )
 
 
@@ -126,7 +121,7 @@ def habit_show(name: str, as_json: bool) -> None:
         click.echo("nothing recorded yet")
         return
     click.echo(
-        f"current {span(info['current'], info['unit'])}, best {info['best']}, "
+        f"current {words.plural(info['current'], info['unit'])}, best {info['best']}, "
         f"{words.plural(info['total'], 'days')} done, strength {info['strength']:.0%}, "
         f"since {info['since']}"
     )
