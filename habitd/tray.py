@@ -267,8 +267,9 @@ class Tray:
         habits = [
             self._entry(
                 FIRST_HABIT + index,
-                f"{'✓ ' if habit.id in marked else ''}{habit.name}",
+                habit.name,
                 _marker(self, habit.id),
+                checked=marked.get(habit.id) == "done",
             )
             for index, habit in enumerate(self.app.config.habits)
         ]
@@ -294,14 +295,46 @@ class Tray:
         children.append(self._entry(12, "Open the report", self._report))
         return Variant(LAYOUT, [0, {"children-display": Variant("s", "submenu")}, children])
 
-    def _entry(self, number: int, label: str, action: Callable[[], Any]) -> Variant:
+    def properties(self, numbers: list[int], names: list[str]) -> list[list[Any]]:
+        """dbusmenu's ``GetGroupProperties``: each asked item (all when none are named) with
+        its asked properties (all when none are named). Hosts built on libdbusmenu ask this
+        before they draw and leave out any item it does not return."""
+        found: dict[int, dict[str, Variant]] = {}
+        waiting = [self.layout()]
+        while waiting:
+            number, props, children = waiting.pop().value
+            found[number] = props
+            waiting.extend(children)
+        return [
+            [number, {k: v for k, v in found[number].items() if not names or k in names}]
+            for number in (numbers or sorted(found))
+            if number in found
+        ]
+
+    def _entry(
+        self,
+        number: int,
+        label: str,
+        action: Callable[[], Any],
+        checked: bool | None = None,
+    ) -> Variant:
         self._items[number] = action
-        return Variant(LAYOUT, [number, {"label": Variant("s", label)}, []])
+        props = {"label": Variant("s", label)}
+        if checked is not None:  # a check box the host draws (done today or not)
+            props["toggle-type"] = Variant("s", "checkmark")
+            props["toggle-state"] = Variant("i", int(checked))
+        return Variant(LAYOUT, [number, props, []])
 
     def _separator(self, number: int) -> Variant:
         return Variant(LAYOUT, [number, {"type": Variant("s", "separator")}, []])
 
     # --- what it does -----------------------------------------------------------------------
+
+    def has_item(self, number: int) -> bool:
+        """Whether the menu has an item with this id (dbusmenu's ``EventGroup`` asks)."""
+        if not self._items:
+            self.layout()
+        return number in self._items or number in (0, HABITS_MENU)
 
     def clicked(self, number: int) -> None:
         """The person chose a menu item: run its action on the daemon's loop."""

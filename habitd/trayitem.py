@@ -116,7 +116,7 @@ class Menu(ServiceInterface):
 
     @method()
     def GetGroupProperties(self, ids: "ai", names: "as") -> "a(ia{sv})":
-        return []
+        return self.tray.properties(ids, names)
 
     @method()
     def Event(self, number: "i", event: "s", data: "v", timestamp: "u") -> None:
@@ -124,8 +124,24 @@ class Menu(ServiceInterface):
             self.tray.clicked(number)
 
     @method()
+    def EventGroup(self, events: "a(isvu)") -> "ai":
+        # What libdbusmenu hosts (XFCE, Unity, GNOME's extension) send for a click; the
+        # answer lists the ids not found.
+        unknown = []
+        for number, event, _data, _timestamp in events:
+            if not self.tray.has_item(number):
+                unknown.append(number)
+            elif event == "clicked":
+                self.tray.clicked(number)
+        return unknown
+
+    @method()
     def AboutToShow(self, number: "i") -> "b":
         return False
+
+    @method()
+    def AboutToShowGroup(self, ids: "ai") -> "aiai":
+        return [[], []]
 
     @signal()
     def LayoutUpdated(self, revision: "u", parent: "i") -> "ui":

@@ -11,7 +11,7 @@ from habitd.testing import Daemon, Env
 from habitd.testing import Result as Result
 from habitd.testing import private_paths as private_paths
 from habitd.testing import wait_for as wait_for
-from habitd.testing.desktop import Dunst, SessionBus, VirtualDisplay
+from habitd.testing.desktop import Dunst, SessionBus, TrayHost, VirtualDisplay
 
 
 @pytest.fixture
@@ -56,3 +56,11 @@ def dunst(env: Env, session_bus: SessionBus) -> Iterator[Dunst]:
     yield server
     server.stop()
     display.stop()
+
+
+@pytest.fixture
+def tray_host(env: Env, dunst: Dunst) -> Iterator[TrayHost]:
+    """XFCE's panel, a real tray host, on dunst's screen and bus."""
+    host = TrayHost(dunst.address, dunst.display, env.root / "panel").start()
+    yield host
+    host.stop()

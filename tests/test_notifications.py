@@ -17,7 +17,7 @@ from habitd.testing.dbus_services import (
     Shown,
     StatusNotifierWatcher,
 )
-from habitd.testing.desktop import Dunst, SessionBus
+from habitd.testing.desktop import Dunst, SessionBus, TrayHost
 
 from .conftest import BASE_CONFIG, Env, wait_for
 
@@ -389,19 +389,28 @@ def _item(bus: str, service: str, name: str) -> Any:
 
 
 def _menu(bus: str, service: str) -> dict[str, int]:
-    """Every item's label -> id, submenus included."""
+    """Every item's label -> id, submenus included, read as libdbusmenu hosts (XFCE,
+    GNOME's extension) read it: the layout's ids, then their properties as a group."""
     _revision, layout = _tray_call(bus, service, "GetLayout", "iias", (0, -1, []))
-    found: dict[str, int] = {}
+    numbers: list[int] = []
 
     def walk(node: Any) -> None:
-        number, props, children = node
-        if "label" in props:
-            found[props["label"].value] = number
-        for child in children:
+        numbers.append(node[0])
+        for child in node[2]:
             walk(child.value)
 
     walk(layout)
-    return found
+    [group] = _tray_call(bus, service, "GetGroupProperties", "aias", (numbers, []))
+    assert sorted(number for number, _props in group) == sorted(numbers)  # none left out
+    return {props["label"].value: number for number, props in group if "label" in props}
+
+
+def _checked(bus: str, service: str, number: int) -> bool:
+    """Whether the host draws this item's check box ticked."""
+    [[[_number, props]]] = _tray_call(
+        bus, service, "GetGroupProperties", "aias", ([number], ["toggle-state"])
+    )
+    return bool(props["toggle-state"].value)
 
 
 def test_the_tray_item_shows_and_its_menu_acts(
@@ -421,16 +430,23 @@ def test_the_tray_item_shows_and_its_menu_acts(
         menu = _menu(bus, service)
         assert {"Help now", "Breathe", "Pause 1 hour", "Meditate", "Open the report"} <= set(menu)
 
-        def click(label: str) -> None:
+        def click(label: str) -> None:  # as Qt hosts (KDE, LXQt) send it
             _tray_call(bus, service, "Event", "isvu", (menu[label], "clicked", Variant("i", 0), 0))
+
+        def click_in_group(label: str) -> None:  # as libdbusmenu hosts send it
+            event = [menu[label], "clicked", Variant("i", 0), 0]
+            assert _tray_call(bus, service, "EventGroup", "a(isvu)", ([event],)) == [[]]
 
         click("Pause 1 hour")
         wait_for(lambda: env.ok("status", "--json").json()["paused_until"])
         assert _item(bus, service, "IconName") == "habitd-paused"
         assert "Resume" in _menu(bus, service)
-        click("Meditate")
+        assert not _checked(bus, service, menu["Meditate"])
+        click_in_group("Meditate")
         wait_for(lambda: ("meditate", "done") in [(e["habit"], e["event"]) for e in env.history()])
-        assert "✓ Meditate" in _menu(bus, service)
+        assert _checked(bus, service, menu["Meditate"])
+        gone = [9999, "clicked", Variant("i", 0), 0]  # an id the menu does not have: said
+        assert _tray_call(bus, service, "EventGroup", "a(isvu)", ([gone],)) == [[9999]]
         click("Help now")
         urgent = wait_for(lambda: [s for s in server.shown if s.urgency == 2])
         assert urgent[0].summary == "You don't have to ride this alone"
@@ -458,6 +474,66 @@ def _water(env: Env) -> int:
             "SELECT value FROM plugin_state WHERE plugin = 'water' AND key = 'glasses'"
         ).fetchone()
     return int(row[0]) if row else 0
+
+
+def _top_menu(bus: str, service: str) -> list[str]:
+    """The top level's labels in order, as the keyboard walks them (separators skipped)."""
+    _revision, layout = _tray_call(bus, service, "GetLayout", "iias", (0, 1, []))
+    return [c.value[1]["label"].value for c in layout[2] if "label" in c.value[1]]
+
+
+def test_a_real_tray_host_draws_the_menu_and_choosing_from_it_acts(
+    env: Env, tray_host: TrayHost, dunst: Dunst, tmp_path: Path
+) -> None:
+    """XFCE's panel (GTK and libdbusmenu, as on many desktops) shows the item; a person
+    opens its menu with a click and chooses with the keyboard: a pause, then Help now
+    (which a pause never holds back), then a habit from the submenu."""
+    opened = tmp_path / "opened"
+    terminal = tmp_path / "terminal.sh"
+    terminal.write_text(f'#!/bin/sh\necho "$@" >> {opened}\n')
+    terminal.chmod(0o755)
+    env.write_config(
+        CONFIG.replace('notifier = "auto"', f'notifier = "auto"\nterminal = "{terminal}"') + SAM
+    )
+    env.start_daemon(notifier="auto")
+    shown = wait_for(
+        lambda: (tray := env.ok("status", "--json").json()["tray"]).startswith("shown by") and tray
+    )
+    service = shown.split("(")[1].rstrip(")")
+    bus = dunst.address
+
+    def choose(label: str, *then: str) -> None:
+        tray_host.click_icon()
+        assert tray_host.menu_open()
+        steps = _top_menu(bus, service).index(label) + 1
+        tray_host.keys(*["Down"] * steps, *then, "Return")
+        wait_for(lambda: not tray_host.menu_open())
+
+    choose("Pause 1 hour")
+    wait_for(lambda: env.ok("status", "--json").json()["paused_until"])
+    wait_for(lambda: _item(bus, service, "IconName") == "habitd-paused")
+
+    choose("Help now")
+    wait_for(lambda: dunst.displayed() == 1)
+    dunst.ctl("close-all")
+    [help_now] = wait_for(lambda: dunst.history())
+    assert help_now["summary"] == "You don't have to ride this alone"
+    assert help_now["body"].startswith("Reach Sam: call or text 555-0100.")
+    assert "emergency number" in help_now["body"]  # the crisis line, always
+    assert help_now["timeout"] == 0  # critical: it stays until the person closes it
+    wait_for(lambda: opened.exists() and "habitd help-now" in opened.read_text())
+
+    choose("Today's habits", "Right")  # the submenu opens on its first habit: Meditate
+    wait_for(lambda: ("meditate", "done") in [(e["habit"], e["event"]) for e in env.history()])
+    assert env.ok("status", "--json").json()["paused_until"]  # and the pause stands
+
+
+SAM = """
+[[support.contact]]
+name = "Sam"
+reach = "call or text 555-0100"
+prefer_for = ["craving"]
+"""
 
 
 def test_without_a_tray_host_the_daemon_runs_and_a_later_host_gets_the_item(

@@ -1,12 +1,14 @@
 """A desktop session in miniature for tests and screenshots: a private D-Bus session bus,
-a virtual X display (Xvfb) and dunst, a real notification server.
+a virtual X display (Xvfb), dunst (a real notification server) and XFCE's panel (a real
+tray host), driven with xdotool as a person's mouse and keyboard would.
 
 Missing programs skip a test on a developer's machine but fail it in CI, where
-``.ci/run`` installs them (Debian: dbus-daemon, xvfb, dunst).
+``.ci/run`` installs them (Debian: dbus-daemon, xvfb, dunst, xfce4-panel, xdotool).
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
@@ -180,6 +182,135 @@ class Dunst:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(10)
+
+
+PANEL_CONFIG = """<?xml version="1.0" encoding="UTF-8"?>
+<channel name="xfce4-panel" version="1.0">
+  <property name="configver" type="int" value="2"/>
+  <property name="panels" type="array">
+    <value type="int" value="1"/>
+    <property name="panel-1" type="empty">
+      <property name="position" type="string" value="p=6;x=0;y=0"/>
+      <property name="length" type="uint" value="100"/>
+      <property name="position-locked" type="bool" value="true"/>
+      <property name="icon-size" type="uint" value="22"/>
+      <property name="size" type="uint" value="30"/>
+      <property name="plugin-ids" type="array">
+        <value type="int" value="1"/>
+        <value type="int" value="2"/>
+      </property>
+    </property>
+  </property>
+  <property name="plugins" type="empty">
+    <property name="plugin-1" type="string" value="separator">
+      <property name="expand" type="bool" value="true"/>
+      <property name="style" type="uint" value="0"/>
+    </property>
+    <property name="plugin-2" type="string" value="systray">
+      <property name="square-icons" type="bool" value="true"/>
+    </property>
+  </property>
+</channel>
+"""
+
+
+@dataclass
+class TrayHost:
+    """XFCE's panel with its status tray (Debian's ``xfce4-panel``): a real
+    StatusNotifierWatcher and host, drawing tray items and their dbusmenu menus with GTK.
+
+    One panel along the top of ``display``, holding only the tray at its right end. Its
+    settings live in ``folder`` (its own xfconfd, so nothing of a developer's desktop is
+    read or written).
+    """
+
+    address: str
+    display: VirtualDisplay
+    folder: Path
+    procs: list[subprocess.Popen[bytes]] | None = None
+
+    @property
+    def environ(self) -> dict[str, str]:
+        """The panel's environment: this bus, this screen, its own settings."""
+        return {
+            **os.environ,
+            "DBUS_SESSION_BUS_ADDRESS": self.address,
+            "DISPLAY": self.display.display,
+            "XDG_CONFIG_HOME": str(self.folder / "config"),
+            "XDG_CACHE_HOME": str(self.folder / "cache"),
+            "NO_AT_BRIDGE": "1",
+        }
+
+    def start(self) -> TrayHost:
+        """Start xfconfd and the panel; returns once the tray shows on screen."""
+        panel = need("xfce4-panel")
+        need("xdotool")
+        daemons = glob.glob("/usr/lib/*/xfce4/xfconf/xfconfd")
+        if not daemons:
+            need("xfconfd")  # not on PATH either: skip, or fail in CI
+        settings = self.folder / "config" / "xfce4" / "xfconf" / "xfce-perchannel-xml"
+        settings.mkdir(parents=True, exist_ok=True)
+        (settings / "xfce4-panel.xml").write_text(PANEL_CONFIG)
+        self.procs = [
+            subprocess.Popen(
+                command, env=self.environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            for command in ([daemons[0]], [panel, "--disable-wm-check"])
+        ]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self._windows():
+                return self
+            time.sleep(0.1)
+        raise RuntimeError("the panel's tray did not show")
+
+    def xdotool(self, *args: str) -> str:
+        """Run ``xdotool ARGS`` on this screen; its output."""
+        return subprocess.run(
+            [need("xdotool"), *args],
+            env=self.environ,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+
+    def _windows(self) -> list[tuple[int, int, int, int]]:
+        """The visible windows of the tray (and of its open menus): x, y, width, height."""
+        found = []
+        ids = self.xdotool("search", "--onlyvisible", "--class", "Wrapper-2.0").split()
+        for window in ids:
+            shape = self.xdotool("getwindowgeometry", "--shell", window)
+            fields = dict(line.split("=", 1) for line in shape.split() if "=" in line)
+            if {"X", "Y", "WIDTH", "HEIGHT"} <= fields.keys():
+                x, y, width, height = (int(fields[k]) for k in ("X", "Y", "WIDTH", "HEIGHT"))
+                found.append((x, y, width, height))
+        return found
+
+    def menu_open(self) -> bool:
+        """Whether a menu of the tray is on screen (a window below the panel)."""
+        return any(y > 0 for _x, y, _w, _h in self._windows())
+
+    def click_icon(self, button: int = 1) -> None:
+        """Click the middle of the tray (where its one item is) and wait for its menu."""
+        x, y, width, height = min(self._windows(), key=lambda w: w[1])
+        self.xdotool("mousemove", str(x + width // 2), str(y + height // 2), "click", str(button))
+        deadline = time.monotonic() + 10
+        while not self.menu_open() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def keys(self, *keys: str) -> None:
+        """Press keys, as a person choosing from the open menu with the keyboard."""
+        self.xdotool("key", "--delay", "60", *keys)
+
+    def stop(self) -> None:
+        """Stop the panel and its settings daemon."""
+        for proc in reversed(self.procs or []):
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
 
 
 @dataclass
