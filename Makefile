@@ -49,8 +49,9 @@ bench: $(STAMP)
 soak: $(STAMP)  ## 50 clients for 60 s, then 500 nudges for 10 minutes (figures as JSON)
 	$(BIN)/python bench/soak.py
 
-screenshot: $(STAMP)  ## docs/img: a nudge as dunst shows it, the report as Chromium does
+screenshot: $(STAMP)  ## docs/img: a nudge as dunst shows it, the tray in XFCE's panel, the report as Chromium does
 	$(BIN)/python tools/screenshot.py
+	$(BIN)/python tools/tray_screenshot.py
 	$(BIN)/python tools/report_screenshot.py
 
 clean:

@@ -158,7 +158,7 @@ def check_tray(daemon: Finding) -> Finding | None:
     if not shown and "off in the config" not in str(reason):
         fix = (
             "a tray host shows it: KDE Plasma, GNOME with the AppIndicator extension, XFCE's "
-            "statusnotifier plugin, LXQt or waybar (optional: habitd works without)"
+            "status tray, LXQt or waybar (optional: habitd works without)"
         )
     return Finding("tray", True, str(reason), fix)
 

@@ -62,7 +62,9 @@ class Runtime:
             app.notifier = await make_notifier(
                 app.notifier_mode, app.delivery.on_notification_answer
             )
-            if app.config.settings.tray and app.notifier.name != "log":
+            if app.notifier.name == "log":
+                tray.reason = "not started: notifications go to the log (no desktop session)"
+            elif app.config.settings.tray:
                 await tray.start()
             app.tray_reason = lambda: (
                 tray.reason if app.config.settings.tray else "off in the config"

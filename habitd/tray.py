@@ -2,7 +2,7 @@
 
 The daemon exports ``org.kde.StatusNotifierItem`` and ``com.canonical.dbusmenu`` on the
 session bus and registers with the ``org.kde.StatusNotifierWatcher`` that tray hosts run
-(KDE Plasma, GNOME's AppIndicator extension, XFCE's statusnotifier plugin, LXQt, waybar).
+(KDE Plasma, GNOME's AppIndicator extension, XFCE's status tray, LXQt, waybar).
 Where no watcher answers, nothing is shown and :attr:`Tray.reason` says why (``habitd
 doctor`` shows it). The tooltip says the day count of each abstain habit, today's answers
 and the next nudge; the menu offers help now, a practice, the journal, an urge, a pause or
@@ -120,7 +120,7 @@ class Tray:
         if reply is None or reply.message_type == MessageType.ERROR:
             self.reason = (
                 "no tray host: nothing serves org.kde.StatusNotifierWatcher (KDE Plasma, "
-                "GNOME with the AppIndicator extension, XFCE's statusnotifier plugin, LXQt "
+                "GNOME with the AppIndicator extension, XFCE's status tray, LXQt "
                 "or waybar show habitd's item)"
             )
             return False
@@ -223,7 +223,8 @@ class Tray:
         return "habitd"
 
     def tooltip(self) -> str:
-        """``14 days without kratom · 3 of 5 today · next: evening-journal at 20:30``."""
+        """One line each: ``Kratom-free today: 14 days``, ``3 of 5 habits today``, a pause,
+        ``next: evening-journal at 20:30``."""
         parts = []
         for summary in self.app.core.summaries():
             if summary.extra.get("type") == "abstain":
@@ -243,7 +244,7 @@ class Tray:
         if upcoming:
             when, nudge_id = min(upcoming)
             parts.append(f"next: {nudge_id} at {when.astimezone(self.app.tz):%H:%M}")
-        return " · ".join(parts) or "habitd"
+        return "\n".join(parts) or "habitd"
 
     def layout(self) -> Variant:
         """The whole menu as dbusmenu's nested layout; item ids map to their actions."""

@@ -18,6 +18,7 @@ def test_status_trigger_history_done(env: Env, daemon: Daemon) -> None:
     assert info["running"] is True
     assert info["pid"] == daemon.proc.pid
     assert info["notifier"] == "log"
+    assert info["tray"].startswith("not started: notifications go to the log")  # said why
     assert info["nudges"] == 2
     assert {p["name"]: p["state"] for p in info["plugins"]} == dict.fromkeys(BUILTINS, "active")
     human = env.ok("status").out

@@ -290,10 +290,15 @@ class TrayHost:
         """Whether a menu of the tray is on screen (a window below the panel)."""
         return any(y > 0 for _x, y, _w, _h in self._windows())
 
-    def click_icon(self, button: int = 1) -> None:
-        """Click the middle of the tray (where its one item is) and wait for its menu."""
+    def point_at_icon(self) -> None:
+        """Move the pointer to the middle of the tray, where its one item is."""
         x, y, width, height = min(self._windows(), key=lambda w: w[1])
-        self.xdotool("mousemove", str(x + width // 2), str(y + height // 2), "click", str(button))
+        self.xdotool("mousemove", str(x + width // 2), str(y + height // 2))
+
+    def click_icon(self, button: int = 1) -> None:
+        """Click the tray's item and wait for its menu."""
+        self.point_at_icon()
+        self.xdotool("click", str(button))
         deadline = time.monotonic() + 10
         while not self.menu_open() and time.monotonic() < deadline:
             time.sleep(0.05)
