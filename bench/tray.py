@@ -1,11 +1,12 @@
 """The tray's cost: a daemon's idle CPU, context switches and RSS with the tray item shown,
 beside the same daemon with ``tray = false``.
 
-    python bench/tray.py [--idle-seconds 60] [--json]
+    python bench/tray.py [--idle-seconds 60] [--host test|xfce] [--json]
 
 Each daemon runs on a private D-Bus session bus with a recording notification server and a
-StatusNotifierWatcher (habitd's test services), so the tray item is really registered.
-Needs Debian's dbus-daemon.
+StatusNotifierWatcher, so the tray item is really registered: habitd's test watcher, or
+with ``--host xfce`` XFCE's panel on Xvfb, a real host that reads the item and its menu.
+Needs Debian's dbus-daemon (and xvfb, xfce4-panel, xdotool for ``--host xfce``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from habitd.testing.dbus_services import (  # noqa: E402
     NotificationServer,
     StatusNotifierWatcher,
 )
-from habitd.testing.desktop import SessionBus  # noqa: E402
+from habitd.testing.desktop import SessionBus, TrayHost, VirtualDisplay  # noqa: E402
 
 CONFIG = """
 [habitd]
@@ -48,12 +49,18 @@ habit = "meditate"
 """
 
 
-def measure(tray: bool, idle: float) -> dict[str, Any]:
+def measure(tray: bool, idle: float, host: str = "test") -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="hdt-"))
     env = private_env(root)
     bus = SessionBus(root / "run" / "bus").start()
     server = NotificationServer(bus.address).start()
-    watcher = StatusNotifierWatcher(bus.address).start()
+    display = panel = None
+    if host == "xfce":
+        display = VirtualDisplay().start()
+        panel = TrayHost(bus.address, display, root / "panel").start()
+    watcher = StatusNotifierWatcher(bus.address) if panel is None else None
+    if watcher is not None:
+        watcher.start()
     env["DBUS_SESSION_BUS_ADDRESS"] = bus.address
     config = root / "config" / "habitd"
     config.mkdir(parents=True, mode=0o700)
@@ -67,7 +74,8 @@ def measure(tray: bool, idle: float) -> dict[str, Any]:
     )
     registered = None
     try:
-        while tray and registered is None and time.monotonic() - started < 30:
+        deadline = started + 30
+        while watcher is not None and tray and registered is None and time.monotonic() < deadline:
             if watcher.items:
                 registered = time.monotonic() - started
             time.sleep(0.01)
@@ -88,7 +96,7 @@ def measure(tray: bool, idle: float) -> dict[str, Any]:
         time.sleep(idle)
         return {
             "tray": shown,
-            "registered": list(watcher.items),
+            "host": host,
             "registered_after_ms": registered * 1000 if registered is not None else None,
             "idle_cpu_ms": (_cpu_seconds(proc.pid) - cpu) * 1000,
             "idle_context_switches": _context_switches(proc.pid) - switches,
@@ -97,7 +105,11 @@ def measure(tray: bool, idle: float) -> dict[str, Any]:
     finally:
         proc.terminate()
         proc.wait(10)
-        watcher.stop()
+        if watcher is not None:
+            watcher.stop()
+        if panel is not None and display is not None:
+            panel.stop()
+            display.stop()
         server.stop()
         bus.stop()
         shutil.rmtree(root, ignore_errors=True)
@@ -106,16 +118,18 @@ def measure(tray: bool, idle: float) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--idle-seconds", type=float, default=60.0)
+    parser.add_argument("--host", choices=("test", "xfce"), default="test")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    results = {"with the tray": measure(True, args.idle_seconds)}
-    results["without"] = measure(False, args.idle_seconds)
+    results = {"with the tray": measure(True, args.idle_seconds, args.host)}
+    results["without"] = measure(False, args.idle_seconds, args.host)
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
     after = results["with the tray"]["registered_after_ms"]
-    print(f"the item registered {after:.0f} ms after the daemon was started\n")
+    if after is not None:
+        print(f"the item registered {after:.0f} ms after the daemon was started\n")
     print("| daemon | idle CPU ms | context switches | RSS MB | tray |\n|---|---|---|---|---|")
     for name, figures in results.items():
         print(
