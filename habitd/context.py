@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from habitd import clock
 from habitd.contract import Action, Entry, Message, PluginState
+from habitd.plugins import ANSWERING
 
 if TYPE_CHECKING:
     from habitd.app import App
@@ -200,10 +201,21 @@ class PluginContext:
     ) -> None:
         """Show a message that is not a scheduled nudge (a celebration, a kind reply) and
         record it in history as ``event`` with ``detail`` (why). ``about`` names what it
-        concerns (a habit...). It is in history when this returns; the daemon shows it."""
+        concerns (a habit...). It is in history when this returns; the daemon shows it.
+
+        A message that answers the person (from ``habitd_on_action``, ``habitd_on_entry``,
+        an RPC method or a tray item) always shows: they are there. One that comes on its
+        own (from a job or any other hook) follows the rules nudges follow: during a pause,
+        quiet hours, do-not-disturb or a locked screen it is not shown, and its history line
+        says ``held`` and why. For a message that should come later instead, schedule a
+        nudge with :meth:`fire_later`."""
         why = dict(detail or {})
+        holding = None if ANSWERING.get() else self._app.delivery.holding()
+        if holding is not None:
+            why["held"] = holding[0]
         self._app.delivery.record(message, about, event, why)
-        self._on_loop(lambda: self._app.delivery.show(message, about, event, why))
+        if holding is None:
+            self._on_loop(lambda: self._app.delivery.show(message, about, event, why))
 
     def fire_later(self, nudge: str, due: datetime, reason: str) -> None:
         """Deliver ``nudge`` once at ``due`` (replacing an earlier pending one); survives a

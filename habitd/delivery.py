@@ -212,19 +212,27 @@ class Delivery:
         """habitd's own rules, applied after every plugin's ``before_send``: hold (or, for
         a nudge without ``catch_up``, drop) a nudge during a pause, in quiet hours and while
         the desktop is busy."""
+        holding = self.holding()
+        if holding is None:
+            return None
+        reason, until = holding
+        return Verdict.hold(until, reason) if nudge.catch_up else Verdict.drop(reason)
+
+    def holding(self) -> tuple[str, datetime] | None:
+        """Why nothing unasked-for is shown now, and until when: a pause, quiet hours, or a
+        busy desktop (do-not-disturb, a locked screen; looked at again shortly). None when
+        nothing holds."""
         now = self.app.now()
         paused = self.app.paused_until()
         quiet = self.app.config.settings.quiet_hours
         quiet_end = quiet.end_if_quiet(now) if quiet is not None else None
         if paused is not None:
-            reason, until = "paused", paused
-        elif quiet_end is not None:
-            reason, until = "quiet hours", quiet_end
-        elif self.app.busy is not None:
-            reason, until = self.app.busy, now + BUSY_RECHECK
-        else:
-            return None
-        return Verdict.hold(until, reason) if nudge.catch_up else Verdict.drop(reason)
+            return "paused", paused
+        if quiet_end is not None:
+            return "quiet hours", quiet_end
+        if self.app.busy is not None:
+            return self.app.busy, now + BUSY_RECHECK
+        return None
 
     async def _desktop_busy(self) -> str | None:
         if self.screen_locked:

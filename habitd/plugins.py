@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import contextvars
 import difflib
 import importlib
 import importlib.util
@@ -44,6 +45,14 @@ from habitd.hookspecs import FAULT_WINDOW, HOOK_TIMEOUT, IMPORT_TIMEOUT, QUARANT
 from habitd.paths import Paths, installed_plugins_allowed
 
 log = logging.getLogger("habitd.plugins")
+
+ANSWERING: contextvars.ContextVar[bool] = contextvars.ContextVar("answering", default=False)
+"""True inside a plugin call that answers the person: a reaction to what they did
+(:data:`REPLY_HOOKS`), their command (an RPC method) or their click on a tray item. A
+message a plugin shows from anywhere else comes on its own, and the core's pause, quiet
+hours and do-not-disturb apply to it as they do to nudges (see ``PluginContext.notify``)."""
+
+REPLY_HOOKS = frozenset({"habitd_on_action", "habitd_on_entry"})
 
 BUILTINS = (
     "reminder",
@@ -351,10 +360,13 @@ class PluginHost:
                 results.append((impl.plugin_name, value))
         return results
 
-    async def call_job(self, plugin: str, name: str, function: Callable[[], Any]) -> None:
-        """Run a plugin's scheduled job with the same isolation as a hook."""
+    async def call_job(
+        self, plugin: str, name: str, function: Callable[[], Any], answering: bool = False
+    ) -> None:
+        """Run a plugin's job (a scheduled one, or a tray item's when ``answering`` the
+        person's click) with the same isolation as a hook."""
         if self.active(plugin):
-            await self._run(plugin, f"job {name}", function, {})
+            await self._run(plugin, f"job {name}", function, {}, answering=answering)
 
     async def call_method(
         self, plugin: str, name: str, function: Callable[..., Any], params: dict[str, Any]
@@ -370,7 +382,8 @@ class PluginHost:
             raise HabitdError(f"plugin {plugin} is stuck in an earlier call; try again later")
         try:
             return await asyncio.wait_for(
-                asyncio.wrap_future(worker.submit(function, params)), self.timeout
+                asyncio.wrap_future(worker.submit(function, params, answering=True)),
+                self.timeout,
             )
         except HabitdError:
             raise
@@ -389,7 +402,9 @@ class PluginHost:
         except Exception as exc:
             self.fault(impl.plugin_name, hook, exc)
             return False, None
-        ok, value = await self._run(impl.plugin_name, hook, impl.function, arguments)
+        ok, value = await self._run(
+            impl.plugin_name, hook, impl.function, arguments, answering=hook in REPLY_HOOKS
+        )
         if ok:
             try:
                 _check_result(hook, value)
@@ -399,7 +414,12 @@ class PluginHost:
         return ok, value
 
     async def _run(
-        self, plugin: str, what: str, function: Callable[..., Any], arguments: dict[str, Any]
+        self,
+        plugin: str,
+        what: str,
+        function: Callable[..., Any],
+        arguments: dict[str, Any],
+        answering: bool = False,
     ) -> tuple[bool, Any]:
         """Call ``function`` in the plugin's own worker, never on this loop; a call that
         overruns is a fault and its late result is ignored."""
@@ -407,7 +427,7 @@ class PluginHost:
         if worker.overrunning(self.timeout):
             log.info("plugin %s is still stuck in an earlier call; skipped for %s", plugin, what)
             return False, None
-        future = worker.submit(function, arguments)
+        future = worker.submit(function, arguments, answering)
         try:
             result = await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
         except TimeoutError:
@@ -489,12 +509,14 @@ class Worker:
         self._calls = itertools.count()
 
     def submit(
-        self, function: Callable[..., Any], arguments: Mapping[str, Any]
+        self, function: Callable[..., Any], arguments: Mapping[str, Any], answering: bool = False
     ) -> concurrent.futures.Future[Any]:
-        """Call ``function(**arguments)`` in the worker (awaiting it if it is async)."""
+        """Call ``function(**arguments)`` in the worker (awaiting it if it is async), with
+        :data:`ANSWERING` set for the call."""
         number = next(self._calls)
 
         async def call() -> Any:
+            ANSWERING.set(answering)  # this call's task has its own context
             self._running[number] = time.monotonic()
             try:
                 result = function(**arguments)

@@ -387,7 +387,9 @@ class Tray:
 
 def _plugin_item(tray: Tray, plugin: str, item: Any) -> Callable[[], Any]:
     async def run() -> None:
-        await tray.app.plugins.call_job(plugin, f"tray item {item.label!r}", item.run)
+        await tray.app.plugins.call_job(
+            plugin, f"tray item {item.label!r}", item.run, answering=True
+        )
         tray.refresh()
 
     return run

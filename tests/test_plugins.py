@@ -468,3 +468,46 @@ def test_a_config_others_could_change_is_refused(env: Env) -> None:
     assert started.proc.wait(20) != 0 and "chmod go-w" in started.log
     config.chmod(0o600)
     assert env.ok("config", "check").out.startswith("ok")
+
+
+CHIMES = """
+from habitd.plugin import Job, Message, hookimpl, parse_schedule
+
+
+@hookimpl
+def habitd_jobs(config, ctx):
+    def chime():
+        ctx.notify(Message(title="A chime", body="on its own"), about="chime", event="chime")
+
+    return [Job("chime", parse_schedule({"every": "1s"}), chime)]
+
+
+@hookimpl
+def habitd_on_entry(entry, ctx):
+    ctx.notify(Message(title="Thank you", body="for writing"), about="entry", event="thanks")
+"""
+
+
+def test_a_message_a_plugin_sends_on_its_own_is_held_by_a_pause_a_reply_is_not(
+    env: Env,
+) -> None:
+    """A plugin cannot talk past a pause: its job's messages are held (said in history)
+    as nudges are, while its answer to what the person just wrote still shows."""
+    env.write_config()
+    env.add_plugin("chimes", CHIMES)
+    daemon = env.start_daemon()
+    wait_for(lambda: "nudge chime-chime: A chime" in daemon.log)
+    env.ok("pause", "1h")
+    held = wait_for(
+        lambda: [e for e in env.history() if e["event"] == "chime" and e["detail"].get("held")]
+    )
+    assert held[0]["detail"]["held"] == "paused"
+    shown_before = daemon.log.count("A chime")
+    env.ok("journal", "--emotion", "tired", "--intensity", "4", "--note", "a long day")
+    wait_for(lambda: "nudge thanks-entry: Thank you" in daemon.log)  # the person is there
+    thanks = [e for e in env.history() if e["event"] == "thanks"]
+    assert thanks and "held" not in thanks[0]["detail"]
+    wait_for(lambda: len([e for e in env.history() if e["event"] == "chime"]) >= 4)
+    assert daemon.log.count("A chime") == shown_before  # none shown while paused
+    env.ok("resume")
+    wait_for(lambda: daemon.log.count("A chime") > shown_before)

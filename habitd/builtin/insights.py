@@ -173,9 +173,7 @@ def habitd_jobs(ctx: PluginContext) -> Sequence[Job]:
 
 
 def _calm_moment(ctx: PluginContext, label: str) -> Callable[[], None]:
-    def send() -> None:
-        if ctx.paused_until() is not None:
-            return
+    def send() -> None:  # held by a pause or quiet hours, as a nudge is
         ctx.notify(
             Message(
                 title="A calm moment, before it gets hard",
