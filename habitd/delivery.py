@@ -323,7 +323,7 @@ class Delivery:
         """Called by the desktop notifier (synchronously, on the loop) when a button is
         pressed, a reply sent or the body clicked (which opens what the message asks for)."""
         if action == "clicked" and nudge_id in self._commands:
-            self._open(self._commands[nudge_id])
+            self.open_command(self._commands[nudge_id])
 
         nudge = self.app.config.nudge(nudge_id)
         if nudge is not None:
@@ -342,8 +342,9 @@ class Delivery:
         )
         task.add_done_callback(_log_task_error)
 
-    def _open(self, command: str) -> None:
-        """Open ``command`` in a terminal; where there is none, say which to run."""
+    def open_command(self, command: str) -> None:
+        """Open ``command`` in a terminal; where there is none, say which to run (a
+        notification). Call it on the daemon's loop."""
         from habitd.terminal import open_in_terminal
 
         if open_in_terminal(command, self.app.config.settings.terminal):

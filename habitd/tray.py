@@ -364,7 +364,10 @@ class Tray:
             private=True,
         )
         await self.app.delivery.show(message, "help-now", "help-now", None)
-        _opener(self, "habitd help-now")()
+        # With no terminal to open, nothing more is said: the notification holds it all.
+        from habitd.terminal import open_in_terminal
+
+        open_in_terminal("habitd help-now", self.app.config.settings.terminal)
 
     async def _pause(self, duration: str) -> None:
         await self.app.write(lambda: self.app.core.pause(duration))
@@ -396,11 +399,8 @@ def _plugin_item(tray: Tray, plugin: str, item: Any) -> Callable[[], Any]:
 
 
 def _opener(tray: Tray, command: str) -> Callable[[], None]:
-    def open_it() -> None:
-        from habitd.terminal import open_in_terminal
-
-        if not open_in_terminal(command, tray.app.config.settings.terminal):
-            log.info("tray: no terminal to open for %s", command)
+    def open_it() -> None:  # with no terminal to open, a notification says what to run
+        tray.app.delivery.open_command(command)
 
     return open_it
 

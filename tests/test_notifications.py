@@ -420,8 +420,9 @@ def test_the_tray_item_shows_and_its_menu_acts(
 
     watcher = StatusNotifierWatcher(session_bus.address).start()
     env.add_plugin("water", TRAY_PLUGIN)
+    nowhere = 'notifier = "auto"\nterminal = "/nonexistent/terminal -e"'  # none to open
     try:
-        _start(env)
+        _start(env, CONFIG.replace('notifier = "auto"', nowhere))
         service = wait_for(lambda: watcher.items)[0]  # registered as the daemon started
         bus = session_bus.address
         assert _item(bus, service, "IconName") == "habitd"
@@ -453,6 +454,9 @@ def test_the_tray_item_shows_and_its_menu_acts(
         assert env.ok("status", "--json").json()["tray"].startswith("shown by the tray host")
         click("A glass of water")  # a plugin's own item, run in its worker
         wait_for(lambda: _water(env) == 1)
+        click("Breathe")  # no terminal to open it in: a notification says what to run
+        said = wait_for(lambda: [s for s in server.shown if s.body == "habitd breathe"])
+        assert said[0].summary == "Open a terminal and run:"
     finally:
         watcher.stop()
 
