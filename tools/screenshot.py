@@ -11,8 +11,6 @@ imagemagick.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from habitd.testing.desktop import Dunst, SessionBus, VirtualDisplay  # noqa: E402 (after the path)
+from habitd.testing.desktop import Desktop  # noqa: E402 (after the path)
 
 
 def main() -> int:
@@ -30,48 +28,17 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "nudge.png")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="hds-") as folder:
-        root = Path(folder)
-        runtime = root / "run"
-        runtime.mkdir(mode=0o700)
-        bus = SessionBus(runtime / "bus").start()
-        display = VirtualDisplay().start()
-        dunst = Dunst(bus.address, display).start()
-        env = {
-            **os.environ,
-            "XDG_CONFIG_HOME": str(root / "config"),
-            "XDG_DATA_HOME": str(root / "data"),
-            "XDG_STATE_HOME": str(root / "state"),
-            "XDG_RUNTIME_DIR": str(runtime),
-            "DBUS_SESSION_BUS_ADDRESS": bus.address,
-        }
-        habitd = [sys.executable, "-m", "habitd"]
-        daemon = subprocess.Popen(
-            [*habitd, "run", "--notifier", "desktop"], env=env, stderr=subprocess.DEVNULL
-        )
-        try:
-            for _ in range(100):
-                if (
-                    subprocess.run([*habitd, "status"], env=env, capture_output=True).returncode
-                    == 0
-                ):
-                    break
-                time.sleep(0.1)
-            subprocess.run([*habitd, "trigger", args.nudge], env=env, check=True)
-            for _ in range(50):
-                if dunst.displayed():
-                    break
-                time.sleep(0.1)
-            time.sleep(0.3)
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            display.screenshot(args.out, crop="380x150+644+30")
-            print(f"saved {args.out}")
-        finally:
-            daemon.terminate()
-            daemon.wait(10)
-            dunst.stop()
-            display.stop()
-            bus.stop()
+    with tempfile.TemporaryDirectory(prefix="hds-") as folder, Desktop(Path(folder)) as desktop:
+        desktop.start_daemon()
+        desktop.habitd("trigger", args.nudge).check_returncode()
+        for _ in range(50):
+            if desktop.dunst.displayed():
+                break
+            time.sleep(0.1)
+        time.sleep(0.3)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        desktop.display.screenshot(args.out, crop="380x150+644+30")
+        print(f"saved {args.out}")
     return 0
 
 

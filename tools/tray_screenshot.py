@@ -13,8 +13,6 @@ and imagemagick.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,12 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from habitd.testing.desktop import (  # noqa: E402 (after the path)
-    Dunst,
-    SessionBus,
-    TrayHost,
-    VirtualDisplay,
-)
+from habitd.testing.desktop import Desktop  # noqa: E402 (after the path)
+
+MENU_TO_HABITS = ("Help now", "Breathe", "Surf an urge", "Write in the journal", "Log an urge")
+MENU_TO_HABITS += ("Pause 1 hour", "Pause until morning", "Today's habits")
 
 
 def main() -> int:
@@ -37,63 +33,32 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "tray.png")
     args = parser.parse_args()
     tooltip_out = args.out.with_name(f"{args.out.stem}-tooltip{args.out.suffix}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
 
-    with tempfile.TemporaryDirectory(prefix="hdt-") as folder:
-        root = Path(folder)
-        runtime = root / "run"
-        runtime.mkdir(mode=0o700)
-        bus = SessionBus(runtime / "bus").start()
-        display = VirtualDisplay().start()
-        dunst = Dunst(bus.address, display).start()
-        host = TrayHost(bus.address, display, root / "panel").start()
-        env = {
-            **os.environ,
-            "XDG_CONFIG_HOME": str(root / "config"),
-            "XDG_DATA_HOME": str(root / "data"),
-            "XDG_STATE_HOME": str(root / "state"),
-            "XDG_RUNTIME_DIR": str(runtime),
-            "DBUS_SESSION_BUS_ADDRESS": bus.address,
-        }
-        habitd = [sys.executable, "-m", "habitd"]
+    with (
+        tempfile.TemporaryDirectory(prefix="hdt-") as folder,
+        Desktop(Path(folder), tray=True) as desktop,
+    ):
+        desktop.habitd("init")
+        desktop.start_daemon(ready="shown by the tray host")
+        for days in range(14, 0, -1):
+            day = (date.today() - timedelta(days)).isoformat()
+            desktop.habitd("done", "kratom-free", "--date", day)
+        desktop.habitd("done", "meditate")
+        desktop.dunst.ctl("close-all")  # the celebrations
+        time.sleep(0.5)
+        right = desktop.display.width
 
-        def run(*words: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run([*habitd, *words], env=env, capture_output=True, text=True)
+        desktop.host.point_at_icon()
+        time.sleep(2.5)  # the tooltip shows after a moment's hover
+        desktop.display.screenshot(tooltip_out, crop=f"330x130+{right - 330}+0")
+        print(f"saved {tooltip_out}")
 
-        run("init")
-        daemon = subprocess.Popen(
-            [*habitd, "run", "--notifier", "desktop"], env=env, stderr=subprocess.DEVNULL
-        )
-        try:
-            for _ in range(100):
-                if "shown by the tray host" in run("status").stdout:
-                    break
-                time.sleep(0.1)
-            for days in range(14, 0, -1):
-                run("done", "kratom-free", "--date", (date.today() - timedelta(days)).isoformat())
-            run("done", "meditate")
-            dunst.ctl("close-all")
-            time.sleep(0.5)
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-
-            host.point_at_icon()
-            time.sleep(2.5)  # the tooltip shows after a moment's hover
-            display.screenshot(tooltip_out, crop=f"330x130+{display.width - 330}+0")
-            print(f"saved {tooltip_out}")
-
-            host.click_icon()
-            labels = ["Help now", "Breathe", "Surf an urge", "Write in the journal"]
-            labels += ["Log an urge", "Pause 1 hour", "Pause until morning", "Today's habits"]
-            host.keys(*["Down"] * len(labels), "Right")
-            time.sleep(0.8)
-            display.screenshot(args.out, crop=f"520x330+{display.width - 520}+0")
-            print(f"saved {args.out}")
-        finally:
-            daemon.terminate()
-            daemon.wait(10)
-            host.stop()
-            dunst.stop()
-            display.stop()
-            bus.stop()
+        desktop.host.click_icon()
+        desktop.host.keys(*["Down"] * len(MENU_TO_HABITS), "Right")
+        time.sleep(0.8)
+        desktop.display.screenshot(args.out, crop=f"520x330+{right - 520}+0")
+        print(f"saved {args.out}")
     return 0
 
 

@@ -13,9 +13,11 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import pytest
@@ -316,6 +318,74 @@ class TrayHost:
                     proc.wait(10)
                 except subprocess.TimeoutExpired:
                     proc.kill()
+
+
+@dataclass
+class Desktop:
+    """A whole small desktop under ``root``, for the screenshot scripts: a session bus, Xvfb,
+    dunst and, with ``tray``, XFCE's panel; and habitd's processes living in it on private
+    XDG folders. A context manager: everything stops on leaving it."""
+
+    root: Path
+    tray: bool = False
+    parts: list[Any] = field(default_factory=list)
+    environ: dict[str, str] = field(default_factory=dict)
+
+    def __enter__(self) -> Desktop:
+        runtime = self.root / "run"
+        runtime.mkdir(mode=0o700)
+        self.bus = SessionBus(runtime / "bus").start()
+        self.display = VirtualDisplay().start()
+        self.dunst = Dunst(self.bus.address, self.display).start()
+        self.parts = [self.bus, self.display, self.dunst]
+        if self.tray:
+            self.host = TrayHost(self.bus.address, self.display, self.root / "panel").start()
+            self.parts.append(self.host)
+        self.environ = {
+            **os.environ,
+            "XDG_CONFIG_HOME": str(self.root / "config"),
+            "XDG_DATA_HOME": str(self.root / "data"),
+            "XDG_STATE_HOME": str(self.root / "state"),
+            "XDG_RUNTIME_DIR": str(runtime),
+            "DBUS_SESSION_BUS_ADDRESS": self.bus.address,
+        }
+        return self
+
+    def habitd(self, *words: str) -> subprocess.CompletedProcess[str]:
+        """Run ``habitd WORDS`` here."""
+        return subprocess.run(
+            [sys.executable, "-m", "habitd", *words],
+            env=self.environ,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    def start_daemon(self, ready: str = "is running (pid") -> None:
+        """Start ``habitd run`` with desktop notifications; returns once ``habitd status``
+        says ``ready``."""
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "habitd", "run", "--notifier", "desktop"],
+            env=self.environ,
+            stderr=subprocess.DEVNULL,
+        )
+        self.parts.append(daemon)
+        deadline = time.monotonic() + 15
+        while ready not in self.habitd("status").stdout and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        for part in reversed(self.parts):
+            if isinstance(part, subprocess.Popen):
+                part.terminate()
+                part.wait(10)
+            else:
+                part.stop()
 
 
 @dataclass
