@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -378,13 +379,41 @@ class Tray:
         self.refresh()
 
     async def _report(self) -> None:
+        """Write the HTML report (as ``habitd report --html`` does, in a process of its
+        own) and open it with ``xdg-open``; where it cannot be, a notification says so."""
         path = self.app.paths.state_dir / "report.html"
-        subprocess.Popen(
-            [sys.executable, "-m", "habitd", "report", "--html", str(path), "--open"],
+        writer = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "habitd",
+            "report",
+            "--html",
+            str(path),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            start_new_session=True,
+        )
+        if await writer.wait() != 0:
+            await self._say(
+                "The report could not be written",
+                "Run `habitd report --html report.html` in a terminal to see why.",
+            )
+        elif shutil.which("xdg-open") is None:
+            await self._say("Your report is ready: open it in a browser", str(path))
+        else:
+            subprocess.Popen(
+                ["xdg-open", str(path)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+
+    async def _say(self, title: str, body: str) -> None:
+        from habitd.contract import Message
+
+        await self.app.delivery.show(
+            Message(title=title, body=body, urgency="low"), "tray", "note", None
         )
 
 

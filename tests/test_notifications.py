@@ -4,6 +4,7 @@ notification server that records every Notify and clicks like a person would."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -414,10 +415,16 @@ def _checked(bus: str, service: str, number: int) -> bool:
 
 
 def test_the_tray_item_shows_and_its_menu_acts(
-    env: Env, session_bus: SessionBus, server: NotificationServer
+    env: Env, session_bus: SessionBus, server: NotificationServer, tmp_path: Path
 ) -> None:
     from dbus_fast import Variant
 
+    opened = tmp_path / "opened"
+    programs = tmp_path / "bin"  # an xdg-open that notes what it was asked to open
+    programs.mkdir()
+    (programs / "xdg-open").write_text(f'#!/bin/sh\necho "$@" > {opened}\n')
+    (programs / "xdg-open").chmod(0o755)
+    env.environ["PATH"] = f"{programs}{os.pathsep}{env.environ['PATH']}"
     watcher = StatusNotifierWatcher(session_bus.address).start()
     env.add_plugin("water", TRAY_PLUGIN)
     nowhere = 'notifier = "auto"\nterminal = "/nonexistent/terminal -e"'  # none to open
@@ -454,6 +461,11 @@ def test_the_tray_item_shows_and_its_menu_acts(
         assert env.ok("status", "--json").json()["tray"].startswith("shown by the tray host")
         click("A glass of water")  # a plugin's own item, run in its worker
         wait_for(lambda: _water(env) == 1)
+        click("Open the report")  # written, then opened in the browser
+        wait_for(opened.exists)
+        report = Path(opened.read_text().strip())
+        assert report.name == "report.html" and "<html" in report.read_text()
+        assert oct(report.stat().st_mode & 0o777) == "0o600"
         click("Breathe")  # no terminal to open it in: a notification says what to run
         said = wait_for(lambda: [s for s in server.shown if s.body == "habitd breathe"])
         assert said[0].summary == "Open a terminal and run:"
