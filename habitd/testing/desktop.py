@@ -298,9 +298,10 @@ class TrayHost:
         self.xdotool("mousemove", str(x + width // 2), str(y + height // 2))
 
     def click_icon(self, button: int = 1) -> None:
-        """Click the tray's item and wait for its menu."""
+        """Click the tray's item and wait for its menu. The pointer then moves to the far
+        corner, so no tooltip comes up to be taken for the menu."""
         self.point_at_icon()
-        self.xdotool("click", str(button))
+        self.xdotool("click", str(button), "mousemove", "0", str(self.display.height - 1))
         deadline = time.monotonic() + 10
         while not self.menu_open() and time.monotonic() < deadline:
             time.sleep(0.05)
