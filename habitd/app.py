@@ -127,7 +127,8 @@ class App:
 
     def spawn(self, work: Callable[[], Coroutine[Any, Any, Any]]) -> None:
         """Run ``work()`` on the loop as a task of its own (what a plugin's ``ctx.notify``
-        hands over); :meth:`settle` waits for it, a failure is logged."""
+        hands over, a replaced plugin host retiring); :meth:`settle` waits for it, a failure
+        is logged."""
         task = self.loop.create_task(work())
         self._tasks.add(task)
         task.add_done_callback(self._finished)
@@ -341,7 +342,7 @@ class App:
             systemd.notify("READY=1", "STATUS=reload refused; running the previous config")
             raise
         old, self.plugins = self.plugins, plugins
-        old.close()
+        self.spawn(old.retire)  # once what it is doing now is done
         self.config = config
         await self._take_plugins()
         await self.schedule()

@@ -482,6 +482,16 @@ class PluginHost:
             worker.stop()
         return info
 
+    async def retire(self) -> None:
+        """Close once the calls in flight have finished or overrun, so a reload never cuts
+        a reaction short in the host it replaces."""
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline and any(
+            worker.unfinished for worker in self._workers.values()
+        ):
+            await asyncio.sleep(0.05)
+        self.close()
+
     def close(self) -> None:
         """Stop every plugin worker (a stuck one is left behind: its thread is a daemon)."""
         for worker in self._workers.values():
@@ -506,6 +516,9 @@ class Worker:
         self.thread.start()
         self._running: dict[int, float] = {}
         """Calls in progress: id -> when (monotonic) each started."""
+        self.unfinished: set[int] = set()
+        """Calls submitted and not yet returned, queued ones included (a set: both threads
+        change it, and its add and discard are atomic)."""
         self._calls = itertools.count()
 
     def submit(
@@ -514,6 +527,7 @@ class Worker:
         """Call ``function(**arguments)`` in the worker (awaiting it if it is async), with
         :data:`ANSWERING` set for the call."""
         number = next(self._calls)
+        self.unfinished.add(number)
 
         async def call() -> Any:
             ANSWERING.set(answering)  # this call's task has its own context
@@ -525,6 +539,7 @@ class Worker:
                 return result
             finally:
                 del self._running[number]
+                self.unfinished.discard(number)
 
         return asyncio.run_coroutine_threadsafe(call(), self.loop)
 
@@ -535,7 +550,7 @@ class Worker:
         return any(now - started > limit for started in list(self._running.values()))
 
     def stop(self) -> None:
-        """Stop the loop once the current call (if any) returns."""
+        """Stop the loop (a call in progress is not finished: see :meth:`PluginHost.retire`)."""
         with contextlib.suppress(RuntimeError):
             self.loop.call_soon_threadsafe(self.loop.stop)
 

@@ -511,3 +511,40 @@ def test_a_message_a_plugin_sends_on_its_own_is_held_by_a_pause_a_reply_is_not(
     assert daemon.log.count("A chime") == shown_before  # none shown while paused
     env.ok("resume")
     wait_for(lambda: daemon.log.count("A chime") > shown_before)
+
+
+SLOW_THANKS = """
+import asyncio
+
+from habitd.plugin import hookimpl
+
+
+@hookimpl
+async def habitd_on_entry(entry, ctx):
+    ctx.state.set("started", entry.id)
+    while not (ctx.config_dir / "go").exists():  # the test says go once it has reloaded
+        await asyncio.sleep(0.05)
+    ctx.state.set("finished", entry.id)
+"""
+
+
+def test_a_reload_lets_a_reaction_in_flight_finish(env: Env) -> None:
+    """A reload swaps the plugins while one is still reacting to what the person wrote:
+    the old host finishes that reaction before it closes, and nothing is a fault."""
+    env.write_config()
+    env.add_plugin("slow", SLOW_THANKS)
+    env.start_daemon()
+
+    def state() -> dict[str, object]:
+        rows = sqlite3.connect(env.db).execute(
+            "SELECT key, value FROM plugin_state WHERE plugin = 'slow'"
+        )
+        return {key: json.loads(value) for key, value in rows}
+
+    entry = env.ok("journal", "--emotion", "restless", "--json").json()["id"]
+    wait_for(lambda: state().get("started") == entry)
+    env.ok("reload")
+    (env.config_dir / "go").touch()
+    wait_for(lambda: state().get("finished") == entry)
+    [slow] = [p for p in env.ok("plugins", "--json").json() if p["name"] == "slow"]
+    assert slow["state"] == "active" and slow["faults"] == 0
