@@ -40,6 +40,10 @@ WATCHER_APPEARS = (
     "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
     f"member='NameOwnerChanged',arg0='{WATCHER}'"
 )
+NO_HOST = (
+    "no tray host: nothing serves org.kde.StatusNotifierWatcher (KDE Plasma, GNOME with the "
+    "AppIndicator extension, XFCE's status tray, LXQt or waybar show habitd's item)"
+)
 ITEM_PATH = "/StatusNotifierItem"
 LAYOUT = "(ia{sv}av)"
 
@@ -119,11 +123,7 @@ class Tray:
             reply = None
             log.info("tray: the watcher did not answer (%s)", exc)
         if reply is None or reply.message_type == MessageType.ERROR:
-            self.reason = (
-                "no tray host: nothing serves org.kde.StatusNotifierWatcher (KDE Plasma, "
-                "GNOME with the AppIndicator extension, XFCE's status tray, LXQt "
-                "or waybar show habitd's item)"
-            )
+            self.reason = NO_HOST
             return False
         self.reason = f"shown by the tray host ({self.name})"
         log.info("tray item registered as %s", self.name)
@@ -144,15 +144,15 @@ class Tray:
         )
 
     def _on_message(self, message: Any) -> None:
-        """A tray host (re)started: give it the item."""
-        if (
-            message.member == "NameOwnerChanged"
-            and message.body
-            and message.body[0] == WATCHER
-            and message.body[2]
-        ):
+        """A tray host (re)started: give it the item. One went away: say so."""
+        if message.member != "NameOwnerChanged" or not message.body or message.body[0] != WATCHER:
+            return
+        if message.body[2]:
             task = self.app.loop.create_task(self._register())
             task.add_done_callback(lambda _: None)
+        else:
+            self.reason = NO_HOST
+            log.info("tray: the tray host went away")
 
     def _follow_quiet_hours(self) -> None:
         """Change the icon when quiet hours begin or end: one timer to the next change."""

@@ -565,5 +565,7 @@ def test_without_a_tray_host_the_daemon_runs_and_a_later_host_gets_the_item(
         wait_for(
             lambda: env.ok("status", "--json").json()["tray"].startswith("shown by the tray host")
         )
+        watcher.stop()  # the panel goes away (crashed, or the session changed): said
+        wait_for(lambda: env.ok("status", "--json").json()["tray"].startswith("no tray host"))
     finally:
         watcher.stop()

@@ -130,7 +130,9 @@ class BusService:
         return self
 
     def stop(self) -> None:
-        """Release the name and stop the loop."""
+        """Release the name and stop the loop (once; again does nothing)."""
+        if not self._thread.is_alive():
+            return
         if self._loop is not None and self._stopping is not None:
             self._loop.call_soon_threadsafe(self._stopping.set)
         self._thread.join(10)
