@@ -1,12 +1,12 @@
 """The tray's cost: a daemon's idle CPU, context switches and RSS with the tray item shown,
 beside the same daemon with ``tray = false``.
 
-    python bench/tray.py [--idle-seconds 60] [--host test|xfce] [--json]
+    python bench/tray.py [--idle-seconds 60] [--host test|xfce|lxqt] [--json]
 
 Each daemon runs on a private D-Bus session bus with a recording notification server and a
 StatusNotifierWatcher, so the tray item is really registered: habitd's test watcher, or
-with ``--host xfce`` XFCE's panel on Xvfb, a real host that reads the item and its menu.
-Needs Debian's dbus-daemon (and xvfb, xfce4-panel, xdotool for ``--host xfce``).
+with ``--host xfce`` (or ``lxqt``) that panel on Xvfb, a real host that reads the item and
+its menu. Needs Debian's dbus-daemon (and xvfb, xdotool and the panel for ``--host``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,12 @@ from habitd.testing.dbus_services import (  # noqa: E402
     NotificationServer,
     StatusNotifierWatcher,
 )
-from habitd.testing.desktop import SessionBus, TrayHost, VirtualDisplay  # noqa: E402
+from habitd.testing.desktop import (  # noqa: E402
+    TRAY_HOSTS,
+    SessionBus,
+    TrayHost,
+    VirtualDisplay,
+)
 
 CONFIG = """
 [habitd]
@@ -55,9 +60,9 @@ def measure(tray: bool, idle: float, host: str = "test") -> dict[str, Any]:
     bus = SessionBus(root / "run" / "bus").start()
     server = NotificationServer(bus.address).start()
     display = panel = None
-    if host == "xfce":
+    if host != "test":
         display = VirtualDisplay().start()
-        panel = TrayHost(bus.address, display, root / "panel").start()
+        panel = TrayHost(bus.address, display, root / "panel", host).start()
     watcher = StatusNotifierWatcher(bus.address) if panel is None else None
     if watcher is not None:
         watcher.start()
@@ -118,7 +123,7 @@ def measure(tray: bool, idle: float, host: str = "test") -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--idle-seconds", type=float, default=60.0)
-    parser.add_argument("--host", choices=("test", "xfce"), default="test")
+    parser.add_argument("--host", choices=("test", *TRAY_HOSTS), default="test")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)

@@ -297,6 +297,18 @@ class Tray:
         children.append(self._entry(12, "Open the report", self._report))
         return Variant(LAYOUT, [0, {"children-display": Variant("s", "submenu")}, children])
 
+    def subtree(self, parent: int, depth: int, names: list[str]) -> Variant:
+        """dbusmenu's ``GetLayout``: the item ``parent`` with its children ``depth`` levels
+        down (-1: all), each with the properties in ``names`` (none named: all). Qt hosts
+        (LXQt, KDE) ask for each submenu by its id; the whole menu for it would have them
+        asking forever. An unknown id gets an empty item."""
+        found = _find(self.layout(), parent)
+        return (
+            _trimmed(found, depth, names)
+            if found is not None
+            else Variant(LAYOUT, [parent, {}, []])
+        )
+
     def properties(self, numbers: list[int], names: list[str]) -> list[list[Any]]:
         """dbusmenu's ``GetGroupProperties``: each asked item (all when none are named) with
         its asked properties (all when none are named). Hosts built on libdbusmenu ask this
@@ -415,6 +427,25 @@ class Tray:
         await self.app.delivery.show(
             Message(title=title, body=body, urgency="low"), "tray", "note", None
         )
+
+
+def _find(node: Variant, number: int) -> Variant | None:
+    """The item ``number`` in a layout, or None."""
+    found, _props, children = node.value
+    if found == number:
+        return node
+    for child in children:
+        if (match := _find(child, number)) is not None:
+            return match
+    return None
+
+
+def _trimmed(node: Variant, depth: int, names: list[str]) -> Variant:
+    """A layout cut ``depth`` levels down (-1: whole), with only the properties named."""
+    number, props, children = node.value
+    kept = {k: v for k, v in props.items() if not names or k in names}
+    below = [] if depth == 0 else [_trimmed(c, depth - 1, names) for c in children]
+    return Variant(LAYOUT, [number, kept, below])
 
 
 def _plugin_item(tray: Tray, plugin: str, item: Any) -> Callable[[], Any]:

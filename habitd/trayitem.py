@@ -46,6 +46,35 @@ class Item(ServiceInterface):
         return str(icon_path().parent)
 
     @dbus_property(access=PropertyAccess.READ)
+    def WindowId(self) -> "i":
+        return 0
+
+    # The rest of the spec's properties, empty: hosts built on Qt (LXQt) read them all.
+    @dbus_property(access=PropertyAccess.READ)
+    def IconPixmap(self) -> "a(iiay)":
+        return []
+
+    @dbus_property(access=PropertyAccess.READ)
+    def OverlayIconName(self) -> "s":
+        return ""
+
+    @dbus_property(access=PropertyAccess.READ)
+    def OverlayIconPixmap(self) -> "a(iiay)":
+        return []
+
+    @dbus_property(access=PropertyAccess.READ)
+    def AttentionIconName(self) -> "s":
+        return ""
+
+    @dbus_property(access=PropertyAccess.READ)
+    def AttentionIconPixmap(self) -> "a(iiay)":
+        return []
+
+    @dbus_property(access=PropertyAccess.READ)
+    def AttentionMovieName(self) -> "s":
+        return ""
+
+    @dbus_property(access=PropertyAccess.READ)
     def ToolTip(self) -> "(sa(iiay)ss)":
         return [self.tray.icon(), [], "habitd", self.tray.tooltip()]
 
@@ -111,8 +140,7 @@ class Menu(ServiceInterface):
 
     @method()
     def GetLayout(self, parent: "i", depth: "i", names: "as") -> "u(ia{sv}av)":
-        layout = self.tray.layout()
-        return [self.tray.revision, layout.value]
+        return [self.tray.revision, self.tray.subtree(parent, depth, names).value]
 
     @method()
     def GetGroupProperties(self, ids: "ai", names: "as") -> "a(ia{sv})":

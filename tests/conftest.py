@@ -11,7 +11,7 @@ from habitd.testing import Daemon, Env
 from habitd.testing import Result as Result
 from habitd.testing import private_paths as private_paths
 from habitd.testing import wait_for as wait_for
-from habitd.testing.desktop import Dunst, SessionBus, TrayHost, VirtualDisplay
+from habitd.testing.desktop import TRAY_HOSTS, Dunst, SessionBus, TrayHost, VirtualDisplay
 
 
 @pytest.fixture
@@ -58,9 +58,9 @@ def dunst(env: Env, session_bus: SessionBus) -> Iterator[Dunst]:
     display.stop()
 
 
-@pytest.fixture
-def tray_host(env: Env, dunst: Dunst) -> Iterator[TrayHost]:
-    """XFCE's panel, a real tray host, on dunst's screen and bus."""
-    host = TrayHost(dunst.address, dunst.display, env.root / "panel").start()
+@pytest.fixture(params=TRAY_HOSTS)
+def tray_host(env: Env, dunst: Dunst, request: pytest.FixtureRequest) -> Iterator[TrayHost]:
+    """A real tray host on dunst's screen and bus: XFCE's panel, then LXQt's."""
+    host = TrayHost(dunst.address, dunst.display, env.root / "panel", request.param).start()
     yield host
     host.stop()

@@ -437,6 +437,13 @@ def test_the_tray_item_shows_and_its_menu_acts(
         assert "habits today" in tooltip[3] and "next:" in tooltip[3]
         menu = _menu(bus, service)
         assert {"Help now", "Breathe", "Pause 1 hour", "Meditate", "Open the report"} <= set(menu)
+        submenu = (menu["Today's habits"], -1, ["label"])  # Qt hosts ask for each submenu
+        _revision, habits = _tray_call(bus, service, "GetLayout", "iias", submenu)
+        assert habits[0] == menu["Today's habits"]
+        assert [c.value[1] for c in habits[2]] == [
+            {"label": Variant("s", "Meditate")},
+            {"label": Variant("s", "Go for a walk")},
+        ]
 
         def click(label: str) -> None:  # as Qt hosts (KDE, LXQt) send it
             _tray_call(bus, service, "Event", "isvu", (menu[label], "clicked", Variant("i", 0), 0))
@@ -501,9 +508,10 @@ def _top_menu(bus: str, service: str) -> list[str]:
 def test_a_real_tray_host_draws_the_menu_and_choosing_from_it_acts(
     env: Env, tray_host: TrayHost, dunst: Dunst, tmp_path: Path
 ) -> None:
-    """XFCE's panel (GTK and libdbusmenu, as on many desktops) shows the item; a person
-    opens its menu with a click and chooses with the keyboard: a pause, then Help now
-    (which a pause never holds back), then a habit from the submenu."""
+    """XFCE's panel (GTK and libdbusmenu, as GNOME's extension) and LXQt's (Qt and
+    libdbusmenu-qt, as KDE Plasma) show the item; a person opens its menu with a click and
+    chooses with the keyboard: a pause, then Help now (which a pause never holds back),
+    then a habit from the submenu."""
     opened = tmp_path / "opened"
     terminal = tmp_path / "terminal.sh"
     terminal.write_text(f'#!/bin/sh\necho "$@" >> {opened}\n')
@@ -519,7 +527,7 @@ def test_a_real_tray_host_draws_the_menu_and_choosing_from_it_acts(
     bus = dunst.address
 
     def choose(label: str, *then: str) -> None:
-        tray_host.click_icon()
+        tray_host.open_menu()
         assert tray_host.menu_open()
         steps = _top_menu(bus, service).index(label) + 1
         tray_host.keys(*["Down"] * steps, *then, "Return")
@@ -542,6 +550,7 @@ def test_a_real_tray_host_draws_the_menu_and_choosing_from_it_acts(
     choose("Today's habits", "Right")  # the submenu opens on its first habit: Meditate
     wait_for(lambda: ("meditate", "done") in [(e["habit"], e["event"]) for e in env.history()])
     assert env.ok("status", "--json").json()["paused_until"]  # and the pause stands
+    assert tray_host.alive()  # the host read every submenu and is still there
 
 
 SAM = """

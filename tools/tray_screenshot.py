@@ -37,7 +37,7 @@ def main() -> int:
 
     with (
         tempfile.TemporaryDirectory(prefix="hdt-") as folder,
-        Desktop(Path(folder), tray=True) as desktop,
+        Desktop(Path(folder), tray="xfce") as desktop,
     ):
         desktop.habitd("init")
         desktop.start_daemon(ready="shown by the tray host")
@@ -54,7 +54,7 @@ def main() -> int:
         desktop.display.screenshot(tooltip_out, crop=f"330x130+{right - 330}+0")
         print(f"saved {tooltip_out}")
 
-        desktop.host.click_icon()
+        desktop.host.open_menu()
         desktop.host.keys(*["Down"] * len(MENU_TO_HABITS), "Right")
         time.sleep(0.8)
         desktop.display.screenshot(args.out, crop=f"520x330+{right - 520}+0")

@@ -1,9 +1,10 @@
 """A desktop session in miniature for tests and screenshots: a private D-Bus session bus,
-a virtual X display (Xvfb), dunst (a real notification server) and XFCE's panel (a real
-tray host), driven with xdotool as a person's mouse and keyboard would.
+a virtual X display (Xvfb), dunst (a real notification server) and XFCE's or LXQt's panel
+(real tray hosts), driven with xdotool as a person's mouse and keyboard would.
 
 Missing programs skip a test on a developer's machine but fail it in CI, where
-``.ci/run`` installs them (Debian: dbus-daemon, xvfb, dunst, xfce4-panel, xdotool).
+``.ci/run`` installs them (Debian: dbus-daemon, xvfb, dunst, xfce4-panel, lxqt-panel,
+xdotool).
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ class Dunst:
             self.proc.wait(10)
 
 
-PANEL_CONFIG = """<?xml version="1.0" encoding="UTF-8"?>
+XFCE_PANEL = """<?xml version="1.0" encoding="UTF-8"?>
 <channel name="xfce4-panel" version="1.0">
   <property name="configver" type="int" value="2"/>
   <property name="panels" type="array">
@@ -215,20 +216,44 @@ PANEL_CONFIG = """<?xml version="1.0" encoding="UTF-8"?>
 </channel>
 """
 
+LXQT_PANEL = """panels=panel1
+
+[panel1]
+plugins=spacer,statusnotifier
+position=Top
+desktop=0
+panelSize=30
+iconSize=22
+
+[spacer]
+type=spacer
+expandable=true
+
+[statusnotifier]
+type=statusnotifier
+alignment=Right
+"""
+
+TRAY_HOSTS = ("xfce", "lxqt")
+"""The tray hosts :class:`TrayHost` runs: XFCE's panel (GTK, libdbusmenu, as GNOME's
+AppIndicator extension) and LXQt's (Qt, libdbusmenu-qt, as KDE Plasma)."""
+
 
 @dataclass
 class TrayHost:
-    """XFCE's panel with its status tray (Debian's ``xfce4-panel``): a real
-    StatusNotifierWatcher and host, drawing tray items and their dbusmenu menus with GTK.
+    """A real tray host on ``display``: XFCE's panel with its status tray (``xfce4-panel``)
+    or LXQt's with its status notifier (``lxqt-panel``), each a StatusNotifierWatcher that
+    draws tray items and their dbusmenu menus as a desktop does.
 
-    One panel along the top of ``display``, holding only the tray at its right end. Its
-    settings live in ``folder`` (its own xfconfd, so nothing of a developer's desktop is
-    read or written).
+    One panel along the top, holding only the tray at its right end. Its settings live in
+    ``folder`` (XFCE's with an xfconfd of its own), so nothing of a developer's desktop is
+    read or written. Driven with xdotool as a person's mouse and keyboard would.
     """
 
     address: str
     display: VirtualDisplay
     folder: Path
+    kind: str = "xfce"
     procs: list[subprocess.Popen[bytes]] | None = None
 
     @property
@@ -243,28 +268,45 @@ class TrayHost:
             "NO_AT_BRIDGE": "1",
         }
 
+    @property
+    def menu_button(self) -> int:
+        """The mouse button that opens the item's menu: XFCE honours ``ItemIsMenu`` (the
+        left); LXQt activates the item with the left and shows the menu on the right."""
+        return 1 if self.kind == "xfce" else 3
+
     def start(self) -> TrayHost:
-        """Start xfconfd and the panel; returns once the tray shows on screen."""
-        panel = need("xfce4-panel")
+        """Start the panel (and XFCE's settings daemon); returns once it shows."""
         need("xdotool")
-        daemons = glob.glob("/usr/lib/*/xfce4/xfconf/xfconfd")
-        if not daemons:
-            need("xfconfd")  # not on PATH either: skip, or fail in CI
-        settings = self.folder / "config" / "xfce4" / "xfconf" / "xfce-perchannel-xml"
-        settings.mkdir(parents=True, exist_ok=True)
-        (settings / "xfce4-panel.xml").write_text(PANEL_CONFIG)
+        config = self.folder / "config"
+        if self.kind == "xfce":
+            panel = need("xfce4-panel")
+            daemons = glob.glob("/usr/lib/*/xfce4/xfconf/xfconfd")
+            if not daemons:
+                need("xfconfd")  # not on PATH either: skip, or fail in CI
+            settings = config / "xfce4" / "xfconf" / "xfce-perchannel-xml"
+            settings.mkdir(parents=True, exist_ok=True)
+            (settings / "xfce4-panel.xml").write_text(XFCE_PANEL)
+            commands = [[daemons[0]], [panel, "--disable-wm-check"]]
+        else:
+            (config / "lxqt").mkdir(parents=True, exist_ok=True)
+            (config / "lxqt" / "panel.conf").write_text(LXQT_PANEL)
+            commands = [[need("lxqt-panel")]]
         self.procs = [
             subprocess.Popen(
                 command, env=self.environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
-            for command in ([daemons[0]], [panel, "--disable-wm-check"])
+            for command in commands
         ]
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if self._windows():
+            if any(y == 0 and h < self.display.height for _x, y, _w, h in self._windows()):
                 return self
             time.sleep(0.1)
-        raise RuntimeError("the panel's tray did not show")
+        raise RuntimeError(f"the {self.kind} panel did not show")
+
+    def alive(self) -> bool:
+        """Whether the panel still runs (a host may crash on an item it cannot read)."""
+        return bool(self.procs) and all(proc.poll() is None for proc in self.procs or [])
 
     def xdotool(self, *args: str) -> str:
         """Run ``xdotool ARGS`` on this screen; its output."""
@@ -277,41 +319,47 @@ class TrayHost:
         ).stdout
 
     def _windows(self) -> list[tuple[int, int, int, int]]:
-        """The visible windows of the tray (and of its open menus): x, y, width, height."""
+        """The panel's visible windows and its menus (not dunst's, not the screen's own):
+        x, y, width, height."""
         found = []
-        ids = self.xdotool("search", "--onlyvisible", "--class", "Wrapper-2.0").split()
-        for window in ids:
+        for window in self.xdotool("search", "--onlyvisible", "--name", ".*").split():
+            if self.xdotool("getwindowname", window).strip() == "Dunst":
+                continue
             shape = self.xdotool("getwindowgeometry", "--shell", window)
             fields = dict(line.split("=", 1) for line in shape.split() if "=" in line)
             if {"X", "Y", "WIDTH", "HEIGHT"} <= fields.keys():
                 x, y, width, height = (int(fields[k]) for k in ("X", "Y", "WIDTH", "HEIGHT"))
-                found.append((x, y, width, height))
+                if (width, height) != (self.display.width, self.display.height):
+                    found.append((x, y, width, height))
         return found
 
     def menu_open(self) -> bool:
-        """Whether a menu of the tray is on screen (a window below the panel)."""
+        """Whether a menu is on screen (a window below the panel)."""
         return any(y > 0 for _x, y, _w, _h in self._windows())
 
     def point_at_icon(self) -> None:
-        """Move the pointer to the middle of the tray, where its one item is."""
-        x, y, width, height = min(self._windows(), key=lambda w: w[1])
-        self.xdotool("mousemove", str(x + width // 2), str(y + height // 2))
+        """Move the pointer to habitd's icon: the tray's one item, at the panel's right end."""
+        self.xdotool("mousemove", str(self.display.width - 15), "15")
 
     def click_icon(self, button: int = 1) -> None:
-        """Click the tray's item and wait for its menu. The pointer then moves to the far
-        corner, so no tooltip comes up to be taken for the menu."""
+        """Click the item and, when a menu opens, wait for it. The pointer then moves to the
+        far corner, so no tooltip comes up to be taken for the menu."""
         self.point_at_icon()
         self.xdotool("click", str(button), "mousemove", "0", str(self.display.height - 1))
         deadline = time.monotonic() + 10
-        while not self.menu_open() and time.monotonic() < deadline:
+        while button == self.menu_button and not self.menu_open() and time.monotonic() < deadline:
             time.sleep(0.05)
+
+    def open_menu(self) -> None:
+        """Open the item's menu as this host does (see :attr:`menu_button`)."""
+        self.click_icon(self.menu_button)
 
     def keys(self, *keys: str) -> None:
         """Press keys, as a person choosing from the open menu with the keyboard."""
         self.xdotool("key", "--delay", "60", *keys)
 
     def stop(self) -> None:
-        """Stop the panel and its settings daemon."""
+        """Stop the panel (and its settings daemon)."""
         for proc in reversed(self.procs or []):
             if proc.poll() is None:
                 proc.terminate()
@@ -324,11 +372,11 @@ class TrayHost:
 @dataclass
 class Desktop:
     """A whole small desktop under ``root``, for the screenshot scripts: a session bus, Xvfb,
-    dunst and, with ``tray``, XFCE's panel; and habitd's processes living in it on private
-    XDG folders. A context manager: everything stops on leaving it."""
+    dunst and, with ``tray`` (one of :data:`TRAY_HOSTS`), a panel; and habitd's processes
+    living in it on private XDG folders. A context manager: everything stops on leaving it."""
 
     root: Path
-    tray: bool = False
+    tray: str | None = None
     parts: list[Any] = field(default_factory=list)
     environ: dict[str, str] = field(default_factory=dict)
 
@@ -340,7 +388,9 @@ class Desktop:
         self.dunst = Dunst(self.bus.address, self.display).start()
         self.parts = [self.bus, self.display, self.dunst]
         if self.tray:
-            self.host = TrayHost(self.bus.address, self.display, self.root / "panel").start()
+            self.host = TrayHost(
+                self.bus.address, self.display, self.root / "panel", self.tray
+            ).start()
             self.parts.append(self.host)
         self.environ = {
             **os.environ,
