@@ -21,7 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from dbus_fast import Variant
@@ -302,23 +302,16 @@ class Tray:
         down (-1: all), each with the properties in ``names`` (none named: all). Qt hosts
         (LXQt, KDE) ask for each submenu by its id; the whole menu for it would have them
         asking forever. An unknown id gets an empty item."""
-        found = _find(self.layout(), parent)
-        return (
-            _trimmed(found, depth, names)
-            if found is not None
-            else Variant(LAYOUT, [parent, {}, []])
-        )
+        for node in _nodes(self.layout()):
+            if node.value[0] == parent:
+                return _trimmed(node, depth, names)
+        return Variant(LAYOUT, [parent, {}, []])
 
     def properties(self, numbers: list[int], names: list[str]) -> list[list[Any]]:
         """dbusmenu's ``GetGroupProperties``: each asked item (all when none are named) with
         its asked properties (all when none are named). Hosts built on libdbusmenu ask this
         before they draw and leave out any item it does not return."""
-        found: dict[int, dict[str, Variant]] = {}
-        waiting = [self.layout()]
-        while waiting:
-            number, props, children = waiting.pop().value
-            found[number] = props
-            waiting.extend(children)
+        found = {node.value[0]: node.value[1] for node in _nodes(self.layout())}
         return [
             [number, {k: v for k, v in found[number].items() if not names or k in names}]
             for number in (numbers or sorted(found))
@@ -346,9 +339,7 @@ class Tray:
 
     def has_item(self, number: int) -> bool:
         """Whether the menu has an item with this id (dbusmenu's ``EventGroup`` asks)."""
-        if not self._items:
-            self.layout()
-        return number in self._items or number in (0, HABITS_MENU)
+        return any(node.value[0] == number for node in _nodes(self.layout()))
 
     def clicked(self, number: int) -> None:
         """The person chose a menu item: run its action on the daemon's loop."""
@@ -429,15 +420,11 @@ class Tray:
         )
 
 
-def _find(node: Variant, number: int) -> Variant | None:
-    """The item ``number`` in a layout, or None."""
-    found, _props, children = node.value
-    if found == number:
-        return node
-    for child in children:
-        if (match := _find(child, number)) is not None:
-            return match
-    return None
+def _nodes(node: Variant) -> Iterator[Variant]:
+    """Every item of a layout, the root first."""
+    yield node
+    for child in node.value[2]:
+        yield from _nodes(child)
 
 
 def _trimmed(node: Variant, depth: int, names: list[str]) -> Variant:
