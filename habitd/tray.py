@@ -224,12 +224,13 @@ class Tray:
         return "habitd"
 
     def tooltip(self) -> str:
-        """One line each: ``Kratom-free today: 14 days``, ``3 of 5 habits today``, a pause,
-        ``next: evening-journal at 20:30``."""
+        """One line each: ``Kratom-free today: 14 days`` (or ``a new start``: never a
+        zero), ``3 of 5 habits today``, a pause, ``next: evening-journal at 20:30``."""
         parts = []
         for summary in self.app.core.summaries():
             if summary.extra.get("type") == "abstain":
-                parts.append(f"{summary.extra.get('name')}: {plural(summary.current, 'days')}")
+                kept = plural(summary.current, "days") if summary.current else "a new start"
+                parts.append(f"{summary.extra.get('name')}: {kept}")
         habits = self.app.config.habits
         if habits:
             answered = len(self.app.store.checks_on(self.app.today()))

@@ -76,7 +76,9 @@ class Item(ServiceInterface):
 
     @dbus_property(access=PropertyAccess.READ)
     def ToolTip(self) -> "(sa(iiay)ss)":
-        return [self.tray.icon(), [], "habitd", self.tray.tooltip()]
+        # The first line is the title: hosts that show only the title (LXQt) show it.
+        first, _, rest = self.tray.tooltip().partition("\n")
+        return [self.tray.icon(), [], first, rest]
 
     @dbus_property(access=PropertyAccess.READ)
     def ItemIsMenu(self) -> "b":

@@ -429,12 +429,13 @@ def test_the_tray_item_shows_and_its_menu_acts(
     env.add_plugin("water", TRAY_PLUGIN)
     nowhere = 'notifier = "auto"\nterminal = "/nonexistent/terminal -e"'  # none to open
     try:
-        _start(env, CONFIG.replace('notifier = "auto"', nowhere))
+        _start(env, CONFIG.replace('notifier = "auto"', nowhere) + KRATOM_FREE)
         service = wait_for(lambda: watcher.items)[0]  # registered as the daemon started
         bus = session_bus.address
         assert _item(bus, service, "IconName") == "habitd"
-        tooltip = _item(bus, service, "ToolTip")
-        assert "habits today" in tooltip[3] and "next:" in tooltip[3]
+        _icon, _pixmaps, title, text = _item(bus, service, "ToolTip")
+        assert title == "Kratom-free: a new start"  # the first line, for title-only hosts
+        assert text.startswith("0 of 3 habits today\nnext: ")
         menu = _menu(bus, service)
         assert {"Help now", "Breathe", "Pause 1 hour", "Meditate", "Open the report"} <= set(menu)
         submenu = (menu["Today's habits"], -1, ["label"])  # Qt hosts ask for each submenu
@@ -443,6 +444,7 @@ def test_the_tray_item_shows_and_its_menu_acts(
         assert [c.value[1] for c in habits[2]] == [
             {"label": Variant("s", "Meditate")},
             {"label": Variant("s", "Go for a walk")},
+            {"label": Variant("s", "Kratom-free")},
         ]
 
         def click(label: str) -> None:  # as Qt hosts (KDE, LXQt) send it
@@ -460,6 +462,8 @@ def test_the_tray_item_shows_and_its_menu_acts(
         click_in_group("Meditate")
         wait_for(lambda: ("meditate", "done") in [(e["habit"], e["event"]) for e in env.history()])
         assert _checked(bus, service, menu["Meditate"])
+        click("Kratom-free")
+        wait_for(lambda: _item(bus, service, "ToolTip")[2] == "Kratom-free: 1 day")
         gone = [9999, "clicked", Variant("i", 0), 0]  # an id the menu does not have: said
         assert _tray_call(bus, service, "EventGroup", "a(isvu)", ([gone],)) == [[9999]]
         click("Help now")
@@ -479,6 +483,13 @@ def test_the_tray_item_shows_and_its_menu_acts(
     finally:
         watcher.stop()
 
+
+KRATOM_FREE = """
+[[habit]]
+id = "kratom-free"
+name = "Kratom-free"
+type = "abstain"
+"""
 
 TRAY_PLUGIN = """
 from habitd.plugin import TrayItem, hookimpl
