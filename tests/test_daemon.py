@@ -23,6 +23,7 @@ def test_status_trigger_history_done(env: Env, daemon: Daemon) -> None:
     assert {p["name"]: p["state"] for p in info["plugins"]} == dict.fromkeys(BUILTINS, "active")
     human = env.ok("status").out
     assert f"pid {daemon.proc.pid}" in human and "notifier:  log" in human
+    assert "tray:      not started: notifications go to the log" in human
 
     sent = env.ok("trigger", "morning", "--json").json()
     assert sent["status"] == "fired" and sent["message"]["title"] == "A quiet minute"

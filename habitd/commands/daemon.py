@@ -62,6 +62,7 @@ def status(as_json: bool) -> None:
         f"{minutes // 60}h{minutes % 60:02d}m)"
     )
     click.echo(f"notifier:  {info['notifier']} ({info['notifier_reason']})")
+    click.echo(f"tray:      {info['tray']}")
     paused = info["paused_until"]
     said = f"until {when(paused)}" if paused else "no"
     if info.get("vacation"):

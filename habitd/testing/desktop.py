@@ -422,7 +422,9 @@ class Desktop:
         )
         self.parts.append(daemon)
         deadline = time.monotonic() + 15
-        while ready not in self.habitd("status").stdout and time.monotonic() < deadline:
+        while ready not in self.habitd("status").stdout:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"habitd status did not say {ready!r} within 15 s")
             time.sleep(0.1)
 
     def __exit__(
