@@ -466,6 +466,12 @@ def test_the_tray_item_shows_and_its_menu_acts(
         wait_for(lambda: _item(bus, service, "ToolTip")[2] == "Kratom-free: 1 day")
         gone = [9999, "clicked", Variant("i", 0), 0]  # an id the menu does not have: said
         assert _tray_call(bus, service, "EventGroup", "a(isvu)", ([gone],)) == [[9999]]
+        # Any bus client may ask about ids that are not there: plain answers, nothing breaks
+        _revision, nowhere = _tray_call(bus, service, "GetLayout", "iias", (9999, -1, []))
+        assert list(nowhere) == [9999, {}, []]
+        assert _tray_call(bus, service, "GetGroupProperties", "aias", ([9999], [])) == [[]]
+        _tray_call(bus, service, "Event", "isvu", (9999, "clicked", Variant("i", 0), 0))
+        assert _item(bus, service, "IconName") == "habitd-paused"  # still answering
         click("Help now")
         urgent = wait_for(lambda: [s for s in server.shown if s.urgency == 2])
         assert urgent[0].summary == "You don't have to ride this alone"
