@@ -109,27 +109,27 @@ class QuietHours(NamedTuple):
         current = self.end_if_quiet(now)
         if current is not None:
             return current
-        for offset in range(8):
-            day = now + timedelta(days=offset)
-            window = self.by_day[day.weekday()]
-            if window is not None and _at(day, window.start) > now:
-                return _at(day, window.start)
-        return None
+        upcoming = self._next_period(now)
+        return _at(upcoming[0], upcoming[1].start) if upcoming is not None else None
 
     def next_end(self, now: datetime) -> datetime | None:
         """The end of the current quiet period, else of the next one ("until morning")."""
         current = self.end_if_quiet(now)
         if current is not None:
             return current
+        upcoming = self._next_period(now)
+        if upcoming is None:
+            return None
+        day, window = upcoming
+        return _at(day if window.start < window.end else day + timedelta(days=1), window.end)
+
+    def _next_period(self, now: datetime) -> tuple[datetime, TimeRange] | None:
+        """The day and window of the next quiet period to begin after ``now``."""
         for offset in range(8):
             day = now + timedelta(days=offset)
             window = self.by_day[day.weekday()]
-            if window is None:
-                continue
-            start = _at(day, window.start)
-            if start > now:
-                end_day = day if window.start < window.end else day + timedelta(days=1)
-                return _at(end_day, window.end)
+            if window is not None and _at(day, window.start) > now:
+                return day, window
         return None
 
     def __str__(self) -> str:
