@@ -35,6 +35,7 @@ def test_a_backup_while_the_daemon_runs(env: Env, tmp_path: Path) -> None:
     assert "/state/habitd/backups/manual-" in default
 
 
+@pytest.mark.clock
 def test_daily_backups_keep_seven_days_and_four_weeks(tmp_path: Path) -> None:
     paths = private_paths(tmp_path, BASE_CONFIG)
 
@@ -61,6 +62,7 @@ def test_daily_backups_keep_seven_days_and_four_weeks(tmp_path: Path) -> None:
         assert stat.S_IMODE((paths.state_dir / "backups" / name).stat().st_mode) == 0o600
 
 
+@pytest.mark.clock
 def test_restore_checks_the_file_keeps_the_old_database_and_needs_yes(
     env: Env, tmp_path: Path
 ) -> None:
@@ -123,6 +125,7 @@ def test_a_lookalike_with_the_wrong_columns_is_refused(env: Env, tmp_path: Path)
     assert [e["note"] for e in env.ok("entries", "--json").json()] == ["mine"]
 
 
+@pytest.mark.clock
 def test_a_restore_killed_at_any_moment_leaves_a_whole_private_database(
     env: Env, tmp_path: Path
 ) -> None:

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.slow
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
 
 
+@pytest.mark.clock
 def test_benchmarks_run_and_the_client_imports_nothing_heavy() -> None:
     done = subprocess.run(
         [sys.executable, str(BENCH), "--runs", "4", "--idle-seconds", "0.5", "--json"],

@@ -7,11 +7,12 @@ import stat
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from habitd.plugins import BUILTINS
-from habitd.testing import habit_today
+from habitd.testing import TEST_ZONE, habit_today, local_now
 
 from .conftest import BASE_CONFIG, Env
 
@@ -31,6 +32,7 @@ def _direct(world: Env) -> bool:
     return not world.daemons
 
 
+@pytest.mark.clock
 def test_done_and_skip_with_dates_and_notes(world: Env) -> None:
     today = habit_today()
     result = world.ok("done", "meditate", "--note", "calm")
@@ -46,6 +48,7 @@ def test_done_and_skip_with_dates_and_notes(world: Env) -> None:
     ]
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -66,11 +69,14 @@ def test_bad_input_is_a_clear_error(world: Env, args: tuple[str, ...], message: 
     assert "Traceback" not in result.err
 
 
+@pytest.mark.clock
 def test_next_lists_soonest_first(world: Env) -> None:
     rows = [row for row in world.ok("next", "--json").json() if row["nudge"]]
     assert [row["nudge"] for row in rows] == ["morning", "evening"]
-    assert datetime.fromisoformat(rows[0]["at"]) == datetime(2100, 1, 1, 8, tzinfo=UTC)
-    now = datetime.now(UTC)
+    assert datetime.fromisoformat(rows[0]["at"]) == datetime(
+        2100, 1, 1, 8, tzinfo=ZoneInfo(TEST_ZONE)
+    )
+    now = local_now()
     later, latest = now + timedelta(hours=6), now + timedelta(hours=18)  # neither fires now
     world.write_config(
         BASE_CONFIG.replace('date = "2100-01-01 08:00"', f'at = ["{latest:%H:%M}"]').replace(
@@ -92,6 +98,7 @@ def test_next_lists_soonest_first(world: Env) -> None:
     assert world.cli("next", "--limit", "0").rc == 2
 
 
+@pytest.mark.clock
 def test_next_says_what_a_pause_and_quiet_hours_will_do(world: Env) -> None:
     world.write_config(
         BASE_CONFIG.replace('notifier = "log"', 'notifier = "log"\nquiet_hours = "00:00-23:59"')
@@ -126,6 +133,7 @@ def test_trigger_fires_and_records(world: Env) -> None:
     ]
 
 
+@pytest.mark.clock
 def test_snooze_shows_in_next_and_history(world: Env) -> None:
     result = world.ok("snooze", "evening", "2h")
     assert "snoozed evening until" in result.out
@@ -136,6 +144,7 @@ def test_snooze_shows_in_next_and_history(world: Env) -> None:
     assert [e["event"] for e in world.history()] == ["snoozed"]
 
 
+@pytest.mark.clock
 def test_pause_and_resume(world: Env) -> None:
     assert "paused until" in world.ok("pause", "2h").out
     if not _direct(world):
@@ -154,6 +163,7 @@ def test_pause_and_resume(world: Env) -> None:
     ]
 
 
+@pytest.mark.clock
 def test_history_since_and_filters(world: Env) -> None:
     world.ok("snooze", "morning", "1h")
     world.ok("snooze", "evening", "2h")
@@ -197,6 +207,7 @@ def test_init_writes_a_private_commented_config(env: Env) -> None:
     assert env.ok("config", "check").out == f"ok ({env.config_file})\n"
 
 
+@pytest.mark.clock
 def test_config_path_and_overrides(env: Env) -> None:
     locations = env.ok("config", "path", "--json").json()
     assert locations["config"] == str(env.config_file)
@@ -212,6 +223,7 @@ def test_config_path_and_overrides(env: Env) -> None:
     assert missing.rc == 1 and f"{custom}: no such file" in missing.err
 
 
+@pytest.mark.clock
 def test_version_help_and_usage_errors(env: Env) -> None:
     assert env.ok("--version").out.startswith("habitd, version ")
     help_text = env.ok("--help").out

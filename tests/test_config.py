@@ -160,6 +160,7 @@ def test_sourcemap_places_nested_tables_and_inline_keys() -> None:
     assert where.locate(("plugins", "halt", "missing")).line == 12  # type: ignore[union-attr]
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize(
     ("text", "seconds"),
     [("90s", 90), ("15m", 900), ("2h", 7200), ("1d", 86400), ("1h30m", 5400), ("1w", 604800)],

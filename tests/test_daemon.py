@@ -8,6 +8,8 @@ import sqlite3
 import stat
 from pathlib import Path
 
+import pytest
+
 from habitd.plugins import BUILTINS
 
 from .conftest import BASE_CONFIG, Daemon, Env, wait_for
@@ -50,6 +52,7 @@ def test_sigterm_exits_cleanly_and_removes_socket(env: Env, daemon: Daemon) -> N
     assert result.rc == 3 and "not running" in result.err
 
 
+@pytest.mark.clock
 def test_kill9_then_restart_replaces_stale_socket_and_keeps_data(env: Env, daemon: Daemon) -> None:
     env.ok("done", "meditate", "--date", "2026-01-02")
     env.ok("skip", "walk")
@@ -85,6 +88,7 @@ def test_one_daemon_per_database_whatever_the_runtime_folder(
     assert "working on your data directly" in env.ok("done", "walk").err  # no daemon there
 
 
+@pytest.mark.clock
 def test_reload_with_broken_config_keeps_the_old_one(env: Env, daemon: Daemon) -> None:
     env.write_config(BASE_CONFIG.replace('date = "2100-01-01 19:00"', 'at = ["33:30"]'))
     result = env.cli("reload")

@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from habitd.app import App
 from habitd.paths import Paths
 
@@ -185,6 +187,7 @@ def test_a_kill_9_loop_loses_nothing_and_doubles_nothing(env: Env) -> None:
     assert len(set(notes)) == len(notes) >= writes
 
 
+@pytest.mark.clock
 def test_every_write_replays_its_first_answer(tmp_path: Path) -> None:
     """The same key twice: one entry, one mark, one snooze, one delete; the same answers."""
     paths = private_paths(tmp_path, BASE_CONFIG)

@@ -77,6 +77,7 @@ def _days_ago(days: int) -> str:
     return str(days_ago(days))
 
 
+@pytest.mark.clock
 def test_done_builds_a_streak_and_celebrates_once(world: Env) -> None:
     for back in (2, 1):
         world.ok("done", "meditate", "--date", _days_ago(back))
@@ -94,6 +95,7 @@ def test_done_builds_a_streak_and_celebrates_once(world: Env) -> None:
     assert "meditate" in table and "3 days" in table and "★ 3" in table
 
 
+@pytest.mark.clock
 def test_a_lapse_is_answered_kindly_and_totals_stay(world: Env) -> None:
     for back in (4, 3, 2):
         world.ok("done", "kratom-free", "--date", _days_ago(back))
@@ -112,6 +114,7 @@ def test_a_lapse_is_answered_kindly_and_totals_stay(world: Env) -> None:
     assert (row["current"], row["clean_days"]) == (1, 4)
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -129,6 +132,7 @@ def test_bad_input(world: Env, args: tuple[str, ...], message: str) -> None:
     assert result.rc == 1 and message in result.err, result.err
 
 
+@pytest.mark.clock
 def test_counted_habits_and_habit_show(world: Env) -> None:
     assert "Well done" in world.ok("done", "water", "--value", "7", "--date", _days_ago(1)).out
     short = world.ok("done", "water", "--value", "4").out  # the answer says it truthfully
@@ -155,6 +159,7 @@ def test_an_answered_habit_is_not_nudged_and_repeat_asks_until_answered(world: E
     assert world.history()[-1]["detail"]["reason"] == "meditate is already done today"
 
 
+@pytest.mark.clock
 def test_export_csv_like_loop_and_json(world: Env, tmp_path: Path) -> None:
     world.ok("done", "meditate", "--date", _days_ago(1), "--note", "calm, then sleepy")
     world.ok("skip", "meditate")
@@ -201,6 +206,7 @@ def server(session_bus: SessionBus) -> Iterator[NotificationServer]:
     running.stop()
 
 
+@pytest.mark.clock
 def test_done_and_i_slipped_from_the_notification(env: Env, server: NotificationServer) -> None:
     env.write_config(CONFIG.replace('notifier = "log"', 'notifier = "auto"'))
     env.start_daemon(notifier="auto")
@@ -224,6 +230,7 @@ def test_done_and_i_slipped_from_the_notification(env: Env, server: Notification
     assert entry["prompt"] == "What led to the lapse (Kratom-free)?"
 
 
+@pytest.mark.clock
 def test_a_vacation_freezes_streaks(tmp_path: Path) -> None:
     """pause --habits over two days: the streak neither breaks nor grows (an in-process App
     under a moving clock)."""
@@ -278,6 +285,7 @@ reach = "call 555-0100"
 """
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("daemon", [True, False], ids=["daemon up", "daemon down"])
 def test_habits_that_count_what_you_did(env: Env, daemon: bool) -> None:
     env.write_config(COUNTING)
@@ -302,6 +310,7 @@ def test_counts_names_an_activity_habitd_knows(env: Env) -> None:
     assert "habit[0].counts: unknown activity 'jounral' (did you mean 'journal'?)" in result.out
 
 
+@pytest.mark.clock
 def test_status_and_history_speak_plainly(world: Env) -> None:
     world.ok("pause", "2h")
     world.ok("done", "meditate")
@@ -312,6 +321,7 @@ def test_status_and_history_speak_plainly(world: Env) -> None:
     assert "goals.answered_today" not in status
 
 
+@pytest.mark.clock
 def test_nothing_is_marked_before_a_habits_start(env: Env) -> None:
     start = days_ago(3)
     env.write_config(
@@ -324,11 +334,13 @@ def test_nothing_is_marked_before_a_habits_start(env: Env) -> None:
     assert row["days_since_start"] == 3 and row["clean_days"] == 1
 
 
+@pytest.mark.clock
 def test_a_habit_id_in_any_case(world: Env) -> None:
     assert "meditate: done for" in world.ok("done", "Meditate").out
     assert _streak(world, "meditate")["today"] == "done"
 
 
+@pytest.mark.clock
 def test_a_vacation_is_not_a_plain_pause_and_a_new_pause_says_it_replaces(world: Env) -> None:
     first = world.ok("pause", "2h").out
     assert first.startswith("paused until") and "replaces" not in first
@@ -338,6 +350,7 @@ def test_a_vacation_is_not_a_plain_pause_and_a_new_pause_says_it_replaces(world:
     assert "(a vacation: streaks frozen)" in world.ok("status").out
 
 
+@pytest.mark.clock
 def test_unmark_takes_back_a_mistake_and_far_dates_are_refused(world: Env) -> None:
     world.ok("done", "meditate", "--date", _days_ago(1))
     world.ok("done", "meditate")

@@ -369,6 +369,7 @@ def test_a_read_only_data_folder_is_a_clear_error_and_recovers(env: Env) -> None
             _kill_all(env)
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize(
     ("args", "said"),
     [

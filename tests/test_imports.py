@@ -9,6 +9,8 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from habitd.testing import days_ago
 
 from .conftest import Env
@@ -46,6 +48,7 @@ def _entries(env: Env) -> list[tuple[object, ...]]:
     ]
 
 
+@pytest.mark.clock
 def test_export_then_import_reproduces_streaks_and_entries(env: Env, tmp_path: Path) -> None:
     env.write_config(CONFIG)
     for back in (3, 2, 1):
@@ -81,6 +84,7 @@ DAYLIO = (
 )
 
 
+@pytest.mark.clock
 def test_a_daylio_export_comes_in_whole(env: Env, tmp_path: Path) -> None:
     env.write_config(CONFIG)
     export = tmp_path / "daylio_export.csv"
@@ -184,6 +188,7 @@ def _loop_db(path: Path, schema: str) -> Path:
     return path
 
 
+@pytest.mark.clock
 def test_a_loop_backup_comes_in_duplicates_and_all(env: Env, tmp_path: Path) -> None:
     env.write_config(CONFIG)
     backup = _loop_db(tmp_path / "Loop Habits Backup.db", LOOP_CURRENT)
@@ -204,6 +209,7 @@ def test_a_loop_backup_comes_in_duplicates_and_all(env: Env, tmp_path: Path) -> 
     assert env.ok("config", "check").rc == 0
 
 
+@pytest.mark.clock
 def test_an_early_loop_backup_too(env: Env, tmp_path: Path) -> None:
     env.write_config(CONFIG)
     backup = _loop_db(tmp_path / "old.db", LOOP_EARLY)
@@ -212,6 +218,7 @@ def test_an_early_loop_backup_too(env: Env, tmp_path: Path) -> None:
     assert next(r for r in env.ok("streaks", "--json").json() if r["habit"] == "read")["total"] == 2
 
 
+@pytest.mark.clock
 def test_loops_csv_export_comes_in_as_a_folder_or_a_zip(env: Env, tmp_path: Path) -> None:
     env.write_config(CONFIG)
     for back in (3, 2):
@@ -234,6 +241,7 @@ def test_loops_csv_export_comes_in_as_a_folder_or_a_zip(env: Env, tmp_path: Path
     assert _streaks(other)["meditate"] == before
 
 
+@pytest.mark.clock
 def test_a_long_history_comes_in_while_the_daemon_runs(env: Env, tmp_path: Path) -> None:
     """Thousands of rows are far more than one request to the daemon may hold: the import
     writes them itself, and the running daemon serves them at once."""

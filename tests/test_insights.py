@@ -88,6 +88,7 @@ def seeded(env: Env) -> Env:
     return env
 
 
+@pytest.mark.clock
 def test_report_json_has_the_known_answers(seeded: Env) -> None:
     data = seeded.ok("report", "--days", "90", "--json").json()
     assert data["entries"] == 18
@@ -120,6 +121,7 @@ def test_report_json_has_the_known_answers(seeded: Env) -> None:
     assert fridays == [{"weekday": "Fri", "hour": 21, "count": 9}]
 
 
+@pytest.mark.clock
 def test_report_in_the_terminal(seeded: Env) -> None:
     out = seeded.ok("report", "--days", "90").out
     assert re.search(r"^work +▇+ 12$", out, re.M) and ".00" not in out  # whole counts
@@ -156,6 +158,7 @@ class _Page(HTMLParser):
                 self.fetches.append(f"{tag} {values[key]}")
 
 
+@pytest.mark.clock
 def test_report_html_is_complete_and_self_contained(seeded: Env, tmp_path: Path) -> None:
     page_file = tmp_path / "report.html"
     seeded.ok("report", "--days", "90", "--html", str(page_file))
@@ -181,6 +184,7 @@ def test_report_html_is_complete_and_self_contained(seeded: Env, tmp_path: Path)
     assert "Kratom-free</h3><p>0 days kept, about 0 EUR not spent.</p>" in text
 
 
+@pytest.mark.clock
 def test_an_empty_database_gives_a_friendly_report(env: Env, tmp_path: Path) -> None:
     env.write_config(CONFIG)
     out = env.ok("report").out
@@ -193,6 +197,7 @@ def test_an_empty_database_gives_a_friendly_report(env: Env, tmp_path: Path) -> 
     assert env.cli("report", "--days", "0").rc == 2
 
 
+@pytest.mark.clock
 def test_pre_emptive_nudges_and_the_weekly_review(tmp_path: Path) -> None:
     paths = private_paths(
         tmp_path, CONFIG + '\n[plugins.insights]\npre_emptive = true\nweekly_review = "sun 19:00"\n'
@@ -233,6 +238,7 @@ def test_insights_settings_are_validated(env: Env) -> None:
     assert "plugins.insights.weekly_review: expected a day and time like" in result.out
 
 
+@pytest.mark.clock
 def test_a_late_night_entry_belongs_to_the_evening_before(env: Env, tmp_path: Path) -> None:
     """With day_starts = 04:00, a feeling and an urge written at 01:30 count for the evening
     before: in the year in pixels, the cravings by day, the HTML grid and `entries`."""
@@ -256,6 +262,7 @@ def test_a_late_night_entry_belongs_to_the_evening_before(env: Env, tmp_path: Pa
     assert f'style="fill:var(--empty)"><title>{evening + timedelta(days=1)}</title>' in text
 
 
+@pytest.mark.clock
 def test_the_report_replaces_an_open_file_with_a_private_one(seeded: Env, tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     page.write_text("old")
@@ -266,6 +273,7 @@ def test_the_report_replaces_an_open_file_with_a_private_one(seeded: Env, tmp_pa
     assert missing.rc == 1 and "could not write" in missing.err and "Traceback" not in missing.err
 
 
+@pytest.mark.clock
 def test_the_report_as_chromium_shows_it(seeded: Env, tmp_path: Path) -> None:
     """Headless Chromium loads the page: every section there, no script, nothing it could
     fetch (the page's policy forbids it, and it names no address but SVG's namespace)."""
@@ -282,6 +290,7 @@ def test_the_report_as_chromium_shows_it(seeded: Env, tmp_path: Path) -> None:
     assert shot.stat().st_size > 20_000  # something was drawn
 
 
+@pytest.mark.clock
 def test_each_habit_over_time_and_what_was_not_spent(env: Env) -> None:
     env.write_config(CONFIG)
     for back in range(1, 15):

@@ -79,6 +79,7 @@ def test_bad_requests_get_errors(daemon: Daemon, payload: bytes, code: int, mess
     _alive(daemon)
 
 
+@pytest.mark.clock
 def test_notification_gets_no_answer_but_runs(daemon: Daemon) -> None:
     request = {"jsonrpc": "2.0", "method": "pause", "params": {"duration": "1h"}}
     assert _raw(daemon.socket, json.dumps(request).encode() + b"\n") == []

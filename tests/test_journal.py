@@ -218,6 +218,7 @@ def test_a_thought_record(world: Env) -> None:
     assert record["balanced"] == "They were busy, not judging"
 
 
+@pytest.mark.clock
 def test_edit_and_delete(world: Env) -> None:
     world.ok("journal", "--emotion", "sad", "--intensity", "7")
     world.ok("entry", "edit", "1", "--intensity", "5", "--note", "after a walk")
@@ -237,6 +238,7 @@ def test_edit_and_delete(world: Env) -> None:
     assert world.ok("entries", "--json").json() == []
 
 
+@pytest.mark.clock
 def test_entries_since(world: Env) -> None:
     world.ok("journal", "--note", "today")
     assert len(world.ok("entries", "--since", "1h", "--json").json()) == 1
@@ -257,6 +259,7 @@ def test_journal_nudges_rotate_and_ask_after_a_lapse(world: Env) -> None:
     assert again["title"] != "About the slip"  # asked once
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("daemon", [True, False], ids=["daemon up", "daemon down"])
 def test_an_entry_written_when_it_happened(env: Env, daemon: bool) -> None:
     env.write_config(CONFIG)

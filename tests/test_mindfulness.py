@@ -229,6 +229,7 @@ def test_urge_surfing_records_the_intensity_series(env: Env) -> None:
     assert "Reach" not in result.out  # it passed: no crisis text
 
 
+@pytest.mark.clock
 def test_two_surfs_are_two_urges_and_one_that_ends_high_gets_help(env: Env) -> None:
     env.write_config(CONFIG)
     env.start_daemon()

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import BASE_CONFIG, Env, wait_for
 
 RAISES_ON_IMPORT = """
@@ -183,6 +185,7 @@ def test_plugin_settings_are_validated_by_the_plugin(env: Env) -> None:
     assert result.out == f"{env.config_file}:27:2: plugins.good: every must be a duration like 2h\n"
 
 
+@pytest.mark.clock
 def test_disabled_plugins_are_not_loaded_and_safety_is_not_a_plugin(env: Env) -> None:
     env.add_plugin("broken", RAISES_ON_IMPORT)
     env.add_plugin("letthrough", LET_THROUGH)
@@ -488,6 +491,7 @@ def habitd_on_entry(entry, ctx):
 """
 
 
+@pytest.mark.clock
 def test_a_message_a_plugin_sends_on_its_own_is_held_by_a_pause_a_reply_is_not(
     env: Env,
 ) -> None:

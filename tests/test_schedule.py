@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 
 from habitd.config import loads
 from habitd.schedule import NudgeScheduler, build_trigger, cron_trigger
 
-from .conftest import BASE_CONFIG, Env, wait_for
+from .conftest import BASE_CONFIG, Env, local_now, wait_for
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -39,6 +40,7 @@ def _fire_times(schedule_toml: str, start: datetime, count: int, tz: Any = UTC) 
     return times
 
 
+@pytest.mark.clock
 def test_crontab_weekdays_count_from_sunday() -> None:
     trigger = cron_trigger("0 19 * * 2", UTC)  # Tuesday in every crontab
     first = trigger.get_next_fire_time(None, datetime(2026, 11, 25, tzinfo=UTC))  # a Wednesday
@@ -48,6 +50,7 @@ def test_crontab_weekdays_count_from_sunday() -> None:
     assert sunday.strftime("%a %H:%M") == "Sun 08:30"
 
 
+@pytest.mark.clock
 def test_at_times_with_days_and_every_within_a_window() -> None:
     start = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # a Friday
     weekdays = _fire_times('at = ["08:30", "17:00"]\ndays = "weekdays"', start, 3)
@@ -61,6 +64,7 @@ def test_at_times_with_days_and_every_within_a_window() -> None:
     ]
 
 
+@pytest.mark.clock
 def test_daily_nudge_fires_once_per_day_across_dst_changes() -> None:
     for first_day in (datetime(2026, 3, 27, tzinfo=BERLIN), datetime(2026, 10, 23, tzinfo=BERLIN)):
         times = _fire_times('at = ["02:30"]', first_day, 5, BERLIN)
@@ -68,12 +72,14 @@ def test_daily_nudge_fires_once_per_day_across_dst_changes() -> None:
         assert days == [first_day.date() + timedelta(days=n) for n in range(5)]
 
 
+@pytest.mark.clock
 def test_triggers_follow_the_configured_zone() -> None:
     start = datetime(2026, 6, 1, tzinfo=UTC)
     berlin = _fire_times('at = ["08:00"]', start, 1, BERLIN)[0]
     assert berlin == datetime(2026, 6, 1, 6, 0, tzinfo=UTC)  # 08:00 CEST
 
 
+@pytest.mark.clock
 def test_missed_across_a_sleep_fires_once_or_is_recorded_missed() -> None:
     """Wall clock jumps 70 minutes while the monotonic clock stands still (a suspend)."""
     config = _config(
@@ -111,7 +117,7 @@ def test_missed_across_a_sleep_fires_once_or_is_recorded_missed() -> None:
 
 
 def _at(seconds: float) -> str:
-    return (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S")
+    return (local_now() + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _date_nudge(nudge_id: str, seconds: float, extra: str = "") -> str:
@@ -122,6 +128,7 @@ def _events(env: Env, nudge: str) -> list[str]:
     return [e["event"] for e in env.history("--nudge", nudge)]
 
 
+@pytest.mark.clock
 def test_a_date_nudge_fires_and_lands_in_history(env: Env) -> None:
     env.write_config()
     env.start_daemon()
@@ -132,8 +139,9 @@ def test_a_date_nudge_fires_and_lands_in_history(env: Env) -> None:
     assert env.history("--nudge", "soon")[0]["detail"]["cause"] == "schedule"
 
 
+@pytest.mark.clock
 def test_quiet_hours_hold_and_trigger_overrides(env: Env) -> None:
-    now = datetime.now(UTC)
+    now = local_now()
     quiet = f"{(now - timedelta(hours=1)):%H:%M}-{(now + timedelta(hours=1)):%H:%M}"
     config = BASE_CONFIG.replace('notifier = "log"', f'notifier = "log"\nquiet_hours = "{quiet}"')
     env.write_config(config)
@@ -148,6 +156,7 @@ def test_quiet_hours_hold_and_trigger_overrides(env: Env) -> None:
     assert env.ok("trigger", "soon", "--json").json()["status"] == "fired"
 
 
+@pytest.mark.clock
 def test_pause_holds_until_resume(env: Env) -> None:
     env.write_config()
     env.start_daemon()
@@ -161,6 +170,7 @@ def test_pause_holds_until_resume(env: Env) -> None:
     assert env.history("--nudge", "soon")[1]["detail"]["cause"] == "held"
 
 
+@pytest.mark.clock
 def test_snooze_fires_again_and_survives_a_restart(env: Env) -> None:
     env.write_config()
     daemon = env.start_daemon()
@@ -172,6 +182,7 @@ def test_snooze_fires_again_and_survives_a_restart(env: Env) -> None:
     assert env.history("--nudge", "evening")[1]["detail"]["cause"] == "snoozed"
 
 
+@pytest.mark.clock
 def test_frozen_daemon_fires_late_once_or_records_missed(env: Env) -> None:
     """SIGSTOP past two nudges' times: the lenient one fires once, the strict one is missed."""
     env.write_config()
@@ -192,6 +203,7 @@ def test_frozen_daemon_fires_late_once_or_records_missed(env: Env) -> None:
     assert rows[0]["nudge"] in ("morning", "evening")
 
 
+@pytest.mark.clock
 def test_crontab_nudge_also_fires_once_when_clocks_go_back() -> None:
     trigger = cron_trigger("30 2 * * *", BERLIN)
     previous = None

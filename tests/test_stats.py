@@ -38,6 +38,7 @@ def _marks(pattern: str, first: date = MONDAY) -> tuple[dict[date, Mark], date]:
     return marks, first + timedelta(days=len(pattern) - 1)
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize(
     ("pattern", "habit_type", "target", "threshold", "current", "best", "total", "today"),
     [
@@ -84,6 +85,7 @@ def test_streaks(
     )
 
 
+@pytest.mark.clock
 def test_abstain_totals_survive_a_lapse() -> None:
     marks, today = _marks("DDDDDLDD")
     summary = summarize("kratom-free", "abstain", "daily", marks, today, start=MONDAY)
@@ -94,6 +96,7 @@ def test_abstain_totals_survive_a_lapse() -> None:
     assert summary.extra["streak_since"] == (MONDAY + timedelta(days=6)).isoformat()
 
 
+@pytest.mark.clock
 def test_paused_days_freeze_a_streak() -> None:
     marks, today = _marks("DDD...DD")
     vacation = (MONDAY + timedelta(days=3), MONDAY + timedelta(days=5))
@@ -135,6 +138,7 @@ def test_three_per_week_strength_matches_loop() -> None:
     assert scores == pytest.approx([first, second, third])
 
 
+@pytest.mark.clock
 def test_summary_strength_skips_an_unanswered_today() -> None:
     marks, today = _marks("DD.")
     summary = summarize("h", "yes-no", "daily", marks, today)
@@ -144,6 +148,7 @@ def test_summary_strength_skips_an_unanswered_today() -> None:
 # --- days, milestones, ranges -------------------------------------------------------------------
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize(
     ("moment", "expected"),
     [
@@ -165,6 +170,7 @@ def test_milestones() -> None:
     assert milestones_reached(800)[-3:] == [180, 365, 730]
 
 
+@pytest.mark.clock
 def test_pause_ranges() -> None:
     assert parse_pause_range("2026-12-20..2027-01-02") == (date(2026, 12, 20), date(2027, 1, 2))
     with pytest.raises(ValueError, match="ends before it starts"):

@@ -24,6 +24,7 @@ def test_new_store_is_private_versioned_and_in_wal_mode(tmp_path: Path) -> None:
     store.close()
 
 
+@pytest.mark.clock
 def test_reopening_keeps_data_and_marks_replace(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
     store = Store(path)
@@ -39,6 +40,7 @@ def test_reopening_keeps_data_and_marks_replace(tmp_path: Path) -> None:
     assert again.get_state("demo", "count", "gone") == "gone"
 
 
+@pytest.mark.clock
 def test_events_since_and_order(tmp_path: Path) -> None:
     store = Store(tmp_path / "h.sqlite3")
     now = datetime.now(UTC)
@@ -50,6 +52,7 @@ def test_events_since_and_order(tmp_path: Path) -> None:
     assert [e.nudge for e in store.events(limit=1)] == ["b"]
 
 
+@pytest.mark.clock
 def test_pending_deliveries(tmp_path: Path) -> None:
     store = Store(tmp_path / "h.sqlite3")
     later = datetime(2026, 1, 1, 12, tzinfo=UTC)

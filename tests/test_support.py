@@ -76,6 +76,7 @@ def _in_process(
     return asyncio.run(run())
 
 
+@pytest.mark.clock
 def test_reach_out_waits_while_someone_was_reached_and_rotates_fairly(tmp_path: Path) -> None:
     async def scenario(runtime: Runtime, clock: Any) -> list[Any]:
         app = runtime.app
@@ -102,6 +103,7 @@ def test_reach_out_waits_while_someone_was_reached_and_rotates_fairly(tmp_path: 
     ]
 
 
+@pytest.mark.clock
 def test_escalation_thresholds_rate_limit_and_pause(tmp_path: Path) -> None:
     async def scenario(runtime: Runtime, clock: Any) -> list[int]:
         app = runtime.app
@@ -147,6 +149,7 @@ def test_escalation_thresholds_rate_limit_and_pause(tmp_path: Path) -> None:
     assert found == [0, 1, 1, 2, 3, 3, 4, 5]
 
 
+@pytest.mark.clock
 def test_a_lapse_and_a_heavy_day_escalate(tmp_path: Path) -> None:
     async def scenario(runtime: Runtime, clock: Any) -> list[Any]:
         app = runtime.app
@@ -175,6 +178,7 @@ def test_a_lapse_and_a_heavy_day_escalate(tmp_path: Path) -> None:
     assert (before, after) == (1, 2)
 
 
+@pytest.mark.clock
 def test_appointment_reminders_keep_local_time_across_dst() -> None:
     berlin = ZoneInfo("Europe/Berlin")
     trigger = ShiftedTrigger(cron_trigger("0 19 * * tue", berlin), -timedelta(hours=1))
@@ -196,6 +200,7 @@ def world(env: Env) -> Env:
     return env
 
 
+@pytest.mark.clock
 def test_contacts_reached_and_errors(world: Env) -> None:
     rows = {r["name"]: r for r in world.ok("contacts", "--json").json()}
     assert rows["Sam"]["last_reached"] is None and rows["Ana"]["role"] == "friend"
@@ -294,6 +299,7 @@ def test_help_now_ranks_people_for_the_moment_and_the_config_decides(env: Env) -
     assert bad.rc == 2
 
 
+@pytest.mark.clock
 def test_a_lapse_today_answers_with_help_and_a_back_dated_one_does_not(env: Env) -> None:
     env.write_config(CONFIG)
     back = env.ok("lapse", "kratom-free", "--date", str(days_ago(3))).out
@@ -323,6 +329,7 @@ def _urge_written(env: Env, intensity: int, hours_ago: int = 0) -> None:
     env.shifted(-hours_ago * 3600).ok("urge", "--intensity", str(intensity))
 
 
+@pytest.mark.clock
 def test_an_urge_written_while_the_daemon_was_down_is_answered_when_it_starts(env: Env) -> None:
     """Direct mode only writes; the daemon reacts at start, to what is still about now."""
     env.write_config(CONFIG)
@@ -340,6 +347,7 @@ def test_an_urge_written_while_the_daemon_was_down_is_answered_when_it_starts(en
     assert [e["event"] for e in env.history()] == ["escalated"]
 
 
+@pytest.mark.clock
 def test_a_back_dated_lapse_never_escalates(world: Env) -> None:
     """Filling in a lapse from days ago uses up nothing: the urge right after still gets the
     urgent message (reactions run in order, so the lapse's came first)."""

@@ -22,7 +22,7 @@ from habitd.testing.desktop import SessionBus
 from habitd.timeparse import parse_quiet_hours
 from habitd.wake import ClockWatch
 
-from .conftest import BASE_CONFIG, Env, private_paths, wait_for
+from .conftest import BASE_CONFIG, Env, local_now, private_paths, wait_for
 
 # --- quiet hours by weekday ---------------------------------------------------------------------
 
@@ -33,6 +33,7 @@ def _at(day: int, hour: int, minute: int = 0) -> datetime:
     return MONDAY + timedelta(days=day, hours=hour, minutes=minute)
 
 
+@pytest.mark.clock
 def test_quiet_hours_per_weekday_belong_to_the_night_they_start() -> None:
     quiet = parse_quiet_hours(
         {"daily": "22:30-07:30", "fri": "23:30-09:00", "sat": "23:30-09:00", "sun": "off"}
@@ -112,6 +113,7 @@ grace = "1m"
 """
 
 
+@pytest.mark.clock
 @pytest.mark.usefixtures("quick_summary")
 def test_a_suspend_is_noticed_and_each_nudge_fires_once_or_is_missed(tmp_path: Path) -> None:
     """The wall clock jumps 70 minutes while the monotonic clock stands still."""
@@ -140,6 +142,7 @@ def test_a_suspend_is_noticed_and_each_nudge_fires_once_or_is_missed(tmp_path: P
     assert [e for e in events if e[1] == "away"] == [(None, "away")]  # one summary
 
 
+@pytest.mark.clock
 def test_the_clock_watch_notices_jumps_not_ticks(tmp_path: Path) -> None:
     reasons: list[str] = []
     with time_machine.travel(datetime(2026, 3, 2, 7, 0, tzinfo=UTC), tick=True) as clock:
@@ -168,6 +171,7 @@ catch_up = false
 """
 
 
+@pytest.mark.clock
 def test_quiet_hours_hold_then_deliver_by_themselves(tmp_path: Path) -> None:
     harness = Harness(tmp_path, QUIET_SOON)
 
@@ -198,7 +202,7 @@ def test_quiet_hours_hold_then_deliver_by_themselves(tmp_path: Path) -> None:
 
 
 def _at_seconds(seconds: float) -> str:
-    return (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S")
+    return (local_now() + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _events(env: Env, nudge: str | None = None) -> list[str]:
@@ -206,6 +210,7 @@ def _events(env: Env, nudge: str | None = None) -> list[str]:
     return [e["event"] for e in env.history(*args)]
 
 
+@pytest.mark.clock
 def test_a_pause_ends_by_itself_and_delivers_what_it_held(env: Env) -> None:
     env.write_config()
     env.start_daemon()
@@ -216,9 +221,10 @@ def test_a_pause_ends_by_itself_and_delivers_what_it_held(env: Env) -> None:
     assert env.ok("status", "--json").json()["paused_until"] is None
 
 
+@pytest.mark.clock
 def test_pause_until_a_date(env: Env) -> None:
     env.write_config()
-    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date()
+    tomorrow = (local_now() + timedelta(days=2)).date()
     result = env.ok("pause", "--until", str(tomorrow))
     assert "paused until" in result.out
     paused = env.history()[-1]["detail"]["until"]
@@ -231,6 +237,7 @@ def test_pause_until_a_date(env: Env) -> None:
     assert bad.rc == 1 and "expected a date" in bad.err
 
 
+@pytest.mark.clock
 def test_reload_keeps_snoozes_and_unchanged_schedules(env: Env) -> None:
     env.write_config(BASE_CONFIG + '\n[[nudge]]\nid = "water"\nevery = "2h"\n')
     env.start_daemon()
@@ -248,6 +255,7 @@ def test_reload_keeps_snoozes_and_unchanged_schedules(env: Env) -> None:
     assert ("new", "scheduled") in after
 
 
+@pytest.mark.clock
 def test_frozen_daemon_gives_one_summary_for_several_misses(env: Env) -> None:
     env.write_config()
     daemon = env.start_daemon()
@@ -370,6 +378,7 @@ def test_config_edit_without_changes(env: Env, tmp_path: Path) -> None:
     assert result.rc == 0 and "no changes" in result.out
 
 
+@pytest.mark.clock
 def test_with_local_time_a_new_zone_moves_every_nudge(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -402,6 +411,7 @@ def test_with_local_time_a_new_zone_moves_every_nudge(
         assert (when.hour, when.minute) == (8, 0)
 
 
+@pytest.mark.clock
 def test_quiet_hours_say_when_they_next_change() -> None:
     quiet = parse_quiet_hours("22:30-07:30")
     assert quiet.next_change(_at(0, 12)) == _at(0, 22, 30)  # Monday noon: they begin

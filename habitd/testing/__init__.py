@@ -26,7 +26,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
@@ -35,13 +35,14 @@ import pytest
 
 from habitd import ipc
 from habitd.paths import Paths
+from habitd.testing.moment import MOMENT, TEST_ZONE, libfaketime
 
 INSTALLED_PLUGINS = "HABITD_INSTALLED_PLUGINS"
 """Names of the installed plugin packages (entry points) to load; unset: all of them."""
 
-BASE_CONFIG = """\
+BASE_CONFIG = f"""\
 [habitd]
-timezone = "UTC"
+timezone = "{TEST_ZONE}"
 notifier = "log"
 
 [[habit]]
@@ -66,12 +67,12 @@ kind = "reminder"
 date = "2100-01-01 19:00"
 title = "Evening check"
 """
-"""A small config for tests: two habits and two reminders (UTC, log notifier). The
-reminders are due in 2100, so none fires by itself during a test at any hour: tests
-``trigger`` or ``snooze`` them."""
+"""A small config for tests: two habits and two reminders (in :data:`TEST_ZONE`: UTC, or
+the zone of the clock moment the run is at; log notifier). The reminders are due in 2100,
+so none fires by itself during a test at any hour: tests ``trigger`` or ``snooze`` them."""
 
 
-def habit_today(zone: str = "UTC", day_starts: str = "04:00") -> date:
+def habit_today(zone: str = TEST_ZONE, day_starts: str = "04:00") -> date:
     """Today's habit day as habitd counts it (``day_starts`` shifts late nights back), for
     expected values that hold at any hour, in any zone, on DST days."""
     from zoneinfo import ZoneInfo
@@ -81,7 +82,15 @@ def habit_today(zone: str = "UTC", day_starts: str = "04:00") -> date:
     return today(ZoneInfo(zone), clock_time.fromisoformat(day_starts))
 
 
-def days_ago(days: int, zone: str = "UTC", day_starts: str = "04:00") -> date:
+def local_now() -> datetime:
+    """Now in the test configs' zone (:data:`TEST_ZONE`), the zone a test config's ``date``
+    and ``at`` times are read in."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(TEST_ZONE))
+
+
+def days_ago(days: int, zone: str = TEST_ZONE, day_starts: str = "04:00") -> date:
     """The habit day ``days`` before today's."""
     return habit_today(zone, day_starts) - timedelta(days=days)
 
@@ -205,12 +214,10 @@ class Env:
 
     def shifted(self, seconds: int) -> Env:
         """The same world, with the clock of processes started through it moved by
-        ``seconds`` (libfaketime; on top of any offset the whole suite runs at, as
-        ``make test-clocks`` does). ``env.shifted(-3 * 3600).ok("urge", ...)`` writes an urge
-        three hours ago."""
-        library = next(iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))), None)
-        if library is None:
-            raise RuntimeError("libfaketime is missing (Debian: apt-get install faketime)")
+        ``seconds`` (libfaketime; on top of the offset to the clock moment the test began
+        at, under ``make test-clocks``). ``env.shifted(-3 * 3600).ok("urge", ...)`` writes an
+        urge three hours ago."""
+        library = libfaketime()
         already = int(self.environ.get("FAKETIME", "+0s").rstrip("s") or 0)
         environ = {
             **self.environ,
@@ -273,9 +280,31 @@ class Env:
         return rows
 
 
+@pytest.fixture(autouse=True)
+def habitd_moment() -> Iterator[int | None]:
+    """Under ``make test-clocks`` (``$HABITD_TEST_MOMENT``), start this test at the moment:
+    the test's own process travels there (time-machine, ticking) and the offset to it, in
+    seconds, is what :func:`habitd_env` gives the processes it starts (libfaketime). None at
+    the real clock."""
+    if MOMENT is None:
+        yield None
+        return
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    now = datetime.now(UTC)
+    offset = MOMENT.offset(now)
+    there = (now + timedelta(seconds=offset)).astimezone(ZoneInfo(MOMENT.zone))  # sets $TZ too
+    with time_machine.travel(there, tick=True):
+        time.time()  # the travelled clock starts ticking now, with the processes' clock
+        yield offset
+
+
 @pytest.fixture
-def habitd_env(tmp_path: Path) -> Iterator[Env]:
-    """Private XDG folders and an environment without the developer's own session."""
+def habitd_env(tmp_path: Path, habitd_moment: int | None) -> Iterator[Env]:
+    """Private XDG folders and an environment without the developer's own session; under
+    a clock moment, with the clock of every process started through it at the moment."""
     runtime = Path(tempfile.mkdtemp(prefix="hd-"))  # short: Unix socket paths are limited
     runtime.chmod(0o700)
     environ = {
@@ -293,6 +322,8 @@ def habitd_env(tmp_path: Path) -> Iterator[Env]:
         # the machine's own system bus stays out of the tests; logind tests bring their own
         DBUS_SYSTEM_BUS_ADDRESS=f"unix:path={runtime}/no-system-bus",
     )
+    if habitd_moment is not None and MOMENT is not None:
+        environ.update(LD_PRELOAD=libfaketime(), FAKETIME=f"{habitd_moment:+d}s", TZ=MOMENT.zone)
     world = Env(tmp_path, runtime, environ)
     yield world
     for daemon in world.daemons:
@@ -346,3 +377,29 @@ def wait_for(predicate: Any, timeout: float = 15.0, interval: float = 0.1) -> An
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``clock`` marker (for plugin authors' tests too)."""
+    config.addinivalue_line(
+        "markers",
+        "clock: reads days, times, schedules or reports: `make test-clocks` runs it again at "
+        "each clock moment, started at the moment",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Say which clock moment the run is at."""
+    if MOMENT is None:
+        return None
+    return f"clock moment: {MOMENT} (each test marked clock starts there; the others are left out)"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """At a clock moment, run only the tests marked ``clock``."""
+    if MOMENT is None:
+        return
+    timeless = [item for item in items if item.get_closest_marker("clock") is None]
+    if timeless:
+        config.hook.pytest_deselected(items=timeless)
+        items[:] = [item for item in items if item.get_closest_marker("clock") is not None]
