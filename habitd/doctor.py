@@ -123,7 +123,7 @@ def check_daemon() -> Finding:
     from habitd.paths import socket_path
 
     try:
-        status = ipc.call(socket_path(), "status", timeout=5)
+        status = ipc.call(socket_path(), "status", timeout=min(5.0, ipc.client_timeout()))
     except ipc.NoDaemon:
         return Finding(
             "daemon",

@@ -74,15 +74,32 @@ class RemoteError(Exception):
 # --- client ------------------------------------------------------------------------------
 
 
+TIMEOUT_VARIABLE = "HABITD_TIMEOUT"
+DEFAULT_TIMEOUT = 10.0
+
+
+def client_timeout() -> float:
+    """How long the client waits for the daemon's answer before it gives up on it:
+    ``$HABITD_TIMEOUT`` seconds (a positive number), else 10."""
+    try:
+        seconds = float(os.environ.get(TIMEOUT_VARIABLE, ""))
+    except ValueError:
+        return DEFAULT_TIMEOUT
+    return seconds if 0 < seconds < 3600 else DEFAULT_TIMEOUT
+
+
 def call(
-    path: str, method: str, params: Mapping[str, Any] | None = None, timeout: float = 10.0
+    path: str, method: str, params: Mapping[str, Any] | None = None, timeout: float | None = None
 ) -> Any:
-    """Call ``method`` on the daemon at ``path``.
+    """Call ``method`` on the daemon at ``path``, waiting ``timeout`` seconds for the answer
+    (default: :func:`client_timeout`).
 
     Raises :class:`NoDaemon` when nothing listens, :class:`Dropped` when the daemon closed
     the connection without an answer, :class:`NoAnswer` after ``timeout`` seconds of
     silence, and :class:`RemoteError` for an error reply.
     """
+    if timeout is None:
+        timeout = client_timeout()
     client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     client.settimeout(timeout)
     try:

@@ -58,7 +58,7 @@ def restore(obj: Context, file: Path, yes: bool) -> None:
     except HabitdError as exc:
         fail(exc.message)
     try:
-        ipc.call(socket_path(), "ping", timeout=5)
+        ipc.call(socket_path(), "ping", timeout=min(5.0, ipc.client_timeout()))
     except ipc.NoDaemon:
         pass
     except (ipc.NoAnswer, ipc.Busy):
