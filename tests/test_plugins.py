@@ -7,11 +7,12 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from .conftest import BASE_CONFIG, Env, wait_for
+from .conftest import BASE_CONFIG, Env, local_now, wait_for
 
 RAISES_ON_IMPORT = """
 raise RuntimeError("this plugin is broken on purpose")
@@ -189,8 +190,10 @@ def test_plugin_settings_are_validated_by_the_plugin(env: Env) -> None:
 def test_disabled_plugins_are_not_loaded_and_safety_is_not_a_plugin(env: Env) -> None:
     env.add_plugin("broken", RAISES_ON_IMPORT)
     env.add_plugin("letthrough", LET_THROUGH)
+    now = local_now()  # quiet from an hour ago to an hour from now (00:00-23:59 ends at 23:59)
+    quiet = f"{(now - timedelta(hours=1)):%H:%M}-{(now + timedelta(hours=1)):%H:%M}"
     env.write_config(
-        BASE_CONFIG.replace('notifier = "log"', 'notifier = "log"\nquiet_hours = "00:00-23:59"')
+        BASE_CONFIG.replace('notifier = "log"', f'notifier = "log"\nquiet_hours = "{quiet}"')
         + '\n[plugins]\ndisabled = ["broken", "goals"]\n'
     )
     env.start_daemon()
