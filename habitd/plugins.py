@@ -46,6 +46,10 @@ from habitd.paths import Paths, installed_plugins_allowed
 
 log = logging.getLogger("habitd.plugins")
 
+GIVE_UP_GRACE = 1.0
+"""Seconds to wait, after giving up on an overrunning call, to learn whether it ended (an
+``async`` call cancelled at an ``await`` ends at once) or still blocks its worker."""
+
 ANSWERING: contextvars.ContextVar[bool] = contextvars.ContextVar("answering", default=False)
 """True inside a plugin call that answers the person: a reaction to what they did
 (:data:`REPLY_HOOKS`), their command (an RPC method) or their click on a tray item. A
@@ -378,21 +382,15 @@ class PluginHost:
                 f"plugin {plugin} is {self.infos[plugin].state}: `habitd plugins` says why"
             )
         worker = self._worker(plugin)
-        if worker.overrunning(self.timeout):
+        if worker.stuck:
             raise HabitdError(f"plugin {plugin} is stuck in an earlier call; try again later")
         try:
-            return await asyncio.wait_for(
-                asyncio.wrap_future(worker.submit(function, params, answering=True)),
-                self.timeout,
-            )
+            return await self._bounded(worker, function, params, answering=True)
         except HabitdError:
             raise
-        except TimeoutError:
-            error: BaseException = TimeoutError(f"took longer than {self.timeout:g}s")
         except Exception as exc:
-            error = exc
-        self.fault(plugin, f"method {name}", error)
-        raise HabitdError(f"plugin {plugin} failed in {name}: {error}")
+            self.fault(plugin, f"method {name}", exc)
+            raise HabitdError(f"plugin {plugin} failed in {name}: {exc}") from None
 
     async def _invoke(
         self, impl: pluggy.HookImpl, hook: str, kwargs: Mapping[str, Any]
@@ -424,19 +422,35 @@ class PluginHost:
         """Call ``function`` in the plugin's own worker, never on this loop; a call that
         overruns is a fault and its late result is ignored."""
         worker = self._worker(plugin)
-        if worker.overrunning(self.timeout):
+        if worker.stuck:
             log.info("plugin %s is still stuck in an earlier call; skipped for %s", plugin, what)
             return False, None
-        future = worker.submit(function, arguments, answering)
         try:
-            result = await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
-        except TimeoutError:
-            self.fault(plugin, what, TimeoutError(f"took longer than {self.timeout:g}s"))
-            return False, None
+            result = await self._bounded(worker, function, arguments, answering)
         except Exception as exc:
             self.fault(plugin, what, exc)
             return False, None
         return True, result
+
+    async def _bounded(
+        self,
+        worker: Worker,
+        function: Callable[..., Any],
+        arguments: Mapping[str, Any],
+        answering: bool,
+    ) -> Any:
+        """Run ``function`` in ``worker`` and wait at most :attr:`timeout` for it. A call that
+        overruns is given up on (cancelled; a late result is ignored) and raises TimeoutError;
+        the worker counts as stuck until the worker itself reports that call ended, which an
+        awaiting ``async`` call does at once and a blocking one only when it returns."""
+        call = worker.submit(function, arguments, answering)
+        waiting = asyncio.wrap_future(call)
+        done, _ = await asyncio.wait({waiting}, timeout=self.timeout)
+        if not done:
+            worker.give_up(call)
+            await asyncio.wait({waiting}, timeout=GIVE_UP_GRACE)  # ended, or stuck: known
+            raise TimeoutError(f"took longer than {self.timeout:g}s")
+        return waiting.result()
 
     def _worker(self, plugin: str) -> Worker:
         worker = self._workers.get(plugin)
@@ -503,6 +517,15 @@ class PluginHost:
         return [info.as_json() for info in [*self.infos.values(), *self.shadowed]]
 
 
+class Call(concurrent.futures.Future[Any]):
+    """One call in a plugin's worker: a future the worker completes when the call has
+    really ended (returned, raised or, once given up on, cancelled), never before."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__()
+        self.number = number
+
+
 class Worker:
     """One plugin's own thread running its own event loop: every call of that plugin
     (plain or ``async def`` hooks, jobs, RPC methods) runs there, one at a time. A plugin
@@ -514,40 +537,75 @@ class Worker:
             target=self.loop.run_forever, name=f"habitd-plugin-{plugin}", daemon=True
         )
         self.thread.start()
-        self._running: dict[int, float] = {}
-        """Calls in progress: id -> when (monotonic) each started."""
+        self._tasks: dict[int, asyncio.Task[Any]] = {}
+        """Calls running (touched on the worker's thread only)."""
         self.unfinished: set[int] = set()
-        """Calls submitted and not yet returned, queued ones included (a set: both threads
+        """Calls submitted and not yet ended, queued ones included (a set: both threads
         change it, and its add and discard are atomic)."""
+        self._given_up: set[int] = set()
+        """Calls the caller stopped waiting for that have not ended yet."""
         self._calls = itertools.count()
 
     def submit(
         self, function: Callable[..., Any], arguments: Mapping[str, Any], answering: bool = False
-    ) -> concurrent.futures.Future[Any]:
+    ) -> Call:
         """Call ``function(**arguments)`` in the worker (awaiting it if it is async), with
         :data:`ANSWERING` set for the call."""
-        number = next(self._calls)
-        self.unfinished.add(number)
+        call = Call(next(self._calls))
+        self.unfinished.add(call.number)
 
-        async def call() -> Any:
+        async def run() -> Any:
             ANSWERING.set(answering)  # this call's task has its own context
-            self._running[number] = time.monotonic()
-            try:
-                result = function(**arguments)
-                if inspect.isawaitable(result):
-                    result = await result
-                return result
-            finally:
-                del self._running[number]
-                self.unfinished.discard(number)
+            result = function(**arguments)
+            if inspect.isawaitable(result):
+                result = await result
+            return result
 
-        return asyncio.run_coroutine_threadsafe(call(), self.loop)
+        def start() -> None:  # on the worker's thread
+            if call.number in self._given_up:  # given up on while it waited: never runs
+                self._ended(call, None)
+                return
+            task = self.loop.create_task(run())
+            self._tasks[call.number] = task
+            task.add_done_callback(partial(self._ended, call))
 
-    def overrunning(self, limit: float) -> bool:
-        """Whether a call has been running longer than ``limit`` seconds (blocking the
-        worker): new calls would only queue behind it, so they are skipped."""
-        now = time.monotonic()
-        return any(now - started > limit for started in list(self._running.values()))
+        self.loop.call_soon_threadsafe(start)
+        return call
+
+    def _ended(self, call: Call, task: asyncio.Task[Any] | None) -> None:
+        """On the worker's thread: the call is over; say so to whoever waits."""
+        self._tasks.pop(call.number, None)
+        if call.done():
+            pass
+        elif task is None or task.cancelled():
+            call.cancel()
+        elif task.exception() is not None:
+            call.set_exception(task.exception())
+        else:
+            call.set_result(task.result())
+        self._given_up.discard(call.number)
+        self.unfinished.discard(call.number)
+
+    def give_up(self, call: Call) -> None:
+        """The caller stops waiting for ``call``: cancel it (an ``async`` call ends at its
+        next ``await``; a blocking one only when it returns). Until it ends the worker is
+        :attr:`stuck`."""
+        if call.done():
+            return
+        self._given_up.add(call.number)
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nothing runs any more
+            self.loop.call_soon_threadsafe(self._cancel, call.number)
+
+    def _cancel(self, number: int) -> None:
+        task = self._tasks.get(number)
+        if task is not None:
+            task.cancel()
+
+    @property
+    def stuck(self) -> bool:
+        """Whether a call given up on is still running: new calls would only queue behind
+        it, so they are skipped until it ends."""
+        return bool(self._given_up)
 
     def stop(self) -> None:
         """Stop the loop (a call in progress is not finished: see :meth:`PluginHost.retire`)."""

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sqlite3
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+
+from habitd.errors import HabitdError
+from habitd.plugins import PluginHost, PluginInfo
 
 from .conftest import BASE_CONFIG, Env, local_now, wait_for
 
@@ -555,3 +560,47 @@ def test_a_reload_lets_a_reaction_in_flight_finish(env: Env) -> None:
     wait_for(lambda: state().get("finished") == entry)
     [slow] = [p for p in env.ok("plugins", "--json").json() if p["name"] == "slow"]
     assert slow["state"] == "active" and slow["faults"] == 0
+
+
+def test_a_call_given_up_on_leaves_the_worker_free_once_it_has_really_ended() -> None:
+    """After a timed-out call, the plugin's next call runs if the late one has ended (an
+    ``async`` call cancelled at its ``await``) and is skipped while it still blocks the
+    worker; which of the two is decided by the worker, never by comparing clocks."""
+    host = PluginHost(timeout=0.2)
+    host.infos["p"] = PluginInfo("p", "file", "test")
+    gate = threading.Event()
+
+    async def hang() -> None:
+        await asyncio.sleep(3600)
+
+    def block() -> str:
+        gate.wait(30)
+        return "late"
+
+    def quick() -> str:
+        return "quick"
+
+    async def scenario() -> list[str]:
+        said = []
+        for function in (hang, quick, block, quick):
+            try:
+                said.append(await host.call_method("p", function.__name__, function, {}))
+            except HabitdError as exc:
+                said.append(str(exc))
+        gate.set()
+        worker = host._workers["p"]
+        while worker.stuck:  # the blocked call returns now; the worker says so
+            await asyncio.sleep(0.01)
+        said.append(await host.call_method("p", "quick", quick, {}))
+        host.close()
+        return said
+
+    said = asyncio.run(scenario())
+    assert said == [
+        "plugin p failed in hang: took longer than 0.2s",
+        "quick",  # the cancelled async call had ended: not skipped
+        "plugin p failed in block: took longer than 0.2s",
+        "plugin p is stuck in an earlier call; try again later",
+        "quick",
+    ]
+    assert host.infos["p"].faults == 2  # a skip is not the plugin's fault
