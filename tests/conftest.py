@@ -9,6 +9,7 @@ import pytest
 from habitd.testing import BASE_CONFIG as BASE_CONFIG
 from habitd.testing import Daemon, Env
 from habitd.testing import Result as Result
+from habitd.testing import eventually as eventually
 from habitd.testing import local_now as local_now
 from habitd.testing import private_paths as private_paths
 from habitd.testing import wait_for as wait_for

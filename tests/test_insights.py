@@ -20,7 +20,7 @@ from habitd.store import Store
 from habitd.testing import days_ago, habit_today
 from habitd.testing.desktop import Browser
 
-from .conftest import Env, private_paths
+from .conftest import Env, eventually, private_paths
 
 CONFIG = """
 [habitd]
@@ -209,12 +209,9 @@ def test_pre_emptive_nudges_and_the_weekly_review(tmp_path: Path) -> None:
         runtime = await Runtime.start(paths, "log")
         jobs = runtime.app.scheduler.job_times()  # type: ignore[attr-defined]
         insights_plugin._weekly_review(runtime.app.context("insights"))
-        review: list[Any] = []
-        for _ in range(100):  # the message is shown on the loop, after the call returns
-            await asyncio.sleep(0.05)
-            review = [e for e in runtime.app.store.events() if e.event == "review"]
-            if review:
-                break
+        review = await eventually(  # the message is shown on the loop, after the call returns
+            lambda: [e for e in runtime.app.store.events() if e.event == "review"]
+        )
         await runtime.stop()
         return jobs, review
 

@@ -17,7 +17,7 @@ import pytest
 from habitd.errors import HabitdError
 from habitd.plugins import PluginHost, PluginInfo
 
-from .conftest import BASE_CONFIG, Env, local_now, wait_for
+from .conftest import BASE_CONFIG, Env, eventually, local_now, wait_for
 
 RAISES_ON_IMPORT = """
 raise RuntimeError("this plugin is broken on purpose")
@@ -589,8 +589,7 @@ def test_a_call_given_up_on_leaves_the_worker_free_once_it_has_really_ended() ->
                 said.append(str(exc))
         gate.set()
         worker = host._workers["p"]
-        while worker.stuck:  # the blocked call returns now; the worker says so
-            await asyncio.sleep(0.01)
+        await eventually(lambda: not worker.stuck)  # the blocked call returns; the worker says so
         said.append(await host.call_method("p", "quick", quick, {}))
         host.close()
         return said

@@ -22,7 +22,7 @@ from habitd.testing.desktop import SessionBus
 from habitd.timeparse import parse_quiet_hours
 from habitd.wake import ClockWatch
 
-from .conftest import BASE_CONFIG, Env, local_now, private_paths, wait_for
+from .conftest import BASE_CONFIG, Env, eventually, local_now, private_paths, wait_for
 
 # --- quiet hours by weekday ---------------------------------------------------------------------
 
@@ -78,7 +78,13 @@ class Harness:
         await self.runtime.stop()
 
     def events(self) -> list[tuple[str | None, str]]:
+        """The history as it was when the harness stopped."""
         return self.history
+
+    def now(self) -> list[tuple[str | None, str]]:
+        """The history so far (while it runs)."""
+        assert self.app is not None
+        return [(e.nudge, e.event) for e in self.app.store.events()]
 
 
 @pytest.fixture
@@ -122,11 +128,10 @@ def test_a_suspend_is_noticed_and_each_nudge_fires_once_or_is_missed(tmp_path: P
     async def scenario() -> None:
         with time_machine.travel(datetime(2026, 3, 2, 7, 0, tzinfo=UTC), tick=True) as clock:
             await harness.start()
-            await asyncio.sleep(0.1)
             clock.shift(timedelta(minutes=70))  # asleep from 07:00 to 08:10
             assert harness.watch is not None
             assert "moved +4200s" in str(harness.watch.check("test"))
-            await asyncio.sleep(0.8)
+            await eventually(lambda: len(harness.now()) >= 5)  # 2 fired, 2 missed, a summary
             await harness.stop()
 
     asyncio.run(scenario())
@@ -178,16 +183,16 @@ def test_quiet_hours_hold_then_deliver_by_themselves(tmp_path: Path) -> None:
     async def scenario() -> None:
         with time_machine.travel(datetime(2026, 3, 2, 7, 9, 59, tzinfo=UTC), tick=True) as clock:
             await harness.start()
-            await asyncio.sleep(1.5)  # 07:10 passes: held until 08:00
+            await eventually(harness.now)  # 07:10 passes: held until 08:00
             clock.shift(timedelta(minutes=10))  # 07:20 passes: let go (catch_up = false)
             assert harness.watch is not None
             harness.watch.check("test")  # nothing jumped much, but look again anyway
             assert harness.app is not None and harness.app.scheduler is not None
             harness.app.scheduler.wakeup()
-            await asyncio.sleep(0.5)
+            await eventually(lambda: len(harness.now()) >= 2)
             clock.shift(timedelta(minutes=41))  # past 08:00
             harness.app.scheduler.wakeup()
-            await asyncio.sleep(0.5)
+            await eventually(lambda: len(harness.now()) >= 3)
             await harness.stop()
 
     asyncio.run(scenario())
@@ -266,7 +271,7 @@ def test_frozen_daemon_gives_one_summary_for_several_misses(env: Env) -> None:
     env.write_config(BASE_CONFIG + nudges)
     env.ok("reload")
     daemon.proc.send_signal(signal.SIGSTOP)
-    time.sleep(5)
+    time.sleep(5)  # the scenario, not an order: frozen past the three times and their grace
     daemon.proc.send_signal(signal.SIGCONT)
     wait_for(lambda: "away" in _events(env))
     events = env.history()
@@ -396,7 +401,13 @@ def test_with_local_time_a_new_zone_moves_every_nudge(
         monkeypatch.setenv("TZ", "Asia/Tokyo")
         reason = harness.watch.check("test")
         assert reason == "the local time zone changed from Europe/London to Asia/Tokyo"
-        await asyncio.sleep(0.3)
+
+        def rescheduled() -> bool:
+            assert app.scheduler is not None
+            when = app.scheduler.next_time(app.core.nudge("m"), app.tz)
+            return when is not None and str(when.tzinfo) == "Asia/Tokyo"
+
+        await eventually(rescheduled)
         seen.append(("Tokyo", app.scheduler.next_time(app.core.nudge("m"), app.tz)))
         await harness.stop()
 

@@ -379,6 +379,20 @@ def wait_for(predicate: Any, timeout: float = 15.0, interval: float = 0.1) -> An
     raise AssertionError(f"condition not met within {timeout}s")
 
 
+async def eventually(predicate: Any, timeout: float = 15.0, interval: float = 0.01) -> Any:
+    """:func:`wait_for` for in-process tests on an event loop: await until ``predicate``
+    returns something truthy (the loop runs meanwhile); fail after ``timeout``."""
+    import asyncio
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Register the ``clock`` marker (for plugin authors' tests too)."""
     config.addinivalue_line(
