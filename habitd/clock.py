@@ -27,6 +27,19 @@ def now(tz: tzinfo) -> datetime:
     return utc_now().astimezone(tz)
 
 
+def later(moment: datetime, span: timedelta) -> datetime:
+    """``span`` of real, elapsed time after ``moment`` (before it, for a negative span), in
+    ``moment``'s zone. ``moment + span`` adds wall-clock time to a zone-aware moment: at
+    01:58 on the night the clocks go forward, "in 2 hours" would come 1 hour later."""
+    return (moment.astimezone(UTC) + span).astimezone(moment.tzinfo)
+
+
+def elapsed(end: datetime, start: datetime) -> timedelta:
+    """The real time from ``start`` to ``end`` (``end - start`` between two moments in the
+    same zone is their wall-clock difference, an hour off across a DST change)."""
+    return end.astimezone(UTC) - start.astimezone(UTC)
+
+
 def zone(name: str) -> tzinfo:
     """The configured zone: ``"local"`` is the machine's zone (read afresh each time, so a
     move to another zone is seen), anything else an IANA name."""

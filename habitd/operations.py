@@ -144,7 +144,7 @@ class Operations:
                 if day == self.today() and clock.before_day_starts(self.now(), day_starts):
                     result["day_starts"] = f"{day_starts:%H:%M}"
             if snoozed is not None:
-                due = self.now() + snoozed.snooze
+                due = clock.later(self.now(), snoozed.snooze)
                 self.store.set_pending(snoozed.id, due, "snoozed")
                 result["until"] = due.isoformat()
             if reply is not None:
@@ -276,7 +276,7 @@ class Operations:
         """Fire a nudge again later (its ``snooze`` time unless ``duration`` is given)."""
         target = self.nudge(nudge)
         delay = self.duration(duration) if duration else target.snooze
-        due = self.now() + delay
+        due = clock.later(self.now(), delay)
         with self.store.once(key, "snooze") as once:
             if once.replayed:
                 return dict(once.result)
@@ -313,9 +313,9 @@ class Operations:
             if end <= now:
                 raise InvalidInput(f"{until} has passed; a pause must end in the future")
         elif duration in (None, "until-morning"):
-            end = self._morning(now) if duration else now + timedelta(hours=1)
+            end = self._morning(now) if duration else clock.later(now, timedelta(hours=1))
         else:
-            end = now + self.duration(duration)
+            end = clock.later(now, self.duration(duration))
         with self.store.once(key, "pause") as once:
             if once.replayed:
                 return dict(once.result)
@@ -646,7 +646,7 @@ class Operations:
         if text is None:
             return None
         try:
-            return self.now() - parse_duration(text)
+            return clock.later(self.now(), -parse_duration(text))
         except ValueError as exc:
             if "longer than" in str(exc):
                 raise InvalidInput(str(exc)) from None
@@ -688,7 +688,7 @@ class Operations:
                 f"expected when it happened, like 2h ago, 21:30, yesterday 23:10 or "
                 f"2026-11-20 08:00, got {text!r}"
             ) from None
-        if moment > now + timedelta(minutes=1):
+        if moment > clock.later(now, timedelta(minutes=1)):
             raise InvalidInput(f"{moment:%a %d %b %H:%M} has not happened yet")
         if moment.date() < EARLIEST:
             raise InvalidInput(f"{text!r} is before {EARLIEST.year}")

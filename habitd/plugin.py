@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import logging
 
-    from habitd.clock import sql_day_modifier, to_stored
+    from habitd.clock import elapsed, later, sql_day_modifier, to_stored
     from habitd.config import (
         ID_PATTERN,
         Config,
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from habitd.timeparse import WEEKDAYS, parse_clock, parse_duration
 
 _HOMES = {
-    "habitd.clock": ("sql_day_modifier", "to_stored"),
+    "habitd.clock": ("elapsed", "later", "sql_day_modifier", "to_stored"),
     "habitd.config": (
         "ID_PATTERN",
         "Config",
@@ -118,8 +118,10 @@ __all__ = [
     "answer_buttons",
     "call",
     "check_options",
+    "elapsed",
     "format_problems",
     "hookimpl",
+    "later",
     "logger",
     "milestones_reached",
     "parse_clock",

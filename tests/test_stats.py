@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from habitd.clock import habit_day
+from habitd.clock import elapsed, habit_day, later
 from habitd.stats import (
     Mark,
     milestones_reached,
@@ -177,3 +177,16 @@ def test_pause_ranges() -> None:
         parse_pause_range("2026-12-20..2026-12-01")
     with pytest.raises(ValueError, match="expected a range of days"):
         parse_pause_range("christmas")
+
+
+@pytest.mark.clock
+def test_later_and_elapsed_count_real_time_across_dst() -> None:
+    """On the night Berlin's clocks go forward, 2 hours after 01:58 is 04:58, not 03:58;
+    and from 01:58 to 03:58 that night is one hour."""
+    berlin = ZoneInfo("Europe/Berlin")
+    before = datetime(2026, 3, 29, 1, 58, tzinfo=berlin)
+    assert later(before, timedelta(hours=2)) == datetime(2026, 3, 29, 4, 58, tzinfo=berlin)
+    assert later(before, timedelta(hours=2)).utcoffset() == timedelta(hours=2)
+    assert elapsed(datetime(2026, 3, 29, 3, 58, tzinfo=berlin), before) == timedelta(hours=1)
+    autumn = datetime(2026, 10, 25, 1, 30, tzinfo=berlin)  # the clocks go back at 03:00
+    assert elapsed(later(autumn, timedelta(hours=3)), autumn) == timedelta(hours=3)

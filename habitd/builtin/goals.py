@@ -24,6 +24,7 @@ from habitd.plugin import (
     Summary,
     Verdict,
     hookimpl,
+    later,
     milestones_reached,
     parse_target,
     strength,
@@ -63,7 +64,7 @@ def habitd_after_send(nudge: Nudge, ctx: PluginContext) -> None:
     """``repeat = "2h"``: ask again later the same habit day, until the habit is answered."""
     if nudge.repeat is None or not nudge.habit:
         return
-    due = ctx.now() + nudge.repeat
+    due = later(ctx.now(), nudge.repeat)
     if ctx.habit_day(due) == ctx.today():
         ctx.fire_later(nudge.id, due, "repeat")
 

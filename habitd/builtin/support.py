@@ -34,6 +34,7 @@ from habitd.plugin import (
     Problem,
     TableReader,
     Verdict,
+    elapsed,
     hookimpl,
     parse_duration,
     parse_schedule,
@@ -194,7 +195,7 @@ def pick(ctx: PluginContext, situation: str | None = None) -> Contact | None:
 
 def _since_last_contact(ctx: PluginContext) -> timedelta | None:
     last = ctx.last_contacts()
-    return ctx.now() - max(last.values()) if last else None
+    return elapsed(ctx.now(), max(last.values())) if last else None
 
 
 @hookimpl
@@ -277,7 +278,9 @@ def habitd_on_entry(entry: Entry, ctx: PluginContext) -> None:
 
 def _fresh(ctx: PluginContext, moment: datetime | None) -> bool:
     """Was ``moment`` (when something was written) recent enough to be about now?"""
-    return moment is None or abs(ctx.now() - moment) <= FRESH  # hours "ahead": clocks disagree
+    return (
+        moment is None or abs(elapsed(ctx.now(), moment)) <= FRESH
+    )  # hours "ahead": clocks disagree
 
 
 def escalate(ctx: PluginContext, why: str, intensity: int | None) -> bool:
