@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from habitd.clock import to_stored, utc_now
 from habitd.errors import HabitdError
+from habitd.files import own_leftovers, temporary_beside
 
 _ENTRY_WORDS = """coalesce({row}emotion, '') || ' ' || coalesce({row}trigger, '') || ' ' ||
     coalesce({row}halt, '') || ' ' || coalesce({row}note, '') || ' ' || coalesce(
@@ -248,7 +249,7 @@ def restore(source: Path, db: Path, aside: Path) -> Path:
     returned."""
     from habitd.files import sync_folder
 
-    for stale in db.parent.glob(f".{db.name}.*.restoring"):
+    for stale in own_leftovers(db):
         stale.unlink(missing_ok=True)  # from a restore that was stopped half-way
     if db.exists():
         live = sqlite3.connect(db)  # fold the WAL into the file, so the file is all of it
@@ -261,8 +262,7 @@ def restore(source: Path, db: Path, aside: Path) -> Path:
                 break
             aside = aside.with_name(f"{aside.name.split('~')[0]}~{number}")
         os.link(db, aside)
-    temporary = db.with_name(f".{db.name}.{os.getpid()}.restoring")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    temporary, fd = temporary_beside(db)
     try:
         with open(fd, "wb") as out, open(source, "rb") as data:
             while chunk := data.read(1 << 20):
@@ -342,24 +342,29 @@ class Store:
 
     def backup(self, target: Path) -> Path:
         """An online copy of the whole database (SQLite's backup API), 0600, written to a
-        temporary name first so a half-written copy never carries the final name."""
-        for stale in target.parent.glob("*.partial*"):
-            stale.unlink(missing_ok=True)  # left by a backup that was stopped half-way
-        partial = target.with_name(target.name + ".partial")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        temporary file of habitd's own first (:func:`habitd.files.temporary_beside`) so a
+        half-written copy never carries the final name. Nothing else in the target's folder
+        is touched but habitd's own leftovers of an interrupted copy to the same name."""
+        for stale in own_leftovers(target):
+            stale.unlink(missing_ok=True)
+        partial, fd = temporary_beside(target)
         os.close(fd)
-        copy = sqlite3.connect(partial)
         try:
-            with self._lock:
-                self._db.backup(copy)
-        finally:
-            copy.close()
-        fd = os.open(partial, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(partial, target)
+            copy = sqlite3.connect(partial)
+            try:
+                with self._lock:
+                    self._db.backup(copy)
+            finally:
+                copy.close()
+            fd = os.open(partial, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(partial, target)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         return target
 
     def close(self) -> None:

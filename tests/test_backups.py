@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import stat
 import subprocess
@@ -16,6 +17,7 @@ import time_machine
 
 from habitd.app import App
 from habitd.builtin.backups import back_up
+from habitd.files import own_leftovers, temporary_beside
 from habitd.store import MIGRATIONS, SCHEMA_VERSION, Store, check_backup
 
 from .conftest import BASE_CONFIG, Env, private_paths
@@ -33,6 +35,60 @@ def test_a_backup_while_the_daemon_runs(env: Env, tmp_path: Path) -> None:
     assert rows == [("meditate", "kept safe")]
     default = env.ok("backup").out
     assert "/state/habitd/backups/manual-" in default
+
+
+def test_a_backup_writes_its_own_file_and_nothing_else(env: Env, tmp_path: Path) -> None:
+    """``backup --out`` into a folder of the person's: their files whose names look like
+    temporary ones (``*.partial``, even the backup's own name plus ``.partial``) keep every
+    byte; only the copy is new. With no database yet, one sentence and no traceback."""
+    env.write_config()
+    empty = env.cli("backup")
+    assert empty.rc == 1 and "Traceback" not in empty.err
+    assert (
+        empty.err.startswith("habitd: nothing to back up yet") and len(empty.err.splitlines()) == 1
+    )
+    env.ok("done", "meditate")
+    downloads = tmp_path / "Downloads"
+    downloads.mkdir()
+    theirs = {
+        "x.partial": b"mine",
+        "movie.mkv.partial": b"\x00\x01 half a film",
+        "habitd.sqlite3.partial": b"not habitd's",
+        ".habitd.sqlite3.partial": b"hidden, still theirs",
+        ".habitd.sqlite3.0123456789abcdef.habitd-partial": b"looks like ours, is 0644",
+        "habitd.sqlite3.partial-journal": b"theirs too",
+    }
+    for name, content in theirs.items():
+        (downloads / name).write_bytes(content)
+    env.ok("backup", "--out", str(downloads / "habitd.sqlite3"))
+    env.ok("backup", "--out", str(downloads / "habitd.sqlite3"))  # again, over the first
+    assert {p.name: p.read_bytes() for p in downloads.iterdir() if p.name in theirs} == theirs
+    assert sorted(p.name for p in downloads.iterdir()) == sorted([*theirs, "habitd.sqlite3"])
+    assert check_backup(downloads / "habitd.sqlite3") == SCHEMA_VERSION
+
+
+def test_a_copy_interrupted_leaves_only_its_own_leftover_to_clear(tmp_path: Path) -> None:
+    """A copy that fails half-way removes its own temporary file; one left by a kill -9 (habitd's
+    name, private, this user's) is cleared by the next copy to the same name."""
+    store = Store(tmp_path / "data.sqlite3")
+    target = tmp_path / "out.sqlite3"
+    left, fd = temporary_beside(target)  # what a backup killed half-way leaves
+    os.close(fd)
+    journal = left.with_name(left.name + "-journal")
+    journal.write_bytes(b"half")
+    journal.chmod(0o600)
+    assert sorted(own_leftovers(target)) == [left, journal]
+    store.backup(target)
+    assert not left.exists() and not journal.exists() and own_leftovers(target) == []
+    with pytest.raises(OSError):
+        store.backup(tmp_path / "no-such-folder" / "out.sqlite3")
+    store.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "data.sqlite3",
+        "data.sqlite3-shm",
+        "data.sqlite3-wal",
+        "out.sqlite3",
+    ] or sorted(p.name for p in tmp_path.iterdir()) == ["data.sqlite3", "out.sqlite3"]
 
 
 @pytest.mark.clock
@@ -156,15 +212,5 @@ def test_a_restore_killed_at_any_moment_leaves_a_whole_private_database(
         assert count in (1, 3000)
         assert stat.S_IMODE(env.db.stat().st_mode) == 0o600
     assert "restored" in env.ok("restore", str(big), "--yes").out
-    assert not list(env.db.parent.glob(".*restoring"))  # a stopped one's leftovers are gone
-
-
-def test_a_stale_partial_backup_is_removed_at_the_next_one(env: Env, tmp_path: Path) -> None:
-    env.write_config()
-    env.ok("journal", "--note", "x")
-    folder = tmp_path / "backups"
-    folder.mkdir()
-    (folder / "old.sqlite3.partial").write_bytes(b"half")
-    (folder / "old.sqlite3.partial-journal").write_bytes(b"half")
-    env.ok("backup", "--out", str(folder / "new.sqlite3"))
-    assert sorted(p.name for p in folder.iterdir()) == ["new.sqlite3"]
+    assert not own_leftovers(env.db)  # a stopped one's leftovers are gone
+    assert not list(env.db.parent.glob(".*partial*"))

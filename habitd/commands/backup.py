@@ -22,14 +22,23 @@ from habitd.paths import socket_path
 def backup(obj: Context, out: Path | None) -> None:
     """Copy the database now (safe while the daemon runs)."""
     from habitd.clock import utc_now
+    from habitd.errors import HabitdError
     from habitd.paths import ensure_private_dir, resolve
     from habitd.store import Store
 
     paths = resolve(obj.config)
+    if not paths.db.exists():
+        fail(
+            f"nothing to back up yet: {paths.db} does not exist (habitd makes it when you "
+            "first write something)"
+        )
     if out is None:
         folder = ensure_private_dir(paths.state_dir / "backups")
         out = folder / f"manual-{utc_now().astimezone():%Y-%m-%d-%H%M%S}.sqlite3"
-    store = Store(paths.db)
+    try:
+        store = Store(paths.db)
+    except HabitdError as exc:
+        fail(exc.message)
     try:
         store.backup(out)
     except OSError as exc:
