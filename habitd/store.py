@@ -276,6 +276,9 @@ def restore(source: Path, db: Path, aside: Path) -> Path:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    finally:
+        for suffix in ("-wal", "-shm"):  # the check's, of a backup still in WAL mode
+            Path(f"{temporary}{suffix}").unlink(missing_ok=True)
     sync_folder(db.parent)
     return aside
 
@@ -354,6 +357,8 @@ class Store:
             try:
                 with self._lock:
                     self._db.backup(copy)
+                # one self-contained file: reading it never makes -wal and -shm files beside it
+                copy.execute("PRAGMA journal_mode=DELETE")
             finally:
                 copy.close()
             fd = os.open(partial, os.O_RDONLY)

@@ -62,9 +62,9 @@ def test_a_backup_writes_its_own_file_and_nothing_else(env: Env, tmp_path: Path)
         (downloads / name).write_bytes(content)
     env.ok("backup", "--out", str(downloads / "habitd.sqlite3"))
     env.ok("backup", "--out", str(downloads / "habitd.sqlite3"))  # again, over the first
+    assert check_backup(downloads / "habitd.sqlite3") == SCHEMA_VERSION  # reading adds no file
     assert {p.name: p.read_bytes() for p in downloads.iterdir() if p.name in theirs} == theirs
     assert sorted(p.name for p in downloads.iterdir()) == sorted([*theirs, "habitd.sqlite3"])
-    assert check_backup(downloads / "habitd.sqlite3") == SCHEMA_VERSION
 
 
 def test_a_copy_interrupted_leaves_only_its_own_leftover_to_clear(tmp_path: Path) -> None:
