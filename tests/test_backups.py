@@ -136,6 +136,14 @@ def test_restore_checks_the_file_keeps_the_old_database_and_needs_yes(
     daemon = env.start_daemon()
     busy = env.cli("restore", str(backup), "--yes")
     assert busy.rc == 1 and "stop the daemon first" in busy.err
+    # from another runtime folder the socket is not found, but the database's lock is held
+    other_runtime = tmp_path / "other-run"
+    other_runtime.mkdir(mode=0o700)
+    elsewhere = Env(env.root, other_runtime, {**env.environ, "XDG_RUNTIME_DIR": str(other_runtime)})
+    refused = elsewhere.cli("restore", str(backup), "--yes")
+    assert refused.rc == 1 and "Traceback" not in refused.err
+    assert f"habitd is already running (pid {daemon.proc.pid}) on this database" in refused.err
+    assert [e["event"] for e in env.history()] == ["done", "skipped"]  # nothing replaced
     daemon.stop()
     assert "restored" in env.ok("restore", str(backup), "--yes").out
     assert [e["event"] for e in env.history()] == ["done"]  # the skip came after the backup

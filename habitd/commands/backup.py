@@ -57,6 +57,7 @@ def restore(obj: Context, file: Path, yes: bool) -> None:
 
     from habitd.clock import utc_now
     from habitd.errors import HabitdError
+    from habitd.lock import InstanceLock
     from habitd.paths import ensure_private_dir, resolve
     from habitd.store import check_backup
     from habitd.store import restore as restore_database
@@ -82,10 +83,14 @@ def restore(obj: Context, file: Path, yes: bool) -> None:
         click.echo(f"Restoring keeps the current database as {aside}.")
         fail("run again with --yes to restore")
     ensure_private_dir(paths.data_dir)
+    lock = InstanceLock(paths.data_lock, f"on this database ({paths.db})")
     try:
+        lock.acquire()  # a daemon on another socket holds it too: never restore under one
         aside = restore_database(file, paths.db, aside)
     except HabitdError as exc:
         fail(exc.message)
     except OSError as exc:
         fail(f"could not restore {file}: {exc.strerror}; the database was left as it was")
+    finally:
+        lock.release()
     click.echo(f"restored {file}; the previous database is {aside}")
