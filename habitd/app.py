@@ -232,6 +232,7 @@ class App:
             "started": self.started.isoformat(),
             "uptime": round(monotonic_time.monotonic() - self._started_monotonic, 1),
             "config": str(self.config.source),
+            "database": self.store.gone() or "ok",
             "notifier": self.notifier.name,
             "notifier_reason": self.notifier.reason,
             "paused_until": paused.isoformat() if paused else None,

@@ -140,6 +140,14 @@ def check_daemon() -> Finding:
             f"running but not answering (no answer in {exc.timeout:g} s)",
             "systemctl --user restart habitd (or stop `habitd run` and start it again)",
         )
+    database = status.get("database", "ok")
+    if database != "ok":
+        return Finding(
+            "daemon",
+            False,
+            f"running, pid {status['pid']}, but {database}: it saves nothing until restarted",
+            "systemctl --user restart habitd (or stop `habitd run` and start it again)",
+        )
     return Finding(
         "daemon",
         True,

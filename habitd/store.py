@@ -195,6 +195,13 @@ class StoreError(HabitdError):
     """The database cannot be opened or written; the message says what to do."""
 
 
+class DatabaseGone(StoreError):
+    """The database file this store writes to was removed or replaced under it (an ``rm``,
+    a restore by hand): a write now would be confirmed into a file no one will read again."""
+
+    rpc_code = 5
+
+
 def columns(db: sqlite3.Connection) -> dict[str, list[str]]:
     """Every table's column names."""
     tables = [
@@ -214,6 +221,11 @@ def expected_columns(version: int) -> dict[str, list[str]]:
         return columns(db)
     finally:
         db.close()
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    info = os.stat(path)
+    return info.st_dev, info.st_ino
 
 
 def check_backup(path: Path) -> int:
@@ -292,6 +304,22 @@ class Store:
         self._depth = 0
         """How many :meth:`_write` blocks are open (on the thread holding the lock)."""
         self._db = self._open(path)
+        self._identity = _identity(path)
+        """The database file's (device, inode) when it was opened: a write checks it is still
+        the file at :attr:`path`."""
+
+    def gone(self) -> str | None:
+        """Why the file at :attr:`path` is no longer the database this store writes to
+        (removed, or another file put in its place), or None while it is."""
+        try:
+            now = _identity(self.path)
+        except FileNotFoundError:
+            return f"the database file {self.path} was removed while habitd was running"
+        except OSError as exc:
+            return f"the database file {self.path} cannot be checked ({exc.strerror})"
+        if now != self._identity:
+            return f"the database file {self.path} was replaced while habitd was running"
+        return None
 
     @staticmethod
     def _open(path: Path) -> sqlite3.Connection:
@@ -384,6 +412,12 @@ class Store:
             if self._depth:
                 yield self._db
                 return
+            gone = self.gone()
+            if gone is not None:
+                raise DatabaseGone(
+                    f"{gone}; nothing was saved there. Restart the daemon "
+                    "(`systemctl --user restart habitd`) so it opens the database at that name"
+                )
             self._depth += 1
             try:
                 with _transaction(self._db):

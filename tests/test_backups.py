@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 import stat
@@ -18,7 +19,7 @@ import time_machine
 from habitd.app import App
 from habitd.builtin.backups import back_up
 from habitd.files import own_leftovers, temporary_beside
-from habitd.store import MIGRATIONS, SCHEMA_VERSION, Store, check_backup
+from habitd.store import MIGRATIONS, SCHEMA_VERSION, DatabaseGone, Store, check_backup
 
 from .conftest import BASE_CONFIG, Env, private_paths
 
@@ -222,3 +223,37 @@ def test_a_restore_killed_at_any_moment_leaves_a_whole_private_database(
     assert "restored" in env.ok("restore", str(big), "--yes").out
     assert not own_leftovers(env.db)  # a stopped one's leftovers are gone
     assert not list(env.db.parent.glob(".*partial*"))
+
+
+def test_a_database_removed_under_the_daemon_confirms_nothing_into_it(env: Env) -> None:
+    """``rm`` of the database while the daemon runs: the daemon refuses the next write (it
+    checks the file at that name is still the one it has open), the client writes it to a
+    database at that name itself, and status and doctor say what happened."""
+    env.write_config()
+    env.start_daemon()
+    env.ok("journal", "--note", "before")
+    for path in env.db.parent.glob("habitd.sqlite3*"):
+        path.unlink()
+    after = env.ok("journal", "--note", "after the rm")
+    assert "was removed while habitd was running" in after.err
+    assert "working on your data directly" in after.err and "Traceback" not in after.err
+    with sqlite3.connect(env.db) as db:
+        assert [n for (n,) in db.execute("SELECT note FROM entries")] == ["after the rm"]
+    assert "database:  the database file" in env.ok("status").out
+    checks = json.loads(env.cli("doctor", "--json").out)  # exit 1: problems found
+    [daemon] = [check for check in checks if check["check"] == "daemon"]
+    assert daemon["ok"] is False and "saves nothing until restarted" in daemon["detail"]
+
+
+@pytest.mark.clock
+def test_a_store_refuses_to_write_into_a_replaced_file(tmp_path: Path) -> None:
+    store = Store(tmp_path / "habitd.sqlite3")
+    store.add_entry("journal", ts=datetime.now(UTC), note="kept")
+    assert store.gone() is None
+    other = Store(tmp_path / "other.sqlite3")
+    other.close()
+    os.replace(tmp_path / "other.sqlite3", tmp_path / "habitd.sqlite3")
+    assert "was replaced" in (store.gone() or "")
+    with pytest.raises(DatabaseGone, match="nothing was saved there"):
+        store.add_entry("journal", ts=datetime.now(UTC), note="lost?")
+    store.close()

@@ -76,6 +76,9 @@ def status(as_json: bool) -> None:
         )
     click.echo(f"nudges:    {info['nudges']}    habits: {info['habits']}")
     click.echo(f"config:    {info['config']}")
+    database = info.get("database", "ok")
+    if database != "ok":
+        click.echo(f"database:  {database}; restart the daemon (systemctl --user restart habitd)")
     plugins = info["plugins"]
     healthy = [p["name"] for p in plugins if p["state"] == "active" and not p["faults"]]
     click.echo(f"plugins:   {', '.join(healthy) or 'none'}")
