@@ -30,7 +30,12 @@ def now(tz: tzinfo) -> datetime:
 def later(moment: datetime, span: timedelta) -> datetime:
     """``span`` of real, elapsed time after ``moment`` (before it, for a negative span), in
     ``moment``'s zone. ``moment + span`` adds wall-clock time to a zone-aware moment: at
-    01:58 on the night the clocks go forward, "in 2 hours" would come 1 hour later."""
+    01:58 on the night the clocks go forward, "in 2 hours" would come 1 hour later.
+
+    Python compares and subtracts two moments *in the same zone* by their wall-clock times
+    too (their ``fold`` ignored): in the hour repeated when the clocks go back, 02:58 after
+    the change is not later than 02:58 before it. Compare against a UTC moment
+    (``utc_now()``, or ``.astimezone(UTC)`` on one side) and subtract with :func:`elapsed`."""
     return (moment.astimezone(UTC) + span).astimezone(moment.tzinfo)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from habitd import clock, entries, help
@@ -59,7 +59,7 @@ class Operations:
         if value is None:
             return None
         until = datetime.fromisoformat(value).astimezone(self.tz)
-        return until if until > self.now() else None
+        return until if until > clock.utc_now() else None  # in UTC: see clock.later
 
     def on_vacation(self) -> bool:
         """Whether today is in a ``habitd pause --habits`` (streaks frozen)."""
@@ -310,7 +310,7 @@ class Operations:
             if duration is not None:
                 raise InvalidInput("give a duration or --until, not both")
             end = self._moment(until)
-            if end <= now:
+            if end <= now.astimezone(UTC):
                 raise InvalidInput(f"{until} has passed; a pause must end in the future")
         elif duration in (None, "until-morning"):
             end = self._morning(now) if duration else clock.later(now, timedelta(hours=1))
@@ -688,7 +688,7 @@ class Operations:
                 f"expected when it happened, like 2h ago, 21:30, yesterday 23:10 or "
                 f"2026-11-20 08:00, got {text!r}"
             ) from None
-        if moment > clock.later(now, timedelta(minutes=1)):
+        if moment > clock.later(now, timedelta(minutes=1)).astimezone(UTC):
             raise InvalidInput(f"{moment:%a %d %b %H:%M} has not happened yet")
         if moment.date() < EARLIEST:
             raise InvalidInput(f"{text!r} is before {EARLIEST.year}")
@@ -730,7 +730,7 @@ class Operations:
         if end is not None:
             return end
         morning = now.replace(hour=8, minute=0, second=0, microsecond=0)
-        return morning if morning > now else morning + timedelta(days=1)
+        return morning if morning > now.astimezone(UTC) else morning + timedelta(days=1)
 
 
 OPERATIONS = exposed(Operations)

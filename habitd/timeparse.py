@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
 _DURATION_PART = re.compile(r"(\d+)\s*([smhdw])")
@@ -128,7 +128,7 @@ class QuietHours(NamedTuple):
         for offset in range(8):
             day = now + timedelta(days=offset)
             window = self.by_day[day.weekday()]
-            if window is not None and _at(day, window.start) > now:
+            if window is not None and _at(day, window.start) > now.astimezone(UTC):
                 return day, window
         return None
 

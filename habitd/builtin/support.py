@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from habitd.plugin import (
@@ -412,7 +412,7 @@ def habitd_rpc_methods(ctx: PluginContext) -> Mapping[str, Callable[..., Any]]:
             except ValueError:
                 raise InvalidInput(f"expected a date as YYYY-MM-DD, got {date!r}") from None
             when = when.replace(year=day.year, month=day.month, day=day.day)
-            if when > ctx.now():
+            if when > ctx.now().astimezone(UTC):
                 raise InvalidInput(f"{date} is in the future")
         ctx.add_contact(contact.name, when, how, note)
         return {"name": contact.name, "ts": when.isoformat()}
