@@ -185,6 +185,9 @@ class DesktopNotifier:
             ),
             buttons=buttons,
             reply_field=reply,
+            # an urgent message stays until the person answers or closes it: the servers'
+            # default for critical (-1) lets MATE's and GNOME's fallback daemon expire it
+            timeout=0 if message.urgency == "critical" else -1,
             on_dispatched=lambda: dispatched.append(True),
             on_clicked=self._answer(nudge_id, "clicked"),
             on_dismissed=self._answer(nudge_id, "dismissed"),

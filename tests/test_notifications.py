@@ -185,6 +185,9 @@ def test_urgency_comes_from_the_message(env: Env, server: NotificationServer) ->
     )
     env.ok("trigger", "escalate")
     assert _shown(server, 1).urgency == 2
+    assert _shown(server, 1).timeout == 0  # never expires: it stays until answered or closed
+    env.ok("trigger", "morning")
+    assert _shown(server, 2).timeout == -1  # an ordinary nudge: the server's default
 
 
 def test_an_answer_to_a_notification_from_before_a_restart_is_ignored(
