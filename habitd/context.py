@@ -238,12 +238,25 @@ class PluginContext:
         return entry_id
 
     def add_contact(
-        self, name: str, when: datetime, how: str | None = None, note: str | None = None
-    ) -> None:
+        self,
+        name: str,
+        when: datetime,
+        how: str | None = None,
+        note: str | None = None,
+        key: str | None = None,
+    ) -> datetime:
         """Record that the person reached ``name`` at ``when`` (a habit with ``counts =
-        "reached"`` is marked done for that day)."""
-        self._app.store.add_contact(name, when, how, note)
-        self.count("reached", when)
+        "reached"`` is marked done for that day). With a ``key`` (an RPC method's, from the
+        client) it happens once: the same key again records nothing and returns the time
+        recorded the first time. Returns the time recorded."""
+        store = self._app.store
+        with store.once(key, "add_contact") as once:
+            if once.replayed:
+                return datetime.fromisoformat(once.result["ts"])
+            store.add_contact(name, when, how, note)
+            self.count("reached", when)
+            once.result = {"ts": when.isoformat()}
+        return when
 
     def count(self, activity: str, when: datetime | None = None) -> list[str]:
         """An activity happened (``practice``, or your own ``PLUGIN:WORD``): each habit with

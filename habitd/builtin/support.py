@@ -399,9 +399,13 @@ def habitd_rpc_methods(ctx: PluginContext) -> Mapping[str, Callable[..., Any]]:
         ]
 
     def reached(
-        name: str, how: str | None = None, note: str | None = None, date: str | None = None
+        name: str,
+        how: str | None = None,
+        note: str | None = None,
+        date: str | None = None,
+        key: str | None = None,
     ) -> dict[str, Any]:
-        """Log that you reached someone (names match case-insensitively)."""
+        """Log that you reached someone (names match case-insensitively); once per ``key``."""
         contact = _find(ctx, name)
         if how is not None and how not in ("call", "text", "meet", "other"):
             raise InvalidInput(f"how is call, text, meet or other, got {how!r}")
@@ -414,7 +418,7 @@ def habitd_rpc_methods(ctx: PluginContext) -> Mapping[str, Callable[..., Any]]:
             when = when.replace(year=day.year, month=day.month, day=day.day)
             if when > ctx.now().astimezone(UTC):
                 raise InvalidInput(f"{date} is in the future")
-        ctx.add_contact(contact.name, when, how, note)
-        return {"name": contact.name, "ts": when.isoformat()}
+        recorded = ctx.add_contact(contact.name, when, how, note, key=key)
+        return {"name": contact.name, "ts": recorded.isoformat()}
 
     return {"contacts": contacts, "reached": reached}

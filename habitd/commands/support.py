@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
@@ -43,7 +44,8 @@ def contacts(as_json: bool) -> None:
 @click.option("--date", "day", default=None, help="A past day (YYYY-MM-DD).")
 def reached(name: str, how: str | None, note: str | None, day: str | None) -> None:
     """Log that you reached someone. Every connection counts."""
-    result = call("support.reached", name=name, how=how, note=note, date=day)
+    key = os.urandom(16).hex()  # a retry in-process after a lost answer records it once
+    result = call("support.reached", name=name, how=how, note=note, date=day, key=key)
     click.echo(f"Noted: you reached {result['name']}. Staying connected matters.")
 
 
