@@ -256,6 +256,7 @@ class Env:
             encoding="utf-8",
             timeout=30,
             dimensions=(24, 120),
+            preexec_fn=_as_in_a_terminal,
         )
 
     def start_daemon(self, *args: str, wait: bool = True, notifier: str = "log") -> Daemon:
@@ -278,6 +279,13 @@ class Env:
         """``habitd history --json``."""
         rows: list[dict[str, Any]] = self.ok("history", "--json", *args).json()
         return rows
+
+
+def _as_in_a_terminal() -> None:
+    """In the child: Ctrl-C interrupts, as in a person's terminal, even when the tests run
+    in the background (a shell starts background jobs with SIGINT ignored, and children
+    inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture(autouse=True)
