@@ -62,6 +62,7 @@ WRITES = frozenset(
         "pause",
         "resume",
         "entry_add",
+        "entry_edit",
         "entry_delete",
         "import_data",
     )

@@ -546,21 +546,25 @@ class Operations:
 
     @rpc
     def entry_edit(
-        self, id: int, fields: dict[str, Any], when: str | None = None
+        self, id: int, fields: dict[str, Any], when: str | None = None, key: str | None = None
     ) -> dict[str, Any]:
         """Change an entry's fields (``null`` clears one) and, with ``when``, its time (as
-        ``entry_add`` reads it); its id and kind stay. The edit is in history."""
+        ``entry_add`` reads it); its id and kind stay. The edit is in history, once per
+        ``key`` (a retry with the same key answers as the first did)."""
         current = self.entry(id)
         kind = current["kind"]
         merged = {k: v for k, v in current.items() if k not in ("id", "ts", "kind", "day")}
         merged.update(fields)
         cleaned = entries.clean(kind, merged)
         moment = self.when(when) if when is not None else None
-        with self.store.once(None, "entry_edit"):
+        with self.store.once(key, "entry_edit") as once:
+            if once.replayed:
+                return dict(once.result)
             self.store.update_entry(id, *entries.split(cleaned), ts=moment)
             changed = sorted({*fields, *(["time"] if moment else [])})
             self.store.add_event("edited", detail={"entry": id, "changed": changed})
-        return {"id": id, "kind": kind}
+            once.result = {"id": id, "kind": kind}
+        return dict(once.result)
 
     @rpc
     def entry_delete(self, id: int, key: str | None = None) -> dict[str, Any]:

@@ -205,7 +205,8 @@ def test_a_kill_9_loop_loses_nothing_and_doubles_nothing(env: Env) -> None:
 
 @pytest.mark.clock
 def test_every_write_replays_its_first_answer(tmp_path: Path) -> None:
-    """The same key twice: one entry, one mark, one snooze, one delete; the same answers."""
+    """The same key twice: one entry, one edit, one mark, one snooze, one delete; the same
+    answers."""
     paths = private_paths(tmp_path, BASE_CONFIG)
 
     async def twice(app: App, method: str, params: dict[str, Any]) -> Any:
@@ -217,6 +218,7 @@ def test_every_write_replays_its_first_answer(tmp_path: Path) -> None:
         app = await App.open(paths)
         try:
             added = await twice(app, "entry_add", {"kind": "journal", "fields": {"note": "x"}})
+            await twice(app, "entry_edit", {"id": added["id"], "fields": {"note": "x, then y"}})
             await twice(app, "done", {"habit": "meditate"})
             await twice(app, "snooze", {"nudge": "evening", "duration": "1h"})
             await twice(app, "pause", {"duration": "2h"})
@@ -226,7 +228,7 @@ def test_every_write_replays_its_first_answer(tmp_path: Path) -> None:
                 "deleted": True,
             }
             events = [e.event for e in app.store.events() if e.event != "celebrated"]
-            assert events == ["done", "snoozed", "paused", "resumed", "deleted"]
+            assert events == ["edited", "done", "snoozed", "paused", "resumed", "deleted"]
             assert app.store.entries() == []
             await app.dispatch(
                 "entry_add", {"kind": "journal", "fields": {"note": "y"}, "key": "another"}
