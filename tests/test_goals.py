@@ -96,6 +96,32 @@ def test_done_builds_a_streak_and_celebrates_once(world: Env) -> None:
 
 
 @pytest.mark.clock
+def test_a_streak_is_celebrated_once_however_its_days_were_marked(world: Env) -> None:
+    """Build a streak, take a day back and put it again, back-fill the days before it: one
+    "3 days". Back-filling a three-day streak from a week ago celebrates nothing."""
+    for back in (2, 1, 0):
+        world.ok("done", "meditate", "--date", _days_ago(back))
+    world.ok("unmark", "meditate")
+    world.ok("done", "meditate")
+    for back in (3, 4, 5):  # the same streak, grown backwards: 6 days, no milestone new
+        world.ok("done", "meditate", "--date", _days_ago(back))
+    for back in (9, 8, 7):  # an old streak of another habit, long over
+        world.ok("done", "kratom-free", "--date", _days_ago(back))
+    assert _streak(world, "meditate")["current"] == 6
+
+    def celebrations() -> list[tuple[str | None, str | None]]:
+        return [(e["habit"], e["title"]) for e in world.history() if e["event"] == "celebrated"]
+
+    wait_for(lambda: len(celebrations()) >= 2)
+    world.ok("streaks")  # a round trip more: any late reaction has had its turn
+    assert celebrations() == [
+        ("meditate", "Milestone: 1 day"),
+        ("meditate", "Milestone: 3 days"),
+    ]
+    assert _streak(world, "meditate")["milestones"] == [1, 3]
+
+
+@pytest.mark.clock
 def test_a_lapse_is_answered_kindly_and_totals_stay(world: Env) -> None:
     for back in (4, 3, 2):
         world.ok("done", "kratom-free", "--date", _days_ago(back))

@@ -38,11 +38,21 @@ def summary_of(ctx: PluginContext, habit: Habit) -> Summary:
     celebrated in this streak."""
     summary = ctx.summary(habit.id)
     celebrated = ctx.state.get(f"celebrated:{habit.id}", {})
-    if celebrated.get("since") == summary.extra.get("streak_since"):
-        summary.extra["milestones"] = celebrated.get("reached", [])
-    else:
-        summary.extra["milestones"] = []
+    summary.extra["milestones"] = _in_this_streak(celebrated, summary.extra.get("streak_since"))
     return summary
+
+
+def _in_this_streak(record: Mapping[str, Any], since: str | None) -> list[int]:
+    """The milestones already celebrated in the streak that began on ``since``. The
+    recorded streak is this one when this one began no later than the last day the recorded
+    one was seen: the same run of days, grown backwards by back-filled days, or cut by a
+    mark taken back and made whole again. A streak that began after it is a new one."""
+    if since is None or not record:
+        return []
+    seen = record.get("seen", record.get("since"))
+    if seen is None or since > seen:
+        return []
+    return list(record.get("reached", []))
 
 
 # --- hooks ---------------------------------------------------------------------------------
@@ -115,17 +125,23 @@ def _milestone_text(habit: Habit, count: int, unit: str) -> Message:
 
 
 def _celebrate(ctx: PluginContext, habit: Habit) -> None:
+    """Celebrate the highest milestone the current streak has newly reached: once per
+    streak, however its days were marked (back-filled, taken back and put again)."""
     summary = ctx.summary(habit.id)
     key = f"celebrated:{habit.id}"
     state = ctx.state
-    record = state.get(key, {})
     since = summary.extra.get("streak_since")
-    done_before = record.get("reached", []) if record.get("since") == since else []
-    new = [m for m in milestones_reached(summary.current) if m not in done_before]
-    if not new:
+    if since is None:
         return
-    state.set(key, {"since": since, "reached": sorted({*done_before, *new})})
-    ctx.notify(_milestone_text(habit, max(new), summary.unit), about=habit.id, event="celebrated")
+    done_before = _in_this_streak(state.get(key, {}), since)
+    new = [m for m in milestones_reached(summary.current) if m not in done_before]
+    state.set(
+        key,
+        {"since": since, "seen": ctx.today().isoformat(), "reached": sorted({*done_before, *new})},
+    )
+    if new:
+        message = _milestone_text(habit, max(new), summary.unit)
+        ctx.notify(message, about=habit.id, event="celebrated")
 
 
 # --- what the CLI shows ----------------------------------------------------------------------
