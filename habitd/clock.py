@@ -12,6 +12,7 @@ libfaketime (``faketime -f +Ns``), so nothing here needs a test hook.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -109,9 +110,65 @@ def day_start(day: date, tz: tzinfo, day_starts: time) -> datetime:
 
 def sql_day_modifier(offset: timedelta, day_starts: time) -> str:
     """An SQLite modifier for ``date(ts, MODIFIER)`` that turns a stored UTC time into its
-    habit day, for a zone at UTC ``offset``: the same rule as :func:`habit_day`."""
+    habit day, for a zone at one fixed UTC ``offset``: right while the zone keeps that
+    offset; across a DST change use :func:`sql_local`."""
     minutes = int(offset.total_seconds() // 60) - (day_starts.hour * 60 + day_starts.minute)
     return f"{minutes:+d} minutes"
+
+
+@dataclass(frozen=True)
+class SqlShift:
+    """An SQLite date modifier as an SQL expression and its parameters: put ``sql`` where a
+    modifier goes (``date(ts, {sql})``, ``strftime('%H', ts, {sql})``) and ``params`` among
+    the query's parameters at that place."""
+
+    sql: str
+    params: tuple[str, ...]
+
+
+def sql_local(
+    tz: tzinfo, start: datetime, end: datetime, day_starts: time | None = None, column: str = "ts"
+) -> SqlShift:
+    """A modifier that turns a stored UTC time (``column``) into the local time in ``tz``
+    with the offset the zone had *at that moment*, for times from ``start`` to ``end``; with
+    ``day_starts``, shifted back by it, so ``date(ts, ...)`` is the habit day (the rule of
+    :func:`habit_day`). Across a DST change, an urge at 21:00 in summer stays at 21:00."""
+    minus = day_starts.hour * 60 + day_starts.minute if day_starts else 0
+    segments = _offsets(tz, start, end)
+    words = [f"{minutes - minus:+d} minutes" for _, minutes in segments]
+    if len(segments) == 1:
+        return SqlShift("?", (words[0],))
+    cases = " ".join(f"WHEN {column} >= ? THEN ?" for _ in segments[1:])
+    params: list[str] = []
+    for (moment, _), word in reversed(list(zip(segments[1:], words[1:], strict=True))):
+        params += [to_stored(moment), word]
+    return SqlShift(f"(CASE {cases} ELSE ? END)", (*params, words[0]))
+
+
+def _offsets(tz: tzinfo, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+    """The zone's UTC offset (in minutes) from ``start`` to ``end``: the first, then each
+    change with the moment it happens (found a day at a time, then to the second)."""
+
+    def minutes(moment: datetime) -> int:
+        offset = moment.astimezone(tz).utcoffset() or timedelta(0)
+        return int(offset.total_seconds() // 60)
+
+    moment = start.astimezone(UTC).replace(microsecond=0)
+    end = end.astimezone(UTC)
+    segments = [(moment, minutes(moment))]
+    while moment < end:
+        step = min(moment + timedelta(days=1), end)
+        if minutes(step) != segments[-1][1]:
+            low, high = moment, step  # the change is in (low, high]
+            while high - low > timedelta(seconds=1):
+                middle = low + timedelta(seconds=(high - low).total_seconds() // 2)
+                if minutes(middle) == segments[-1][1]:
+                    low = middle
+                else:
+                    high = middle
+            segments.append((high, minutes(high)))
+        moment = step
+    return segments
 
 
 def parse_day(text: str, today: date, calendar: date | None = None) -> date:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import logging
 
-    from habitd.clock import elapsed, later, sql_day_modifier, to_stored
+    from habitd.clock import SqlShift, elapsed, later, sql_day_modifier, sql_local, to_stored
     from habitd.config import (
         ID_PATTERN,
         Config,
@@ -55,7 +55,14 @@ if TYPE_CHECKING:
     from habitd.timeparse import WEEKDAYS, parse_clock, parse_duration
 
 _HOMES = {
-    "habitd.clock": ("elapsed", "later", "sql_day_modifier", "to_stored"),
+    "habitd.clock": (
+        "SqlShift",
+        "elapsed",
+        "later",
+        "sql_day_modifier",
+        "sql_local",
+        "to_stored",
+    ),
     "habitd.config": (
         "ID_PATTERN",
         "Config",
@@ -111,6 +118,7 @@ __all__ = [
     "Problem",
     "Schedule",
     "Setting",
+    "SqlShift",
     "Summary",
     "TableReader",
     "TrayItem",
@@ -129,6 +137,7 @@ __all__ = [
     "parse_schedule",
     "parse_target",
     "sql_day_modifier",
+    "sql_local",
     "strength",
     "to_stored",
 ]

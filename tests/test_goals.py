@@ -16,15 +16,15 @@ import pytest
 import time_machine
 
 from habitd.app import App
-from habitd.testing import days_ago, habit_today
+from habitd.testing import TEST_ZONE, days_ago, habit_today
 from habitd.testing.dbus_services import NotificationServer
 from habitd.testing.desktop import SessionBus
 
 from .conftest import Env, private_paths, wait_for
 
-CONFIG = """
+CONFIG = f"""
 [habitd]
-timezone = "UTC"
+timezone = "{TEST_ZONE}"
 notifier = "log"
 
 [[habit]]
@@ -282,9 +282,9 @@ def test_a_vacation_freezes_streaks(tmp_path: Path) -> None:
     assert asyncio.run(scenario()) == [4]
 
 
-COUNTING = """
+COUNTING = f"""
 [habitd]
-timezone = "UTC"
+timezone = "{TEST_ZONE}"
 notifier = "log"
 
 [[habit]]

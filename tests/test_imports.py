@@ -8,16 +8,17 @@ import shutil
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from habitd.testing import days_ago
+from habitd.testing import TEST_ZONE, days_ago
 
 from .conftest import Env
 
-CONFIG = """
+CONFIG = f"""
 [habitd]
-timezone = "UTC"
+timezone = "{TEST_ZONE}"
 notifier = "log"
 
 # my own comment stays
@@ -31,7 +32,7 @@ name = "Kratom-free"
 type = "abstain"
 """
 
-EMPTY = '[habitd]\ntimezone = "UTC"\nnotifier = "log"\n'
+EMPTY = f'[habitd]\ntimezone = "{TEST_ZONE}"\nnotifier = "log"\n'
 
 
 def _streaks(env: Env) -> dict[str, tuple[object, ...]]:
@@ -92,7 +93,10 @@ def test_a_daylio_export_comes_in_whole(env: Env, tmp_path: Path) -> None:
     result = env.ok("import", str(export), "--yes").out
     assert "Daylio CSV: 0 habits, 0 marks, 3 entries" in result
     assert "the mood 'tired-ish' is not one of Daylio's five" in result
-    rows = {e["ts"][:16]: e for e in env.ok("entries", "--json").json()}
+    rows = {  # Daylio's times are the person's local times; habitd stores UTC
+        f"{datetime.fromisoformat(e['ts']).astimezone(ZoneInfo(TEST_ZONE)):%Y-%m-%dT%H:%M}": e
+        for e in env.ok("entries", "--json").json()
+    }
     dinner = rows["2026-11-20T21:45"]
     assert dinner["mood"] == 5 and dinner["activities"] == ["friends", "walk"]
     assert dinner["note"] == "Dinner with Ana.\nWe laughed a lot."  # word for word

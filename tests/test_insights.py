@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import re
 import stat
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,14 +18,14 @@ from habitd.builtin import insights as insights_plugin
 from habitd.report_html import _mood_colour
 from habitd.runtime import Runtime
 from habitd.store import Store
-from habitd.testing import days_ago, habit_today
+from habitd.testing import TEST_ZONE, days_ago, habit_today
 from habitd.testing.desktop import Browser
 
-from .conftest import Env, eventually, private_paths
+from .conftest import Env, eventually, local_now, private_paths
 
-CONFIG = """
+CONFIG = f"""
 [habitd]
-timezone = "UTC"
+timezone = "{TEST_ZONE}"
 notifier = "log"
 
 [[habit]]
@@ -35,20 +36,20 @@ cost_per_day = 12.5
 currency = "EUR"
 """
 
-NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
-
-def _last_friday_21() -> datetime:
-    moment = NOW.replace(hour=21)
-    while moment.weekday() != 4 or moment > NOW:
+def _last_friday_21(now: datetime) -> datetime:
+    moment = now.replace(hour=21)
+    while moment.weekday() != 4 or moment > now:
         moment -= timedelta(days=1)
     return moment
 
 
 def seed(db: Path) -> None:
-    """Known answers: 9 Friday-evening urges over 9 weeks, 3 elsewhere; 6 feelings."""
+    """Known answers: 9 Friday-evening urges over 9 weeks, 3 elsewhere; 6 feelings; all at
+    the person's local times (in the test configs' zone)."""
     store = Store(db)
-    friday = _last_friday_21()
+    now = local_now().replace(minute=0, second=0, microsecond=0)
+    friday = _last_friday_21(now)
     for week in range(9):
         ts = friday - timedelta(weeks=week) + timedelta(minutes=10)
         store.add_entry(
@@ -66,16 +67,16 @@ def seed(db: Path) -> None:
     for n, intensity in enumerate((2, 4, 6, 8)):
         store.add_entry(
             "journal",
-            ts=NOW - timedelta(days=n + 1),
+            ts=now - timedelta(days=n + 1),
             emotion="anxious",
             intensity=intensity,
             trigger="work",
         )
     for n, intensity in enumerate((7, 9)):
         store.add_entry(
-            "journal", ts=NOW - timedelta(days=n + 1, hours=2), emotion="sad", intensity=intensity
+            "journal", ts=now - timedelta(days=n + 1, hours=2), emotion="sad", intensity=intensity
         )
-    store.add_entry("journal", ts=NOW - timedelta(days=400), emotion="sad", intensity=1)
+    store.add_entry("journal", ts=now - timedelta(days=400), emotion="sad", intensity=1)
     store.close()
 
 
@@ -242,7 +243,7 @@ def test_a_late_night_entry_belongs_to_the_evening_before(env: Env, tmp_path: Pa
     env.write_config(CONFIG)
     env.db.parent.mkdir(parents=True, mode=0o700)
     evening = habit_today() - timedelta(days=2)
-    late = datetime.combine(evening + timedelta(days=1), time(1, 30), UTC)
+    late = datetime.combine(evening + timedelta(days=1), time(1, 30), ZoneInfo(TEST_ZONE))
     store = Store(env.db)
     store.add_entry("journal", ts=late, emotion="calm", intensity=6)
     store.add_entry("urge", ts=late, craving=7)

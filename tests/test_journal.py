@@ -6,15 +6,18 @@ from __future__ import annotations
 import signal
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pexpect
 import pytest
 
-from .conftest import Env
+from habitd.testing import TEST_ZONE
 
-CONFIG = """
+from .conftest import Env, local_now
+
+CONFIG = f"""
 [habitd]
-timezone = "UTC"
+timezone = "{TEST_ZONE}"
 notifier = "log"
 
 [[habit]]
@@ -229,7 +232,8 @@ def test_edit_and_delete(world: Env) -> None:
     assert world.ok("entries", "--json").json()[0]["intensity"] == 3
     world.ok("entry", "edit", "1", "--when", "yesterday 08:15")  # its time, same id
     moved = world.ok("entries", "--json").json()[0]
-    assert moved["id"] == 1 and moved["ts"][11:16] == "08:15"
+    moved_at = datetime.fromisoformat(moved["ts"]).astimezone(ZoneInfo(TEST_ZONE))  # stored UTC
+    assert moved["id"] == 1 and f"{moved_at:%H:%M}" == "08:15"
     assert [e["event"] for e in world.history()][-1] == "edited"
     refused = world.cli("entry", "delete", "1", stdin="n\n")
     assert refused.rc == 0 and "Kept." in refused.out
@@ -270,11 +274,11 @@ def test_an_entry_written_when_it_happened(env: Env, daemon: bool) -> None:
     rows = {row["kind"]: row for row in env.ok("entries", "--json").json()}
     urge_ts = datetime.fromisoformat(rows["urge"]["ts"])
     assert abs(datetime.now(UTC) - timedelta(hours=2) - urge_ts) < timedelta(minutes=2)
-    journal_ts = datetime.fromisoformat(rows["journal"]["ts"]).astimezone(UTC)
-    assert (journal_ts.hour, journal_ts.minute) == (23, 10)
+    journal_ts = datetime.fromisoformat(rows["journal"]["ts"]).astimezone(ZoneInfo(TEST_ZONE))
+    assert (journal_ts.hour, journal_ts.minute) == (23, 10)  # as said, in the person's zone
     future = env.cli("urge", "--intensity", "4", "--when", "in 2h")
     assert future.rc == 1 and "expected when it happened" in future.err
-    ahead = (datetime.now(UTC) + timedelta(hours=3)).strftime("%Y-%m-%d %H:%M")
+    ahead = (local_now() + timedelta(hours=3)).strftime("%Y-%m-%d %H:%M")
     later = env.cli("urge", "--intensity", "4", "--when", ahead)
     assert later.rc == 1 and "has not happened yet" in later.err
 

@@ -11,12 +11,13 @@ import pexpect
 import pytest
 
 from habitd.builtin.practices import load, parse
+from habitd.testing import TEST_ZONE
 
 from .conftest import Env, wait_for
 
-CONFIG = """
+CONFIG = f"""
 [habitd]
-timezone = "UTC"
+timezone = "{TEST_ZONE}"
 notifier = "log"
 
 [[habit]]

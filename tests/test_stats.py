@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from habitd.clock import elapsed, habit_day, later
+from habitd.clock import SqlShift, elapsed, habit_day, later, sql_local, to_stored
 from habitd.stats import (
     Mark,
     milestones_reached,
@@ -190,3 +191,27 @@ def test_later_and_elapsed_count_real_time_across_dst() -> None:
     assert elapsed(datetime(2026, 3, 29, 3, 58, tzinfo=berlin), before) == timedelta(hours=1)
     autumn = datetime(2026, 10, 25, 1, 30, tzinfo=berlin)  # the clocks go back at 03:00
     assert elapsed(later(autumn, timedelta(hours=3)), autumn) == timedelta(hours=3)
+
+
+@pytest.mark.clock
+def test_sql_local_times_keep_the_offset_each_moment_had() -> None:
+    """An urge at 21:10 in Berlin's summer and one at 21:10 in its winter are both at 21 in
+    SQL, and the late one belongs to its habit day, across the October change."""
+    berlin = ZoneInfo("Europe/Berlin")
+    now = datetime(2026, 12, 3, 20, tzinfo=UTC)
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE entries (ts TEXT)")
+    summer = datetime(2026, 10, 23, 21, 10, tzinfo=berlin)
+    winter = datetime(2026, 11, 27, 21, 10, tzinfo=berlin)
+    late = datetime(2026, 10, 24, 2, 30, tzinfo=berlin)  # before day_starts: the 23rd's
+    db.executemany(
+        "INSERT INTO entries VALUES (?)", [(to_stored(m),) for m in (summer, winter, late)]
+    )
+    local = sql_local(berlin, now - timedelta(days=90), now)
+    hours = db.execute(f"SELECT strftime('%H:%M', ts, {local.sql}) FROM entries", local.params)
+    assert [h for (h,) in hours] == ["21:10", "21:10", "02:30"]
+    day = sql_local(berlin, now - timedelta(days=90), now, time(4))
+    days = db.execute(f"SELECT date(ts, {day.sql}) FROM entries", day.params)
+    assert [d for (d,) in days] == ["2026-10-23", "2026-11-27", "2026-10-23"]
+    steady = sql_local(ZoneInfo("Asia/Tokyo"), now - timedelta(days=400), now)
+    assert steady == SqlShift("?", ("+540 minutes",))  # no change: a plain modifier

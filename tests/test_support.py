@@ -15,13 +15,13 @@ import time_machine
 
 from habitd.runtime import Runtime
 from habitd.schedule import ShiftedTrigger, cron_trigger
-from habitd.testing import days_ago
+from habitd.testing import TEST_ZONE, days_ago
 
 from .conftest import Env, private_paths, wait_for
 
-CONFIG = """
+CONFIG = f"""
 [habitd]
-timezone = "UTC"
+timezone = "{TEST_ZONE}"
 notifier = "log"
 
 [[habit]]

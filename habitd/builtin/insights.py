@@ -76,9 +76,7 @@ def build_report(ctx: PluginContext, days: int) -> dict[str, Any]:
     data = insights.report(ctx.query, days, now, day_starts)
     data["streaks"] = [summary.as_json() for summary in ctx.summaries()]
     clean = [h.id for h in ctx.config.habits if h.type == "abstain"]
-    data["year"] = insights.year_in_pixels(
-        ctx.query, ctx.today(), now.utcoffset() or timedelta(0), day_starts, clean
-    )
+    data["year"] = insights.year_in_pixels(ctx.query, ctx.today(), now, day_starts, clean)
     data["pre_emptive"] = bool(_settings(ctx)["pre_emptive"])
     data["habits"] = [_habit_figures(ctx, habit, days) for habit in ctx.config.habits]
     return data
@@ -154,9 +152,7 @@ def habitd_jobs(ctx: PluginContext) -> Sequence[Job]:
         )
     if _settings(ctx)["pre_emptive"]:
         now = ctx.now()
-        windows = insights.risk_windows(
-            ctx.query, now - timedelta(weeks=8), now.utcoffset() or timedelta(0)
-        )
+        windows = insights.risk_windows(ctx.query, now - timedelta(weeks=8), now)
         for window in windows:
             cron = f"0 {window.hour} * * {window.weekday}"  # crontab: 0 is Sunday, as here
             label = window.as_json()["label"]

@@ -1,9 +1,9 @@
 """Patterns in a person's own entries, computed with SQL aggregates (not Python loops over
 rows), so a report over 100,000 entries stays well under a second.
 
-Times are stored in UTC; days and hours here are local, shifted by the configured zone's
-current offset (a report is a view over weeks: an hour's drift across a DST change is
-accepted for speed and simplicity). Days are habit days (:mod:`habitd.clock`): an entry at
+Times are stored in UTC; days and hours here are local, each shifted by the offset the
+person's zone had at that moment (:func:`habitd.clock.sql_local`: an urge at 21:00 in summer
+is at 21:00 in winter's report too). Days are habit days (:mod:`habitd.clock`): an entry at
 01:30 belongs to the evening before, as a mark does. Hours of the week stay on the clock's
 face (Thursday 01:00 is Thursday 01:00), because risk windows schedule calm moments then.
 """
@@ -13,10 +13,10 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from habitd.plugin import sql_day_modifier, to_stored
+from habitd.plugin import SqlShift, sql_local, to_stored
 
 Query = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 """Runs one read-only SQL statement with its parameters (``ctx.query``)."""
@@ -47,28 +47,30 @@ class Window:
         }
 
 
-def _shift(offset: timedelta) -> str:
-    return f"{int(offset.total_seconds() // 60):+d} minutes"
-
-
-def urge_slots(query: Query, since: datetime, offset: timedelta) -> list[tuple[int, int, int]]:
-    """(weekday with 0 = Sunday, hour, urges) for every local hour of the week with urges."""
-    shift = _shift(offset)
+def urge_slots(query: Query, since: datetime, now: datetime) -> list[tuple[int, int, int]]:
+    """(weekday with 0 = Sunday, hour, urges) for every local hour of the week with urges,
+    from ``since`` to ``now`` (aware, in the person's zone)."""
+    local = _local(since, now)
     return [
         (int(row[0]), int(row[1]), int(row[2]))
         for row in query(
-            f"SELECT CAST(strftime('%w', ts, ?) AS INTEGER), CAST(strftime('%H', ts, ?) AS "
-            f"INTEGER), count(*) AS n FROM entries WHERE {URGES} AND ts >= ? GROUP BY 1, 2 "
-            "ORDER BY n DESC",
-            (shift, shift, to_stored(since)),
+            f"SELECT CAST(strftime('%w', ts, {local.sql}) AS INTEGER), CAST(strftime('%H', ts, "
+            f"{local.sql}) AS INTEGER), count(*) AS n FROM entries WHERE {URGES} AND ts >= ? "
+            "GROUP BY 1, 2 ORDER BY n DESC",
+            (*local.params, *local.params, to_stored(since)),
         )
     ]
+
+
+def _local(since: datetime, now: datetime, day_starts: time | None = None) -> SqlShift:
+    assert now.tzinfo is not None
+    return sql_local(now.tzinfo, since, now, day_starts)
 
 
 def risk_windows(
     query: Query,
     since: datetime,
-    offset: timedelta,
+    now: datetime,
     slots: list[tuple[int, int, int]] | None = None,
 ) -> list[Window]:
     """Hours of the week where urges cluster, from at least two weeks of urge entries: an
@@ -82,7 +84,7 @@ def risk_windows(
     if (last - first).days < RISK_MIN_DAYS:
         return []
     if slots is None:
-        slots = urge_slots(query, since, offset)
+        slots = urge_slots(query, since, now)
     typical = statistics.median([row[2] for row in slots]) if slots else 0
     return [
         Window(row[0], row[1], row[2])
@@ -94,8 +96,7 @@ def risk_windows(
 def report(query: Query, days: int, now: datetime, day_starts: time) -> dict[str, Any]:
     """Everything ``habitd report`` shows, for the last ``days`` days."""
     since = now - timedelta(days=days)
-    offset = now.utcoffset() or timedelta(0)
-    to_day = sql_day_modifier(offset, day_starts)
+    to_day = _local(since, now, day_starts)
     start = (to_stored(since),)
     count = query("SELECT count(*) FROM entries WHERE ts >= ?", start)[0][0]
     by_kind: dict[str, int] = dict(
@@ -124,31 +125,31 @@ def report(query: Query, days: int, now: datetime, day_starts: time) -> dict[str
     per_day = [
         {"day": day, "count": n, "mean": round(avg, 2)}
         for day, n, avg in query(
-            f"SELECT date(ts, ?) AS day, count(*), avg(craving) FROM entries WHERE {URGES} "
-            "AND ts >= ? GROUP BY day ORDER BY day",
-            (to_day, *start),
+            f"SELECT date(ts, {to_day.sql}) AS day, count(*), avg(craving) FROM entries "
+            f"WHERE {URGES} AND ts >= ? GROUP BY day ORDER BY day",
+            (*to_day.params, *start),
         )
     ]
     mood = [
         {"day": day, "mood": round(avg, 2)}
         for day, avg in query(
-            "SELECT date(ts, ?) AS day, avg(json_extract(extra, '$.mood')) FROM entries "
-            "WHERE kind = 'journal' AND json_extract(extra, '$.mood') IS NOT NULL AND ts >= ? "
-            "GROUP BY day ORDER BY day",
-            (to_day, *start),
+            f"SELECT date(ts, {to_day.sql}) AS day, avg(json_extract(extra, '$.mood')) "
+            "FROM entries WHERE kind = 'journal' AND json_extract(extra, '$.mood') IS NOT NULL "
+            "AND ts >= ? GROUP BY day ORDER BY day",
+            (*to_day.params, *start),
         )
     ]
     weeks = [  # habit weeks from Monday: urges, not acted on, surfed
         {"week": week, "urges": n, "not_acted": int(calm or 0), "surfed": int(surfed_n or 0)}
         for week, n, calm, surfed_n in query(
-            "SELECT date(ts, ?, 'weekday 0', '-6 days') AS week, count(*), "
+            f"SELECT date(ts, {to_day.sql}, 'weekday 0', '-6 days') AS week, count(*), "
             "sum(coalesce(json_extract(extra, '$.acted'), 0) = 0), "
             "sum(json_extract(extra, '$.ratings') IS NOT NULL) "
             f"FROM entries WHERE {URGES} AND ts >= ? GROUP BY week ORDER BY week",
-            (to_day, *start),
+            (*to_day.params, *start),
         )
     ]
-    slots = urge_slots(query, since, offset)
+    slots = urge_slots(query, since, now)
     hours = [{"weekday": WEEKDAYS[w], "hour": h, "count": n} for w, h, n in slots]
     urge_row = query(
         "SELECT "
@@ -194,7 +195,7 @@ def report(query: Query, days: int, now: datetime, day_starts: time) -> dict[str
             start,
         )
     ]
-    windows = risk_windows(query, since, offset, slots)
+    windows = risk_windows(query, since, now, slots)
     return {
         "days": days,
         "since": since.isoformat(),
@@ -220,29 +221,31 @@ def report(query: Query, days: int, now: datetime, day_starts: time) -> dict[str
 
 
 def year_in_pixels(
-    query: Query, today: date, offset: timedelta, day_starts: time, clean_habits: list[str]
+    query: Query, today: date, now: datetime, day_starts: time, clean_habits: list[str]
 ) -> dict[str, Any]:
     """Per habit day of the last year: mean journal intensity by valence, and clean or
-    lapsed."""
-    to_day = sql_day_modifier(offset, day_starts)
+    lapsed (``now`` aware, in the person's zone)."""
+    assert now.tzinfo is not None
     start = today - timedelta(days=364)
+    first = datetime.combine(start, day_starts, now.tzinfo)
+    to_day = _local(first, now, day_starts)
     mood = {
         day: round(avg, 1)
         for day, avg in query(
-            "SELECT date(ts, ?) AS day, avg(CASE WHEN emotion IN ('calm', 'hopeful', "
-            "'grateful', 'content', 'proud', 'happy', 'relieved') THEN intensity ELSE "
-            "-intensity END) FROM entries WHERE kind = 'journal' AND intensity IS NOT NULL "
+            f"SELECT date(ts, {to_day.sql}) AS day, avg(CASE WHEN emotion IN ('calm', "
+            "'hopeful', 'grateful', 'content', 'proud', 'happy', 'relieved') THEN intensity "
+            "ELSE -intensity END) FROM entries WHERE kind = 'journal' AND intensity IS NOT NULL "
             "AND ts >= ? GROUP BY day",
-            (to_day, to_stored(datetime.combine(start, day_starts, UTC) - offset)),
+            (*to_day.params, to_stored(first)),
         )
     }
     rated = {  # the 1-5 daily mood, where one was given: it wins over the valence guess
         day: round(avg, 1)
         for day, avg in query(
-            "SELECT date(ts, ?) AS day, avg(json_extract(extra, '$.mood')) FROM entries "
-            "WHERE kind = 'journal' AND json_extract(extra, '$.mood') IS NOT NULL "
+            f"SELECT date(ts, {to_day.sql}) AS day, avg(json_extract(extra, '$.mood')) "
+            "FROM entries WHERE kind = 'journal' AND json_extract(extra, '$.mood') IS NOT NULL "
             "AND ts >= ? GROUP BY day",
-            (to_day, to_stored(datetime.combine(start, day_starts, UTC) - offset)),
+            (*to_day.params, to_stored(first)),
         )
     }
     clean: dict[str, str] = {}
