@@ -131,9 +131,10 @@ def _events(env: Env, nudge: str) -> list[str]:
 def test_a_date_nudge_fires_and_lands_in_history(env: Env) -> None:
     env.write_config()
     env.start_daemon()
-    env.write_config(BASE_CONFIG + _date_nudge("soon", 1.5))
+    env.write_config(BASE_CONFIG + _date_nudge("soon", 3.0))
     env.ok("reload")
-    assert env.ok("next", "--json").json()[0]["nudge"] == "soon"
+    coming = env.ok("next", "--json").json()[0]["nudge"]
+    assert coming == "soon" or _events(env, "soon") == ["fired"]  # a slow machine: it fired
     wait_for(lambda: _events(env, "soon") == ["fired"])
     assert env.history("--nudge", "soon")[0]["detail"]["cause"] == "schedule"
 
