@@ -576,6 +576,7 @@ class Operations:
                 raise NotFound(f"no entry {id}")
             self.store.add_event("deleted", detail={"entry": id})
             once.result = {"id": id, "deleted": True}
+        self.store.forget()
         return dict(once.result)
 
     @rpc

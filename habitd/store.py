@@ -330,6 +330,7 @@ class Store:
             db.execute("PRAGMA busy_timeout = 5000")
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = FULL")
+            db.execute("PRAGMA secure_delete = ON")  # a deleted entry's words are overwritten
             db.execute("PRAGMA foreign_keys = ON")
             version = db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.OperationalError as exc:
@@ -713,9 +714,32 @@ class Store:
         return [int(row[0]) for row in rows]
 
     def delete_entry(self, entry_id: int) -> bool:
-        """Remove an entry; False if there was none."""
+        """Remove an entry for good; False if there was none. Its words go from every table
+        that held them: the entry (its freed space overwritten: ``secure_delete``), the
+        search index (merged, so no segment keeps them) and the change log's copy of the
+        reply it came from. :meth:`forget` then clears them from the write-ahead log."""
         with self._write() as db:
-            return db.execute("DELETE FROM entries WHERE id = ?", (entry_id,)).rowcount > 0
+            row = db.execute("SELECT note FROM entries WHERE id = ?", (entry_id,)).fetchone()
+            if row is None:
+                return False
+            db.execute("DELETE FROM entries WHERE id = ?", (entry_id,))
+            if row[0] is not None:  # a reply from a notification: its words are in the log
+                db.execute(
+                    "UPDATE changes SET data = json_set(data, '$.text', NULL) WHERE what = "
+                    "'action' AND json_extract(data, '$.action') = 'replied' AND "
+                    "json_extract(data, '$.text') = ?",
+                    (row[0],),
+                )
+            db.execute("INSERT INTO entries_search (entries_search) VALUES ('optimize')")
+            return True
+
+    def forget(self) -> None:
+        """After a delete has committed: move every page into the database file and empty
+        the write-ahead log, whose old copies of the pages still held the words (readers
+        that hold an older snapshot may keep some until they finish; the daemon's stop
+        empties it in any case)."""
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def vocabulary(self, column: str) -> list[tuple[str, int]]:
         """The person's own words in ``emotion`` or ``trigger``, most used first."""

@@ -298,3 +298,36 @@ def test_find_an_entry_by_its_words(world: Env) -> None:
     world.ok("entry", "edit", "3", "--note", "a long walk")
     assert world.ok("entries", "--search", "river", "--json").json() == []  # kept up to date
     assert world.cli("entries", "--search", '"unbalanced (quotes').rc == 0
+
+
+@pytest.mark.parametrize("daemon", [True, False], ids=["daemon up", "daemon down"])
+def test_a_deleted_entry_leaves_no_word_behind(env: Env, daemon: bool) -> None:
+    """After ``entry delete``, words from the entry's note, trigger and what helped are in
+    no file of the data folder (daemon stopped, bytes searched); the command says where
+    copies remain (the automatic backups) and until when."""
+    env.write_config(CONFIG)
+    if daemon:
+        env.start_daemon()
+    env.ok("journal", "--note", "kept words stay")
+    env.ok(
+        "urge",
+        "--intensity",
+        "6",
+        "--trigger",
+        "quokkatrigger",
+        "--coped",
+        "walked with zebracoping",
+        "--note",
+        "the marmotnote evening",
+    )
+    gone = [e["id"] for e in env.ok("entries", "--json").json() if e["kind"] == "urge"]
+    said = env.ok("entry", "delete", str(gone[0]), "--yes").out
+    assert "deleted for good" in said and "within 7 days" in said and "backups" in said
+    assert [e["note"] for e in env.ok("entries", "--json").json()] == ["kept words stay"]
+    assert env.ok("entries", "--search", "marmotnote", "--json").json() == []
+    for running in env.daemons:
+        running.stop()
+    data = b"".join(path.read_bytes() for path in env.db.parent.iterdir() if path.is_file())
+    assert b"kept words stay" in data  # the search reads real bytes
+    for word in (b"quokkatrigger", b"zebracoping", b"marmotnote"):
+        assert word not in data, word

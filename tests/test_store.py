@@ -78,3 +78,18 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(StoreError, match="written by a newer habitd"):
         Store(path)
+
+
+@pytest.mark.clock
+def test_deleting_a_reply_clears_its_words_from_the_change_log(tmp_path: Path) -> None:
+    """A journal entry that came from a notification's reply field: its words are also in
+    the change log's record of the reply; deleting the entry clears them there too."""
+    store = Store(tmp_path / "habitd.sqlite3")
+    now = datetime.now(UTC)
+    entry = store.add_entry("journal", ts=now, note="a heavy walrusword day")
+    store.add_change("action", {"action": "replied", "text": "a heavy walrusword day"}, now)
+    store.add_change("action", {"action": "replied", "text": "another day"}, now)
+    assert store.delete_entry(entry) and not store.delete_entry(entry)
+    texts = [c.data.get("text") for c in store.changes_after(0)]
+    assert texts == [None, "another day"]
+    store.close()

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from habitd import prompts
-from habitd.cli import call, emit_json, fail, table, when
+from habitd.cli import Context, call, emit_json, fail, table, when
 from habitd.entries import EMOTIONS
 
 INTENSITY = click.IntRange(0, 10)
@@ -347,12 +347,21 @@ def _parser(key: str) -> Any:
 @entry.command("delete")
 @click.argument("entry_id", type=int)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def entry_delete(entry_id: int, yes: bool) -> None:
+@click.pass_obj
+def entry_delete(obj: Context, entry_id: int, yes: bool) -> None:
     """Delete an entry for good."""
+    from habitd.builtin.backups import DAILY, WEEKLY
+    from habitd.paths import resolve
+
     if not yes:
         found = call("entry", id=entry_id)
         if not prompts.ask(f"Delete entry {entry_id} ({_summary(found)})? [y/N]", prompts.yes_no):
             click.echo("Kept.")
             return
     call("entry_delete", id=entry_id)
-    click.echo(f"entry {entry_id} deleted")
+    folder = resolve(obj.config).state_dir / "backups"
+    click.echo(
+        f"entry {entry_id} deleted for good. The automatic backups made before now still "
+        f"hold it until they rotate out: the daily ones within {DAILY} days, the weekly ones "
+        f"within {WEEKLY} weeks ({folder})."
+    )
