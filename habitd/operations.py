@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 EARLIEST = date(2000, 1, 1)
 """No mark before this day: a typo like 0001-01-01 is refused, never stored."""
 
+LONGEST = timedelta(days=366)
+"""The longest a snooze or a pause may last, typed as a duration or as an end date."""
+
 
 class Operations:
     """The person's data through the config's eyes: habits, nudges, the habit day."""
@@ -312,6 +315,10 @@ class Operations:
             end = self._moment(until)
             if end <= now.astimezone(UTC):
                 raise InvalidInput(f"{until} has passed; a pause must end in the future")
+            if clock.elapsed(end, now) > LONGEST:
+                raise InvalidInput(
+                    f"{until} is more than a year away; a pause lasts at most a year"
+                )
         elif duration in (None, "until-morning"):
             end = self._morning(now) if duration else clock.later(now, timedelta(hours=1))
         else:
@@ -668,7 +675,7 @@ class Operations:
     def duration(text: str) -> timedelta:
         """A duration people typed (a snooze, a pause): more than zero, at most a year."""
         try:
-            delta = parse_duration(text, longest=timedelta(days=366))
+            delta = parse_duration(text, longest=LONGEST)
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
         if not delta:

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     )
     from habitd.errors import HabitdError, InvalidInput, NotFound
     from habitd.hookspecs import hookimpl
+    from habitd.operations import EARLIEST
     from habitd.paths import Paths
     from habitd.stats import Summary, milestones_reached, parse_target, strength
     from habitd.store import Event
@@ -90,6 +91,7 @@ _HOMES = {
     ),
     "habitd.errors": ("HabitdError", "InvalidInput", "NotFound"),
     "habitd.hookspecs": ("hookimpl",),
+    "habitd.operations": ("EARLIEST",),
     "habitd.paths": ("Paths",),
     "habitd.stats": ("Summary", "milestones_reached", "parse_target", "strength"),
     "habitd.timeparse": ("WEEKDAYS", "parse_clock", "parse_duration"),
@@ -98,6 +100,7 @@ _HOMES = {
 _HOME = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
+    "EARLIEST",
     "ID_PATTERN",
     "WEEKDAYS",
     "Action",

@@ -60,11 +60,14 @@ def test_done_and_skip_with_dates_and_notes(world: Env) -> None:
         (("snooze", "morning", "soon"), "expected a duration like 90s"),
         (("pause", "0m"), "the duration must be more than zero"),
         (("history", "--since", "yesterday-ish"), "expected a duration like 1d or 12h"),
+        (("pause", "--until", "9999-12-31"), "more than a year away"),
+        (("entry", "delete", "99999999999999999999999", "--yes"), "is not in the range"),
+        (("entry", "edit", "99999999999999999999999"), "is not in the range"),
     ],
 )
 def test_bad_input_is_a_clear_error(world: Env, args: tuple[str, ...], message: str) -> None:
     result = world.cli(*args)
-    assert result.rc == 1
+    assert result.rc == (2 if "range" in message else 1)  # a usage error, or one of ours
     assert message in result.err
     assert "Traceback" not in result.err
 

@@ -206,6 +206,8 @@ def test_contacts_reached_and_errors(world: Env) -> None:
     assert rows["Sam"]["last_reached"] is None and rows["Ana"]["role"] == "friend"
     assert "Noted: you reached Sam." in world.ok("reached", "SAM", "--how", "call").out
     assert world.ok("contacts", "--json").json()[0]["days_since"] == 0
+    ancient = world.cli("reached", "Sam", "--date", "0001-01-01")
+    assert ancient.rc == 1 and "is before 2000" in ancient.err and "Traceback" not in ancient.err
     unknown = world.cli("reached", "bob")
     assert unknown.rc == 1 and "no contact 'bob'; contacts: Sam, Ana" in unknown.err
     future = world.cli("reached", "ana", "--date", "2999-01-01")

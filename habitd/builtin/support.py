@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from habitd.plugin import (
+    EARLIEST,
     Action,
     Button,
     Config,
@@ -415,6 +416,8 @@ def habitd_rpc_methods(ctx: PluginContext) -> Mapping[str, Callable[..., Any]]:
                 day = datetime.fromisoformat(date)
             except ValueError:
                 raise InvalidInput(f"expected a date as YYYY-MM-DD, got {date!r}") from None
+            if day.date() < EARLIEST:
+                raise InvalidInput(f"{date} is before {EARLIEST.year}")
             when = when.replace(year=day.year, month=day.month, day=day.day)
             if when > ctx.now().astimezone(UTC):
                 raise InvalidInput(f"{date} is in the future")

@@ -290,7 +290,7 @@ EDITABLE = {
 
 
 @entry.command("edit")
-@click.argument("entry_id", type=int)
+@click.argument("entry_id", type=click.IntRange(1, 2**63 - 1))
 @click.option("--emotion", default=None)
 @click.option("--intensity", type=INTENSITY, default=None)
 @click.option("--trigger", default=None)
@@ -345,7 +345,7 @@ def _parser(key: str) -> Any:
 
 
 @entry.command("delete")
-@click.argument("entry_id", type=int)
+@click.argument("entry_id", type=click.IntRange(1, 2**63 - 1))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj
 def entry_delete(obj: Context, entry_id: int, yes: bool) -> None:
