@@ -552,7 +552,7 @@ _NUDGE_KEYS = (
     "repeat",
     "enabled",
 )
-_HABIT_KEYS = (
+HABIT_KEYS = (
     "id",
     "name",
     "target",
@@ -647,9 +647,27 @@ def _unique(items: Sequence[tuple[int, Nudge | Habit]], what: str, problems: lis
         seen.setdefault(item.id, index)
 
 
+def habit_table(habit: Habit) -> dict[str, Any]:
+    """The ``[[habit]]`` table that reads back as ``habit``: every key of :data:`HABIT_KEYS`
+    that holds a value (dates as text, vacations as ranges), for exports and imports."""
+    table: dict[str, Any] = {}
+    for key in HABIT_KEYS:
+        value = getattr(habit, key)
+        if value is None or value in ("", ()):
+            continue
+        if key == "start":
+            value = value.isoformat()
+        elif key == "paused":
+            value = [f"{first.isoformat()}..{last.isoformat()}" for first, last in value]
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
+        table[key] = value
+    return table
+
+
 def _habit(table: Mapping[str, Any], path: KeyPath, problems: list[Problem]) -> Habit | None:
     read = TableReader(table, path, problems)
-    read.check_keys(_HABIT_KEYS)
+    read.check_keys(HABIT_KEYS)
     before = len(problems)
     habit_id = read.get("id", str, "", _id, required=True)
     kind = read.get("type", str, "yes-no", _choice(HABIT_TYPES))

@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from typing import Any
 
+from habitd.config import HABIT_KEYS
 from habitd.errors import InvalidInput
 
 DAYLIO_MOODS = {"rad": 5, "good": 4, "meh": 3, "bad": 2, "awful": 1}
@@ -40,6 +41,8 @@ class Plan:
     source: str
     habits: list[dict[str, Any]] = field(default_factory=list)
     """Habits as ``[[habit]]`` tables would hold them (``id``, ``name``, ``type``...)."""
+    contacts: list[dict[str, Any]] = field(default_factory=list)
+    """Support contacts as ``[[support.contact]]`` tables would hold them."""
     marks: list[list[Any]] = field(default_factory=list)
     """``[habit, day (ISO), state, value, note]``."""
     entries: list[dict[str, Any]] = field(default_factory=list)
@@ -81,6 +84,10 @@ def read(path: Path, zone: tzinfo) -> Plan:
     )
 
 
+CONTACT_KEYS = ("name", "role", "reach", "prefer_for")
+"""The keys of a ``[[support.contact]]`` table."""
+
+
 def _archive(path: Path) -> Plan:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -93,16 +100,16 @@ def _archive(path: Path) -> Plan:
         )
     plan = Plan("habitd archive")
     for habit in data.get("habits", []):
-        table = {
-            key: habit[key]
-            for key in ("id", "name", "type", "target", "threshold", "unit")
-            if habit.get(key) not in (None, "")
-        }
+        table = {key: habit[key] for key in HABIT_KEYS if habit.get(key) not in (None, "", [])}
         plan.habits.append(table)
         for mark in habit.get("marks", []):
             plan.marks.append(
                 [habit["id"], mark["day"], mark["state"], mark.get("value"), mark.get("note")]
             )
+    for contact in data.get("contacts", []):
+        plan.contacts.append(
+            {key: contact[key] for key in CONTACT_KEYS if contact.get(key) not in (None, "", [])}
+        )
     for entry in data.get("entries", []):
         fields = {k: v for k, v in entry.items() if k not in ("id", "ts", "day", "kind")}
         plan.entries.append({"kind": entry["kind"], "ts": entry["ts"], "fields": fields})

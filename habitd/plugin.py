@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         TableReader,
         check_options,
         format_problems,
+        habit_table,
         parse_schedule,
     )
     from habitd.context import PluginContext
@@ -75,6 +76,7 @@ _HOMES = {
         "TableReader",
         "check_options",
         "format_problems",
+        "habit_table",
         "parse_schedule",
     ),
     "habitd.context": ("PluginContext",),
@@ -131,6 +133,7 @@ __all__ = [
     "check_options",
     "elapsed",
     "format_problems",
+    "habit_table",
     "hookimpl",
     "later",
     "logger",

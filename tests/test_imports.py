@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from habitd.config import HABIT_KEYS, habit_table, loads
+from habitd.importers import CONTACT_KEYS
 from habitd.testing import TEST_ZONE, days_ago
 
 from .conftest import Env
@@ -260,3 +262,76 @@ def test_a_long_history_comes_in_while_the_daemon_runs(env: Env, tmp_path: Path)
     said = env.ok("import", str(export), "--yes").out
     assert "imported 0 marks and 3000 entries" in said
     assert len(env.ok("entries", "--search", "note", "--json").json()) == 200  # the best 200
+
+
+EVERY_SETTING = f"""
+[habitd]
+timezone = "{TEST_ZONE}"
+notifier = "log"
+
+[[habit]]
+id = "kratom-free"
+name = "Kratom-free"
+type = "abstain"
+target = "daily"
+start = "2026-09-01"
+paused = ["2026-10-01..2026-10-03"]
+cost_per_day = 12.5
+currency = "EUR"
+
+[[habit]]
+id = "reach-out"
+name = "Reach out"
+target = "3/week"
+counts = "reached"
+
+[[habit]]
+id = "water"
+name = "Water"
+type = "at-least"
+threshold = 6
+unit = "glasses"
+
+[[support.contact]]
+name = "Sam"
+role = "sponsor"
+reach = "call or text 555-0100"
+prefer_for = ["craving", "lonely"]
+
+[[support.contact]]
+name = "Ana"
+role = "friend"
+reach = "555-0199"
+"""
+
+
+def test_the_archive_moves_every_habit_setting_and_the_contacts(env: Env, tmp_path: Path) -> None:
+    """Export on one home, import on a fresh one: every key a habit may hold in the config
+    (all of HABIT_KEYS, so a new key cannot be forgotten) and the support contacts arrive,
+    appended to the new config without touching what was there."""
+    env.write_config(EVERY_SETTING)
+    original = loads(env.config_file.read_text(), env.config_file)
+    tables = [habit_table(habit) for habit in original.habits]
+    assert set().union(*tables) == set(HABIT_KEYS)  # this test sets every key there is
+    env.ok("export", "--format", "json", "--out", str(tmp_path / "out"))
+
+    fresh = env.moved(tmp_path / "new-home")
+    fresh.write_config(EMPTY + "\n# mine, kept\n")
+    said = fresh.ok("import", str(tmp_path / "out" / "habitd-archive.json"), "--yes").out
+    assert "support contacts to add" in said and "Sam, Ana" in said
+    text = fresh.config_file.read_text()
+    assert text.startswith(EMPTY + "\n# mine, kept\n")
+    moved = loads(text, fresh.config_file)
+    assert [habit_table(habit) for habit in moved.habits] == tables
+    assert list(moved.support["contact"]) == list(original.support["contact"])
+    again = fresh.ok("import", str(tmp_path / "out" / "habitd-archive.json"), "--yes").out
+    assert "support contacts to add" not in again and "habits to add" not in again
+    assert fresh.ok("config", "check").rc == 0
+
+
+def test_a_contact_in_an_archive_has_the_keys_the_support_plugin_reads() -> None:
+    from dataclasses import fields
+
+    from habitd.builtin.support import Contact
+
+    assert tuple(field.name for field in fields(Contact)) == CONTACT_KEYS

@@ -23,6 +23,7 @@ from habitd.plugin import (
     PluginContext,
     Summary,
     Verdict,
+    habit_table,
     hookimpl,
     later,
     milestones_reached,
@@ -194,13 +195,12 @@ def habitd_rpc_methods(ctx: PluginContext) -> Mapping[str, Callable[..., Any]]:
             )
         return {
             "habits": [
-                {
-                    "id": h.id,
-                    "name": h.name,
+                {  # every setting the config holds, so an import brings the habit back whole
                     "type": h.type,
                     "target": h.target,
                     "threshold": h.threshold,
                     "unit": h.unit,
+                    **habit_table(h),
                     "marks": sorted(marks.get(h.id, []), key=lambda m: str(m["day"])),
                 }
                 for h in ctx.config.habits

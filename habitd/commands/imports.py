@@ -34,10 +34,15 @@ def import_(obj: Context, file: Path, yes: bool) -> None:
         fail(exc.message)
     known = {habit.id for habit in config.habits}
     new_habits = [h for h in plan.habits if h["id"] not in known]
+    people = {str(c.get("name", "")).lower() for c in config.support.get("contact", [])}
+    new_contacts = [c for c in plan.contacts if str(c.get("name", "")).lower() not in people]
     click.echo(plan.summary())
     if new_habits:
         names = ", ".join(str(h.get("name", h["id"])) for h in new_habits)
         click.echo(f"habits to add to {paths.config_file}: {names}")
+    if new_contacts:
+        names = ", ".join(str(c.get("name")) for c in new_contacts)
+        click.echo(f"support contacts to add to {paths.config_file}: {names}")
     for reason in plan.skipped[:20]:
         click.echo(f"  cannot map: {reason}")
     if len(plan.skipped) > 20:
@@ -49,8 +54,8 @@ def import_(obj: Context, file: Path, yes: bool) -> None:
         if not click.confirm("Import it?", default=False):
             click.echo("nothing imported")
             return
-    if new_habits:
-        _append_habits(paths.config_file, new_habits, plan.source)
+    if new_habits or new_contacts:
+        _append_tables(paths.config_file, new_habits, new_contacts, plan.source)
     # in this process, whether a daemon runs or not: a whole history is far larger than a
     # request to the daemon may be, and an import needs no reaction (it is the past)
     import os
@@ -69,7 +74,7 @@ def import_(obj: Context, file: Path, yes: bool) -> None:
     )
     for reason in result.get("skipped", [])[:20]:
         click.echo(f"  skipped: {reason}")
-    if new_habits:
+    if new_habits or new_contacts:
         _reload_if_running()
 
 
@@ -77,9 +82,15 @@ def _fewer(result: dict[str, Any], plan: Any) -> bool:
     return bool(result["marks"] < len(plan.marks) or result["entries"] < len(plan.entries))
 
 
-def _append_habits(config_file: Path, habits: list[dict[str, Any]], source: str) -> None:
-    """Add ``[[habit]]`` tables at the end of the config, leaving what is there (comments
-    included) as it is, and check the result before it replaces the file."""
+def _append_tables(
+    config_file: Path,
+    habits: list[dict[str, Any]],
+    contacts: list[dict[str, Any]],
+    source: str,
+) -> None:
+    """Add ``[[habit]]`` and ``[[support.contact]]`` tables at the end of the config, leaving
+    what is there (comments included) as it is, and check the result before it replaces the
+    file."""
     import tomli_w
 
     from habitd.clock import utc_now
@@ -87,12 +98,14 @@ def _append_habits(config_file: Path, habits: list[dict[str, Any]], source: str)
     from habitd.files import private_file
 
     old = config_file.read_text(encoding="utf-8") if config_file.exists() else ""
-    tables = "".join("\n[[habit]]\n" + tomli_w.dumps(habit) for habit in habits)
+    tables = "".join("\n[[habit]]\n" + tomli_w.dumps(habit) for habit in habits) + "".join(
+        "\n[[support.contact]]\n" + tomli_w.dumps(contact) for contact in contacts
+    )
     new = f"{old.rstrip()}\n\n# imported from {source} on {utc_now():%Y-%m-%d}{tables}"
     try:
         loads(new, config_file)
     except ConfigError as exc:
-        fail("the imported habits would break your config; nothing was changed:\n" + exc.message)
+        fail("what the import adds would break your config; nothing was changed:\n" + exc.message)
     with private_file(config_file) as handle:
         handle.write(new)
 
