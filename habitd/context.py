@@ -223,10 +223,11 @@ class PluginContext:
         self._app.store.set_pending(nudge, due, reason)
         self._app.loop.call_soon_threadsafe(self._app.scheduler.add_pending, nudge, due, reason)
 
-    def record_action(self, action: Action) -> dict[str, Any]:
+    def record_action(self, action: Action, key: str | None = None) -> dict[str, Any]:
         """Store an answer as the person's (a mark, a snooze...); committed on return.
-        Plugins hear of it through ``habitd_on_action`` afterwards."""
-        result = self._app.core.record_action(action, None)
+        Plugins hear of it through ``habitd_on_action`` afterwards. With a ``key`` it
+        happens once: the same key again returns the first result and writes nothing."""
+        result = self._app.core.record_action(action, key)
         self._app.loop.call_soon_threadsafe(self._app.changed)
         return result
 

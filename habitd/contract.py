@@ -40,6 +40,10 @@ class Action(NamedTuple):
     source: str = "cli"
     ts: datetime | None = None
     """When it was answered (UTC); a reaction hours later can tell it is not about now."""
+    change: int | None = None
+    """The change-log id it was recorded as (set in ``habitd_on_action``): a reaction that
+    writes uses it in its writes' ``key`` (``f"myplugin:{action.change}"``), so a reaction
+    repeated after a crash writes nothing twice."""
 
     def as_change(self, day: date | None) -> dict[str, Any]:
         """The change-log record of this answer (``day``: the habit day it was marked for)."""

@@ -75,7 +75,7 @@ class Reactor:
             entry = Entry.from_row(found[0])
             await self.app.plugins.call_all("habitd_on_entry", entry=entry)
         elif change.what == "action":
-            action = Action(**_action_fields(change.data), ts=change.ts)
+            action = Action(**_action_fields(change.data), ts=change.ts, change=change.id)
             if action.action == "snoozed" and action.nudge:
                 self.app.arm_stored(action.nudge)  # the core stored when it comes again
             await self.app.plugins.call_all("habitd_on_action", action=action)

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from habitd.contract import Action
+from habitd.reactor import PROGRESS
 from habitd.runtime import Runtime
 from habitd.schedule import ShiftedTrigger, cron_trigger
 from habitd.testing import TEST_ZONE, days_ago
@@ -377,3 +379,31 @@ def test_i_reached_out_on_the_urgent_message_counts(
     assert "Reach Sam: call or text 555-0100" in urgent.body
     server.press(urgent, "I reached out")
     wait_for(lambda: env.ok("contacts", "--json").json()[0]["days_since"] == 0)
+
+
+COUNTED = CONFIG + '\n[[habit]]\nid = "connect"\nname = "Connect"\n'
+
+
+def test_a_reaction_repeated_after_a_crash_writes_nothing_twice(tmp_path: Path) -> None:
+    """ "I reached out" logs the person and marks the nudge's habit in a reaction. A crash
+    after the reaction wrote, before its progress was saved, repeats it at the next start:
+    its writes carry keys made of the change it reacts to, so still one row of each."""
+    paths = private_paths(tmp_path, COUNTED)
+
+    async def scenario() -> tuple[int, int]:
+        runtime = await Runtime.start(paths, "log")
+        app = runtime.app
+        app.store.set_state("support", "suggested", "Sam")  # the nudge named Sam
+        press = Action("reached", nudge="reach-out", habit="connect", source="notification")
+        app.core.record_action(press, "the-press")
+        app.changed()
+        await runtime.settle()
+        app.store.set_state(*PROGRESS, 0)  # the crash: as if no reaction had finished
+        app.changed()
+        await runtime.settle()
+        logged = app.store.reader().execute("SELECT count(*) FROM contacts_log").fetchone()[0]
+        marks = len(app.store.check_rows("connect"))
+        await runtime.stop()
+        return int(logged), marks
+
+    assert asyncio.run(scenario()) == (1, 1)

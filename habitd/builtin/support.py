@@ -238,12 +238,15 @@ def habitd_compose(nudge: Nudge, ctx: PluginContext) -> Message | None:
 def habitd_on_action(action: Action, ctx: PluginContext) -> None:
     """ "I reached out" logs the contact; a lapse may escalate."""
     if action.action == "reached":
+        # keyed by the press: repeated after a crash, the reaction writes nothing twice
+        once = f"support:{action.change}" if action.change is not None else None
         name = ctx.state.get("suggested")
         if name:
-            ctx.add_contact(name, ctx.now(), how="from a nudge")
+            ctx.add_contact(name, ctx.now(), how="from a nudge", key=once and f"{once}:contact")
         if action.habit:  # the nudge's habit ("reach-out") counts as done
             ctx.record_action(
-                Action("done", nudge=action.nudge, habit=action.habit, source="support")
+                Action("done", nudge=action.nudge, habit=action.habit, source="support"),
+                key=once and f"{once}:done",
             )
     elif action.action == "lapse" and action.day in (None, ctx.today()) and _fresh(ctx, action.ts):
         escalate(ctx, "lapse", None)
