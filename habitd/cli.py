@@ -69,7 +69,7 @@ WRITES = frozenset(
 )
 """Methods that take an idempotency ``key``: the client makes one per command, so a retry
 (after the daemon died or hung before answering) can never write twice."""
-READS = frozenset(("entries", "entry", "history", "vocabulary", "help_now"))
+READS = frozenset(("entries", "entry", "history", "vocabulary", "help_now", "urge_help"))
 """The core's reads: safe to answer in-process when the daemon is stuck or busy (help in a
 hard moment must not wait on a hung daemon)."""
 SAFE_IN_PROCESS = WRITES | READS
@@ -144,6 +144,17 @@ def call(method: str, need_daemon: bool = False, **params: Any) -> Any:
         return ctx.in_process().call(method, params)
     except HabitdError as exc:
         fail(exc.message, exc.exit_code)
+
+
+def here(method: str, **params: Any) -> Any:
+    """One of the core's reads, run in this process without asking the daemon: what a hard
+    moment needs (help now, the help after a strong urge) never waits on a daemon that is
+    stuck or slow. Raises :class:`habitd.errors.HabitdError` with a message to show."""
+    if method not in READS:
+        raise ValueError(f"{method} is not one of the core's reads")
+    ctx = click.get_current_context().find_object(Context)
+    assert ctx is not None
+    return ctx.in_process().call(method, params)
 
 
 def emit_json(value: Any) -> None:

@@ -436,10 +436,20 @@ class Operations:
         moment = self.when(when) if when is not None else None
         result: dict[str, Any] = {"id": self.add_entry(kind, fields, key, moment)}
         craving = fields.get("craving")
-        strong = help.escalate_at(self.config.support)
-        if kind == "urge" and isinstance(craving, int) and craving >= strong:
-            result["help"] = self.help_now("craving")
+        if kind == "urge" and isinstance(craving, int):
+            found = self.urge_help(craving)
+            if found is not None:
+                result["help"] = found
         return result
+
+    @rpc
+    def urge_help(self, craving: int) -> dict[str, Any] | None:
+        """What an urge of strength ``craving`` gets at once: ``help_now("craving")`` when it
+        is at or above ``escalate_at``, else None (the one rule; the client asks it in its
+        own process before saving, so the help never waits on the daemon)."""
+        if craving >= help.escalate_at(self.config.support):
+            return self.help_now("craving")
+        return None
 
     @rpc
     def import_data(

@@ -145,6 +145,10 @@ def test_a_frozen_daemon_gets_a_plain_message_and_no_double_write(env: Env) -> N
         result = env.cli("journal", "--note", "can't sleep")
         reads = env.cli("entries")
         help_now = env.cli("help-now")
+        strong = env.spawn("urge", "--intensity", "9")
+        strong.expect("emergency number")  # the help first, from the CLI's own process...
+        strong.expect("habitd did not answer in 1 s")  # ...then the save gives up on the daemon
+        strong.expect("Saved")
         refused = env.cli("trigger", "morning")
     finally:
         daemon.proc.send_signal(signal.SIGCONT)
@@ -153,12 +157,13 @@ def test_a_frozen_daemon_gets_a_plain_message_and_no_double_write(env: Env) -> N
     assert "working on your data directly" in result.err
     assert reads.rc == 0 and "can't sleep" in reads.out  # reads too: the core in-process
     assert help_now.rc == 0 and "emergency number" in help_now.out  # help never waits
+    assert help_now.err == ""  # it never asked the stuck daemon
     assert refused.rc == 1 and "habitd did not answer in 1 s" in refused.err  # not re-run
     for output in (result.err, reads.err, help_now.err, refused.err):
         assert "Traceback" not in output
     for _ in range(3):  # the daemon wakes, reads the request it was sent, finds its key
         assert daemon.call("ping") == "pong"
-    assert _notes(env) == ["can't sleep"]
+    assert _notes(env) == ["can't sleep", None]
 
 
 def test_a_kill_9_loop_loses_nothing_and_doubles_nothing(env: Env) -> None:

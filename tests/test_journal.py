@@ -164,8 +164,8 @@ def test_a_typo_at_2am_costs_nothing(env: Env, daemon: bool) -> None:
     child.sendline("maybe")
     child.expect(r"y or n")
     child.sendline("n")
-    child.expect(r"Saved \(entry 1\)")
     child.expect("It is strong right now, and it will pass", timeout=10)  # help, at once
+    child.expect(r"Saved \(entry 1\)")
     child.expect(pexpect.EOF)
     assert "Error" not in (child.before or "")
     assert _rows(env) == [

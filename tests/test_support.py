@@ -256,8 +256,9 @@ def test_a_strong_urge_gets_a_person_and_the_line_in_the_terminal(env: Env, mode
     assert "Sam (sponsor): call or text 555-0100" in lines[first]
     assert "Ana (friend): 555-0199" in lines[first + 1]
     assert "habitd surf" in out
-    assert lines[-1].startswith("988 Suicide & Crisis Lifeline: call or text 988.")
-    assert "1-800-662-4357" in lines[-1]
+    crisis = next(n for n, line in enumerate(lines) if line.startswith("988 Suicide"))
+    assert first < crisis and "1-800-662-4357" in lines[crisis]  # the people, then the line
+    assert lines[-1].startswith("Saved (entry 2).")  # the help came first, before the save
     for word in ("fail", "shame", "weak", "clean"):
         assert word not in out.lower()
 

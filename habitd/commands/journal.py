@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from habitd import prompts
-from habitd.cli import Context, call, emit_json, fail, table, when
+from habitd.cli import Context, call, emit_json, fail, here, table, when
 from habitd.entries import EMOTIONS
 
 INTENSITY = click.IntRange(0, 10)
@@ -46,6 +46,10 @@ def _save(
     """Save the entry; when it was typed at the prompts and cannot be saved, print the
     answers back first, so nothing the person wrote is lost."""
     kept = {k: v for k, v in fields.items() if v is not None}
+    shown = False
+    craving = kept.get("craving")
+    if kind == "urge" and isinstance(craving, int) and not as_json:
+        shown = _help_first(craving)
     try:
         result = call("entry_add", kind=kind, fields=kept, when=when)
     except SystemExit:
@@ -56,13 +60,30 @@ def _save(
         emit_json(result)
         return
     click.echo(f"Saved (entry {result['id']}). {thanks}")
-    if result.get("help"):  # a strong urge: who to reach, and the line, at once
+    if result.get("help") and not shown:  # a strong urge: who to reach, and the line
         from habitd.commands.support import show_help
 
         show_help(
             result["help"],
             "It is strong right now, and it will pass. You don't have to ride it alone:",
         )
+
+
+def _help_first(craving: int) -> bool:
+    """A strong urge: who to reach and the line, shown before saving, from this process (a
+    stuck daemon would keep them from the person until the save gave up on it). Whether
+    they were shown; any trouble here is left to the save, which shows them too."""
+    from habitd.commands.support import show_help
+    from habitd.errors import HabitdError
+
+    try:
+        found = here("urge_help", craving=craving)
+    except HabitdError:
+        return False
+    if found is None:
+        return False
+    show_help(found, "It is strong right now, and it will pass. You don't have to ride it alone:")
+    return True
 
 
 def _interactive(*values: Any) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from habitd import completion, words
-from habitd.cli import call, emit_json, table
+from habitd.cli import call, emit_json, fail, here, table
 from habitd.help import MOMENTS
 
 
@@ -77,7 +77,12 @@ def show_help(found: dict[str, Any], opening: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def help_now(moment: str, as_json: bool) -> None:
     """Right now: the people who help, best first, and the crisis line."""
-    found = call("help_now", moment=moment)
+    from habitd.errors import HabitdError
+
+    try:
+        found = here("help_now", moment=moment)  # never waits on the daemon
+    except HabitdError as exc:
+        fail(exc.message, exc.exit_code)
     if as_json:
         emit_json(found)
         return
