@@ -9,6 +9,7 @@ nudge options through hooks; :func:`load` only checks what the core owns.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
@@ -727,6 +728,8 @@ def _not_empty(value: str) -> str:
 
 
 def _not_negative(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError(f"expected a number, got {value}")
     if value < 0:
         raise ValueError(f"expected zero or more, got {value:g}")
     return value

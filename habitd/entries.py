@@ -127,6 +127,15 @@ def _ratings(value: Any) -> list[list[float | int]]:
     return ratings
 
 
+def as_text(value: str) -> str:
+    """``value`` as it can be stored: a byte a terminal sent that is not UTF-8 (Python keeps
+    it as a lone surrogate, which SQLite and JSON refuse) becomes U+FFFD, so the rest of
+    what the person typed is saved rather than refused."""
+    if not any("\ud800" <= character <= "\udfff" for character in value):
+        return value
+    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
+
+
 def clean(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     """Check and normalise an entry's fields; raises :class:`InvalidInput` naming the field."""
     if kind not in KINDS:
@@ -136,6 +145,10 @@ def clean(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     for field, value in fields.items():
         if value is None:
             continue
+        if isinstance(value, str):
+            value = as_text(value)
+        elif isinstance(value, list):
+            value = [as_text(v) if isinstance(v, str) else v for v in value]
         if field not in allowed:
             raise InvalidInput(f"a {kind} entry has no {field!r}; it has: {', '.join(allowed)}")
         if field in ("intensity", "craving"):

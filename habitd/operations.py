@@ -111,6 +111,10 @@ class Operations:
             )
         if not re.match(r"^[a-z][a-z-]*$", action.action):  # a plugin's own button id
             raise InvalidInput(f"an answer is a lowercase word, got {action.action!r}")
+        action = action._replace(
+            note=entries.as_text(action.note) if action.note is not None else None,
+            text=entries.as_text(action.text) if action.text is not None else None,
+        )
         for field, value in (("note", action.note), ("text", action.text)):
             if value is not None and len(value) > entries.MAX_TEXT:
                 raise InvalidInput(

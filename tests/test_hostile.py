@@ -473,3 +473,24 @@ def test_a_database_held_by_a_long_upgrade_gets_a_message_not_a_traceback(env: E
         holder.close()
     assert result.rc == 1 and "habitd is upgrading your data" in result.err
     assert "Traceback" not in result.err and "database is locked" not in result.err
+
+
+@pytest.mark.parametrize("daemon", [True, False], ids=["daemon up", "daemon down"])
+def test_what_a_person_can_type_gets_a_sentence_never_a_traceback(env: Env, daemon: bool) -> None:
+    """A byte that is not UTF-8 in a note is kept as U+FFFD with the rest of the words;
+    an export into a file, and ``threshold = nan``, are refused in one sentence."""
+    env.write_config()
+    if daemon:
+        env.start_daemon()
+    saved = env.cli("journal", "--note", "caf\udcff, then more")  # the byte 0xff, as argv
+    assert saved.rc == 0 and "Traceback" not in saved.err
+    assert env.ok("entries", "--json").json()[0]["note"] == "caf\ufffd, then more"
+    assert env.cli("done", "meditate", "--note", "\udcff").rc == 0
+    refused = env.cli("export", "--out", "/dev/full")  # not a folder, and not a plain file
+    assert refused.rc == 1 and "Traceback" not in refused.err
+    assert "cannot write the export to /dev/full" in refused.err
+    env.write_config(
+        BASE_CONFIG + '\n[[habit]]\nid = "water"\ntype = "at-least"\nthreshold = nan\n'
+    )
+    check = env.cli("config", "check")
+    assert check.rc == 1 and "habit[2].threshold: expected a number, got nan" in check.out

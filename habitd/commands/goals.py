@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from habitd import words
-from habitd.cli import call, emit_json, marked_day, table
+from habitd.cli import call, emit_json, fail, marked_day, table
 from habitd.clock import describe_day
 from habitd.completion import habits
 
@@ -174,7 +174,10 @@ def export(fmt: str, out: Path | None) -> None:
     data = call("goals.export")
     entries = call("entries")
     folder = out or Path(f"habitd-export-{data['today']}")
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"cannot write the export to {folder}: {exc.strerror} (--out names a folder)")
     if fmt == "json":
         written = write_json(
             folder,
