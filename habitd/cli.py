@@ -74,10 +74,6 @@ READS = frozenset(("entries", "entry", "history", "vocabulary", "help_now", "urg
 hard moment must not wait on a hung daemon)."""
 SAFE_IN_PROCESS = WRITES | READS
 
-DATABASE_GONE = 5
-"""The daemon's error code for "my database file was removed or replaced"
-(:class:`habitd.store.DatabaseGone`): the client then writes to the file at that name itself."""
-
 
 def hung_message(timeout: float) -> str:
     """What to say when the daemon took a request and did not answer."""
@@ -125,7 +121,9 @@ def call(method: str, need_daemon: bool = False, **params: Any) -> Any:
                 EXIT_NO_DAEMON,
             )
     except ipc.RemoteError as exc:
-        if exc.code == DATABASE_GONE and not need_daemon and method in SAFE_IN_PROCESS:
+        from habitd.errors import DatabaseGone
+
+        if exc.code == DatabaseGone.rpc_code and not need_daemon and method in SAFE_IN_PROCESS:
             click.echo(f"habitd: {exc.message}", err=True)
             click.echo("habitd: working on your data directly", err=True)
             ctx.warned = True

@@ -127,9 +127,9 @@ class SqlShift:
 
 
 def sql_local(
-    tz: tzinfo, start: datetime, end: datetime, day_starts: time | None = None, column: str = "ts"
+    tz: tzinfo, start: datetime, end: datetime, day_starts: time | None = None
 ) -> SqlShift:
-    """A modifier that turns a stored UTC time (``column``) into the local time in ``tz``
+    """A modifier that turns a stored UTC time (the ``ts`` column) into the local time in ``tz``
     with the offset the zone had *at that moment*, for times from ``start`` to ``end``; with
     ``day_starts``, shifted back by it, so ``date(ts, ...)`` is the habit day (the rule of
     :func:`habit_day`). Across a DST change, an urge at 21:00 in summer stays at 21:00."""
@@ -138,7 +138,7 @@ def sql_local(
     words = [f"{minutes - minus:+d} minutes" for _, minutes in segments]
     if len(segments) == 1:
         return SqlShift("?", (words[0],))
-    cases = " ".join(f"WHEN {column} >= ? THEN ?" for _ in segments[1:])
+    cases = " ".join("WHEN ts >= ? THEN ?" for _ in segments[1:])
     params: list[str] = []
     for (moment, _), word in reversed(list(zip(segments[1:], words[1:], strict=True))):
         params += [to_stored(moment), word]

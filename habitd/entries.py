@@ -127,13 +127,14 @@ def _ratings(value: Any) -> list[list[float | int]]:
     return ratings
 
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def as_text(value: str) -> str:
     """``value`` as it can be stored: a byte a terminal sent that is not UTF-8 (Python keeps
     it as a lone surrogate, which SQLite and JSON refuse) becomes U+FFFD, so the rest of
     what the person typed is saved rather than refused."""
-    if not any("\ud800" <= character <= "\udfff" for character in value):
-        return value
-    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
+    return LONE_SURROGATE.sub("\ufffd", value)
 
 
 def clean(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,14 @@ class InvalidInput(HabitdError):
     rpc_code = 3
 
 
+class DatabaseGone(HabitdError):
+    """The database file the daemon writes to was removed or replaced under it (an ``rm``,
+    a restore by hand): a write now would be confirmed into a file no one will read again.
+    The client then writes to the database at that name itself."""
+
+    rpc_code = 5
+
+
 class DaemonNotRunning(HabitdError):
     """The command needs the daemon and none answers on the socket."""
 

@@ -11,6 +11,7 @@ removed in its place, whatever they keep in that folder.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import secrets
@@ -42,7 +43,7 @@ def own_leftovers(path: Path) -> list[Path]:
         rf"\.{re.escape(path.name)}\.[0-9a-f]{{16}}{re.escape(PARTIAL_SUFFIX)}(-journal|-wal|-shm)?"
     )
     found = []
-    for candidate in path.parent.glob(f".{glob_escape(path.name)}.*{PARTIAL_SUFFIX}*"):
+    for candidate in path.parent.glob(f".{glob.escape(path.name)}.*{PARTIAL_SUFFIX}*"):
         try:
             info = candidate.lstat()
         except OSError:
@@ -55,11 +56,6 @@ def own_leftovers(path: Path) -> list[Path]:
         ):
             found.append(candidate)
     return found
-
-
-def glob_escape(name: str) -> str:
-    """``name`` with glob's special characters taken literally."""
-    return re.sub(r"([*?\[])", r"[\1]", name)
 
 
 @contextmanager

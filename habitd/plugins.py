@@ -575,14 +575,13 @@ class Worker:
     def _ended(self, call: Call, task: asyncio.Task[Any] | None) -> None:
         """On the worker's thread: the call is over; say so to whoever waits."""
         self._tasks.pop(call.number, None)
-        if call.done():
-            pass
-        elif task is None or task.cancelled():
-            call.cancel()
-        elif task.exception() is not None:
-            call.set_exception(task.exception())
-        else:
-            call.set_result(task.result())
+        with contextlib.suppress(concurrent.futures.InvalidStateError):  # settled already
+            if task is None or task.cancelled():
+                call.cancel()
+            elif task.exception() is not None:
+                call.set_exception(task.exception())
+            else:
+                call.set_result(task.result())
         self._given_up.discard(call.number)
         self.unfinished.discard(call.number)
 

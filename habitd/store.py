@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from habitd.clock import to_stored, utc_now
-from habitd.errors import HabitdError
+from habitd.errors import DatabaseGone, HabitdError
 from habitd.files import own_leftovers, temporary_beside
 
 _ENTRY_WORDS = """coalesce({row}emotion, '') || ' ' || coalesce({row}trigger, '') || ' ' ||
@@ -193,13 +193,6 @@ class Check(NamedTuple):
 
 class StoreError(HabitdError):
     """The database cannot be opened or written; the message says what to do."""
-
-
-class DatabaseGone(StoreError):
-    """The database file this store writes to was removed or replaced under it (an ``rm``,
-    a restore by hand): a write now would be confirmed into a file no one will read again."""
-
-    rpc_code = 5
 
 
 def columns(db: sqlite3.Connection) -> dict[str, list[str]]:

@@ -196,8 +196,6 @@ def habitd_rpc_methods(ctx: PluginContext) -> Mapping[str, Callable[..., Any]]:
         return {
             "habits": [
                 {  # every setting the config holds, so an import brings the habit back whole
-                    "type": h.type,
-                    "target": h.target,
                     "threshold": h.threshold,
                     "unit": h.unit,
                     **habit_table(h),

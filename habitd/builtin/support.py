@@ -282,9 +282,8 @@ def habitd_on_entry(entry: Entry, ctx: PluginContext) -> None:
 
 def _fresh(ctx: PluginContext, moment: datetime | None) -> bool:
     """Was ``moment`` (when something was written) recent enough to be about now?"""
-    return (
-        moment is None or abs(elapsed(ctx.now(), moment)) <= FRESH
-    )  # hours "ahead": clocks disagree
+    # abs: a moment hours "ahead" of now means the clocks disagree; it is still fresh
+    return moment is None or abs(elapsed(ctx.now(), moment)) <= FRESH
 
 
 def escalate(ctx: PluginContext, why: str, intensity: int | None) -> bool:
