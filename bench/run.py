@@ -202,7 +202,8 @@ def seed_habits(root: Path, habits: int, days: int, seed: int = 7) -> None:
     config_dir.mkdir(parents=True, mode=0o700)
     kinds = ["yes-no", "at-least", "abstain", "yes-no"]
     targets = ["daily", "daily", "daily", "3/week", "5/7"]
-    lines = ['[habitd]\ntimezone = "UTC"\nnotifier = "log"\n']
+    # a zone with DST changes, as most people's: a report over years crosses many of them
+    lines = ['[habitd]\ntimezone = "Europe/Berlin"\nnotifier = "log"\n']
     for n in range(habits):
         kind = kinds[n % len(kinds)]
         target = "daily" if kind != "yes-no" else targets[n % len(targets)]
