@@ -131,6 +131,20 @@ MIGRATIONS: tuple[str, ...] = (
     """.format(new=_ENTRY_WORDS.format(row="new."), old=_ENTRY_WORDS.format(row="")),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# What a plugin's ``ctx.query`` may read: the person's own data (documented in
+# docs/plugins.md), and what it may not: habitd's bookkeeping. Every table is in one of the
+# two (a test holds the schema to it), so a new table is a decision, not an accident.
+PERSON_TABLES = ("entries", "checks", "events", "contacts_log", "entries_search")
+HABITD_TABLES = ("plugin_state", "pending", "requests", "changes", "sqlite_sequence")
+
+
+def _person_only(action: int, table: str | None, *_: object) -> int:
+    """SQLite's authorizer for a plugin's reader: no table of habitd's own, no ATTACH."""
+    if action == sqlite3.SQLITE_ATTACH:
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_READ and table in HABITD_TABLES:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
 BUSY = (
     "habitd is upgrading your data, or another habitd is writing it; one moment, then try "
     "again (nothing was lost)"
@@ -749,12 +763,16 @@ class Store:
     # --- insights: aggregates computed in SQL -------------------------------------------------
 
     def reader(self) -> sqlite3.Connection:
-        """A connection of its own that can only read (a plugin's ``ctx.query``): WAL lets
-        it read while habitd writes, and it never takes the store's lock."""
+        """A connection of its own that can only read, and only the person's data (a
+        plugin's ``ctx.query``): :data:`PERSON_TABLES`, never habitd's own bookkeeping
+        (:data:`HABITD_TABLES`: other plugins' state, the change log, request keys) and no
+        other database file. WAL lets it read while habitd writes, and it never takes the
+        store's lock."""
         db = sqlite3.connect(
             f"file:{self.path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
         )
         db.execute("PRAGMA query_only = ON")
+        db.set_authorizer(_person_only)
         return db
 
     def aggregate(
@@ -774,8 +792,12 @@ class Store:
             reader.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
             try:
                 return reader.execute(sql, params).fetchall()
-            except sqlite3.Error as exc:
-                said = f"it ran longer than {seconds:g}s" if "interrupt" in str(exc) else exc
+            except sqlite3.DatabaseError as exc:
+                said: object = exc
+                if "interrupt" in str(exc):
+                    said = f"it ran longer than {seconds:g}s"
+                elif "prohibited" in str(exc) or "not authorized" in str(exc):
+                    said = f"it may read {', '.join(PERSON_TABLES)}"
                 raise StoreError(f"query refused: {said}") from None
         with self._lock:
             self._db.execute("PRAGMA query_only = ON")

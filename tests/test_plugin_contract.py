@@ -44,6 +44,9 @@ def habitd_rpc_methods(ctx):
     def sneaky():
         return ctx.query("DELETE FROM entries")
 
+    def peek(sql):
+        return ctx.query(sql)
+
     def boom():
         raise ValueError("a bug in the plugin")
 
@@ -62,7 +65,9 @@ def habitd_rpc_methods(ctx):
             "streak": ctx.summary("meditate").current,
         }
 
-    return {"nap": nap, "sneaky": sneaky, "boom": boom, "seen": seen, "endless": endless}
+    return {
+        "nap": nap, "sneaky": sneaky, "boom": boom, "seen": seen, "endless": endless, "peek": peek
+    }
 """
 
 CONFIG = BASE_CONFIG + '\n[[nudge]]\nid = "slow-one"\nkind = "slow"\ndate = "2100-01-01 04:00"\n'
@@ -129,6 +134,19 @@ def test_a_plugin_reads_but_never_writes_through_its_context(env: Env) -> None:
     with pytest.raises(ipc.RemoteError) as refused:
         daemon.call("blocker.sneaky")
     assert "query refused" in refused.value.message and "readonly" in refused.value.message
+    # it reads the person's data, never habitd's own: other plugins' state, the change log,
+    # the request keys, by any route (a column, count(*), a join, another name for the file)
+    assert daemon.call("blocker.peek", sql="SELECT count(*) FROM entries") == [[1]]
+    for sql in (
+        "SELECT value FROM plugin_state",
+        "SELECT count(*) FROM changes",
+        "SELECT 1 FROM entries JOIN requests",
+        "SELECT * FROM pending",
+        f"ATTACH '{env.db}' AS again",
+    ):
+        with pytest.raises(ipc.RemoteError) as hidden:
+            daemon.call("blocker.peek", sql=sql)
+        assert hidden.value.message.startswith("query refused: it may read entries, "), sql
     with pytest.raises(ipc.RemoteError) as broke:
         daemon.call("blocker.boom")
     assert broke.value.message == "plugin blocker failed in blocker.boom: a bug in the plugin"
@@ -368,3 +386,17 @@ def test_installed_plugins_load_only_when_named_and_commands_lazily(
     assert clash.rc == 1
     assert "two plugins declare the command 'cheer': cheer-pkg" in clash.err
     assert "copy-pkg (copy_pkg:command)" in clash.err
+
+
+def test_every_table_is_the_persons_or_habitds_own(tmp_path: Path) -> None:
+    """A new table is a decision: ctx.query may read it (the person's data) or not."""
+    from habitd.store import HABITD_TABLES, PERSON_TABLES, Store
+
+    Store(tmp_path / "habitd.sqlite3").close()
+    with sqlite3.connect(tmp_path / "habitd.sqlite3") as db:
+        tables = {
+            name
+            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if not name.startswith("entries_search_")  # the search index's own shadow tables
+        }
+    assert tables == set(PERSON_TABLES) | set(HABITD_TABLES)
