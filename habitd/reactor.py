@@ -9,13 +9,18 @@ gets the change's own time (``Entry.ts``, ``Action.ts``) to judge staleness: an 
 four hours ago is history, not a moment to escalate. A reaction's own writes are new
 changes, handled after it, never recursion. How far it got is kept in the store, so each
 reaction happens once across restarts (one cut short by a crash is repeated).
+
+Once the log is drained (at most once an hour), changes reacted to and request keys older
+than :data:`KEPT` are pruned: a client retries within seconds and a reaction cut short is
+replayed at the next start, before any pruning, so nothing needs them that long.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date
+import time
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from habitd.store import Change
@@ -27,6 +32,10 @@ log = logging.getLogger("habitd.reactor")
 
 PROGRESS = ("habitd", "reacted_up_to")
 """Where the id of the last change reacted to is kept (plugin state of ``habitd``)."""
+KEPT = timedelta(days=30)
+"""How long reacted-to changes and request keys are kept."""
+PRUNE_EVERY = 3600.0
+"""Seconds between two prunings (one follows the first drain after the daemon starts)."""
 
 
 class Reactor:
@@ -36,6 +45,7 @@ class Reactor:
         self.app = app
         self._task: asyncio.Task[None] | None = None
         self._again = False
+        self._pruned_at: float | None = None
 
     def poke(self) -> None:
         """New changes were written: react to them soon (never re-entrantly)."""
@@ -63,7 +73,20 @@ class Reactor:
                     log.exception("could not react to change %d; going on", change.id)
                 store.set_state(*PROGRESS, change.id)
             if not changes and not self._again:
+                self._prune()
                 return
+
+    def _prune(self) -> None:
+        now = time.monotonic()
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        from habitd import clock
+
+        store = self.app.store
+        changes, requests = store.prune(clock.utc_now() - KEPT, int(store.get_state(*PROGRESS, 0)))
+        if changes or requests:
+            log.info("pruned %d old changes and %d old request keys", changes, requests)
 
     async def _react(self, change: Change) -> None:
         from habitd.contract import Action, Entry

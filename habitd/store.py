@@ -145,6 +145,8 @@ def _person_only(action: int, table: str | None, *_: object) -> int:
     if action == sqlite3.SQLITE_READ and table in HABITD_TABLES:
         return sqlite3.SQLITE_DENY
     return sqlite3.SQLITE_OK
+
+
 BUSY = (
     "habitd is upgrading your data, or another habitd is writing it; one moment, then try "
     "again (nothing was lost)"
@@ -472,6 +474,18 @@ class Store:
                 (to_stored(ts), what, json.dumps(data, default=str)),
             )
             return int(cursor.lastrowid or 0)
+
+    def prune(self, before: datetime, reacted_up_to: int) -> tuple[int, int]:
+        """Forget bookkeeping older than ``before``: changes reacted to (ids up to
+        ``reacted_up_to``) and request keys, whose retries and replays are long over.
+        Returns how many of each went."""
+        stamp = to_stored(before)
+        with self._write() as db:
+            changes = db.execute(
+                "DELETE FROM changes WHERE id <= ? AND ts < ?", (reacted_up_to, stamp)
+            ).rowcount
+            requests = db.execute("DELETE FROM requests WHERE ts < ?", (stamp,)).rowcount
+        return changes, requests
 
     def changes_after(self, last: int, limit: int = 100) -> list[Change]:
         """Changes with an id above ``last``, oldest first."""

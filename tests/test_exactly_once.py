@@ -252,3 +252,43 @@ def test_what_the_cli_runs_in_process_is_the_cores() -> None:
     from habitd.operations import OPERATIONS
 
     assert WRITES | READS <= OPERATIONS
+
+
+@pytest.mark.clock
+def test_old_bookkeeping_is_pruned_after_it_is_reacted_to(env: Env) -> None:
+    """Changes reacted to and request keys older than the retention window go, newer ones
+    stay; an old change not reacted to yet stays until the daemon has reacted to it."""
+    from datetime import timedelta
+
+    from habitd import clock
+    from habitd.reactor import KEPT, PROGRESS
+    from habitd.store import Store
+
+    env.write_config(BASE_CONFIG)
+    env.db.parent.mkdir(parents=True, mode=0o700)
+    store = Store(env.db)
+    long_ago, lately = clock.utc_now() - KEPT - timedelta(days=1), clock.utc_now()
+    old_reacted = store.add_change("resumed", {}, long_ago)
+    recent = [store.add_change("resumed", {}, lately) for _ in range(2)]
+    store.set_state(*PROGRESS, recent[-1])
+    old_waiting = store.add_change("resumed", {}, long_ago)  # written while no daemon ran
+    for key in ("old-key", "new-key"):
+        with store.once(key, "test") as once:
+            once.result = {}
+    with sqlite3.connect(env.db) as db:
+        db.execute("UPDATE requests SET ts = ? WHERE key = 'old-key'", (clock.to_stored(long_ago),))
+
+    def kept() -> tuple[list[int], list[str]]:
+        with sqlite3.connect(env.db) as db:
+            return (
+                [row[0] for row in db.execute("SELECT id FROM changes ORDER BY id")],
+                [row[0] for row in db.execute("SELECT key FROM requests ORDER BY key")],
+            )
+
+    assert store.prune(clock.utc_now() - KEPT, recent[-1]) == (1, 1)
+    assert kept() == ([*recent, old_waiting], ["new-key"])
+    store.close()
+    env.start_daemon()  # it reacts to what was written while it was down, then prunes
+    wait_for(lambda: old_waiting not in kept()[0])
+    assert kept() == (recent, ["new-key"])
+    assert old_reacted < recent[0]
