@@ -136,8 +136,8 @@ class Message:
     command: str | None = None
     """The CLI command that answers this nudge, shown where the server has no buttons."""
     private: bool = False
-    """Holds personal details (a contact's name and number): the log backend writes only
-    the title, so they never reach a log file."""
+    """Holds personal details (a contact's name and number): never written to a log, not
+    even at debug level (other messages' words are logged only at debug level)."""
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-friendly form, for RPC answers and history."""

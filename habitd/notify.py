@@ -51,7 +51,12 @@ class Notifier(Protocol):
 
 
 class LogNotifier:
-    """Writes each message to the log (stderr, so journald keeps it under systemd)."""
+    """Writes each message to the log (stderr, so journald keeps it under systemd).
+
+    A message's words are often the person's own (an appointment's title, a trigger, a
+    contact's name), and a system log is read by others and kept for long: at the default
+    level only that a message went out is logged; its words are at debug level (``habitd run
+    -v``; never for a private message) and in ``habitd history``."""
 
     name = "log"
 
@@ -59,14 +64,11 @@ class LogNotifier:
         self.reason = reason
 
     async def send(self, nudge_id: str, message: Message) -> None:
-        if message.private:  # names and numbers: only at debug level (see the README)
-            log.info("nudge %s: a private message (names kept out of the log)", nudge_id)
-            log.debug(
-                "nudge %s: %s — %s (%s)", nudge_id, message.title, message.body, message.command
-            )
+        log.info("nudge %s: shown (its words: `habitd history`, or here with -v)", nudge_id)
+        if message.private:  # names and numbers: not even at debug level
             return
         answer = f" (answer: {message.command})" if message.command else ""
-        log.info("nudge %s: %s — %s%s", nudge_id, message.title, message.body, answer)
+        log.debug("nudge %s: %s — %s%s", nudge_id, message.title, message.body, answer)
 
     async def inhibited(self) -> bool:
         return False

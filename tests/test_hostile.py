@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import os
 import resource
 import shutil
@@ -15,6 +16,7 @@ import sqlite3
 import subprocess
 import threading
 from collections.abc import Iterator
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,7 @@ from habitd.config import ConfigError, loads
 from habitd.errors import HabitdError
 from habitd.timeparse import parse_clock, parse_days, parse_duration, parse_range
 
-from .conftest import BASE_CONFIG, Env, wait_for
+from .conftest import BASE_CONFIG, Env, local_now, wait_for
 
 # --- parsers never crash: they answer or reject with a clear error ----------------------------
 
@@ -199,7 +201,11 @@ def test_another_user_is_refused_even_with_an_open_socket(env: Env) -> None:
 # --- logs keep private things out ---------------------------------------------------------------
 
 
-def test_info_logs_hold_no_journal_text_contacts_or_notes(env: Env) -> None:
+@pytest.mark.clock
+def test_a_whole_day_leaves_none_of_the_persons_words_in_the_log(env: Env) -> None:
+    """Every word the person typed or a message carried of theirs (a note, a trigger, what
+    helped, an appointment's title, a contact's name and number, the weekly review's top
+    trigger) stays out of the log at the default level, written with and without a daemon."""
     env.write_config(
         BASE_CONFIG
         + """
@@ -213,28 +219,41 @@ date = "2100-01-01 09:00"
 name = "Robin"
 role = "friend"
 reach = "call 555-0142"
+
+[[support.appointment]]
+name = "Secretappointment"
+cron = "0 20 * * sun"
+remind_before = "1h"
 """
     )
-    daemon = env.start_daemon()
-    env.ok("journal", "--note", "secret-journal-words", "--emotion", "sad", "--intensity", "9")
-    env.ok("done", "meditate", "--note", "secret-habit-note")
-    env.ok("urge", "--intensity", "9", "--coped", "secret-coping")
-    env.ok("reached", "robin", "--note", "secret-contact-note")
+    # the weekly review (Sunday 19:00) and the appointment's reminder come a few seconds
+    # after the daemon starts: its clock is moved to just before next Sunday 19:00
+    now = local_now()
+    sunday = now.date() + timedelta(days=(6 - now.weekday()) % 7 or 7)
+    review = datetime.combine(sunday, time(19), now.tzinfo)
+    offset = math.ceil((review - now).total_seconds())
+    before = env.shifted(offset - 120)  # written while no daemon runs
+    before.ok(
+        "journal", "--note", "secretjournal", "--emotion", "sad", "--trigger", "secrettrigger"
+    )
+    before.ok("urge", "--intensity", "6", "--trigger", "secrettrigger", "--coped", "secretcoping")
+    before.ok("done", "meditate", "--note", "secrethabitnote")
+    before.ok("reached", "robin", "--note", "secretcontactnote")
+    daemon = env.shifted(offset - 5).start_daemon()
+    wait_for(lambda: {"review", "appointment"} <= {e["event"] for e in env.history()}, 30)
+    assert any("Secrettrigger came up most" in (e["body"] or "") for e in env.history())
+    env.ok("entry", "edit", "1", "--note", "secretedited")
+    env.ok("urge", "--intensity", "10", "--coped", "secretcalled")  # help names Robin
+    env.ok("reached", "robin", "--note", "secondsecret")
     env.ok("trigger", "morning")
-    env.ok("trigger", "reach")  # "How about a word with Robin?", answered with `reached robin`
+    env.ok("trigger", "reach")  # "How about a word with Robin?"
     wait_for(lambda: "nudge morning" in daemon.log and "nudge reach" in daemon.log)
     daemon.proc.send_signal(signal.SIGTERM)
     daemon.proc.wait(10)
-    for secret in (
-        "secret-journal-words",
-        "secret-habit-note",
-        "secret-coping",
-        "secret-contact-note",
-        "555-0142",
-        "Robin",
-        "robin",
-    ):
-        assert secret not in daemon.log, secret
+    log = daemon.log.lower()
+    assert "nudge morning: shown" in log
+    for word in ("secret", "555-0142", "robin", "a quiet minute", "breathe."):
+        assert word not in log, word
 
 
 def test_a_damaged_database_stops_the_daemon_and_is_left_untouched(env: Env) -> None:

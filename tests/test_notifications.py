@@ -242,7 +242,7 @@ def test_the_bus_dies_and_comes_back(env: Env, session_bus: SessionBus) -> None:
 
     fallback = env.ok("trigger", "evening", "--json").json()
     assert fallback["notifier"] == "log" and fallback["delivered"] is True
-    assert "nudge evening: Evening check" in env.daemons[0].log
+    assert "nudge evening: shown" in env.daemons[0].log
     assert env.ok("status", "--json").json()["notifier"] == "log"
 
     session_bus.start()

@@ -507,7 +507,7 @@ def test_a_message_a_plugin_sends_on_its_own_is_held_by_a_pause_a_reply_is_not(
     as nudges are, while its answer to what the person just wrote still shows."""
     env.write_config()
     env.add_plugin("chimes", CHIMES)
-    daemon = env.start_daemon()
+    daemon = env.start_daemon("-v")  # a message's words are logged at debug level
     wait_for(lambda: "nudge chime-chime: A chime" in daemon.log)
     env.ok("pause", "1h")
     held = wait_for(

@@ -283,7 +283,7 @@ def test_frozen_daemon_gives_one_summary_for_several_misses(env: Env) -> None:
     [summary] = [e for e in events if e["event"] == "away"]
     assert summary["title"] == "While you were away"
     assert summary["body"].startswith("3 nudges passed (strict-")
-    assert "nudge away: While you were away" in daemon.log
+    assert "nudge away: shown" in daemon.log
 
 
 @pytest.fixture

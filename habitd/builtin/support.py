@@ -9,8 +9,8 @@ when cravings run high. Settings live in the top-level ``[support]`` table.
 - Appointments (``[[support.appointment]]``) are announced ``remind_before``; a missed one
   is never nagged about.
 
-Names and numbers are personal: messages carrying them are marked private, so the log
-backend never writes them.
+Names and numbers are personal: messages carrying them are marked private, so no log
+holds them, not even at debug level.
 """
 
 from __future__ import annotations
