@@ -33,6 +33,12 @@ EARLIEST = date(2000, 1, 1)
 LONGEST = timedelta(days=366)
 """The longest a snooze or a pause may last, typed as a duration or as an end date."""
 
+JOURNAL_KINDS = ("journal", "urge", "thought")
+"""Entries that count as writing for a habit with ``counts = "journal"``, typed or imported."""
+
+COUNTED_NOTES = {"journal": "a journal entry", "reached": "someone reached"}
+"""The note on a mark an activity made."""
+
 
 class Operations:
     """The person's data through the config's eyes: habits, nudges, the habit day."""
@@ -399,7 +405,7 @@ class Operations:
         ts = when or clock.utc_now()
         entry_id = self.store.add_entry(kind, ts=ts, extra=extra, **columns)
         self.store.add_change("entry", {"id": entry_id, "kind": kind}, ts)
-        if kind in ("journal", "urge", "thought"):
+        if kind in JOURNAL_KINDS:
             self.count("journal", ts)
         return entry_id
 
@@ -407,15 +413,13 @@ class Operations:
         """An activity happened (a journal entry, a contact reached, a practice finished): mark
         each habit that counts it (``counts = "journal"``) done for that habit day, unless it
         is marked already. Returns the habits marked."""
-        day = clock.habit_day(moment.astimezone(self.tz), self.config.settings.day_starts)
+        day = self._habit_day(moment)
         marked = []
         with self.store.once(None, "count"):
             for habit in self.config.habits:
                 if habit.counts != activity or self.store.check_on(habit.id, day) is not None:
                     continue
-                note = {"journal": "a journal entry", "reached": "someone reached"}.get(
-                    activity, activity
-                )
+                note = COUNTED_NOTES.get(activity, activity)
                 action = Action("done", habit=habit.id, day=day, note=note, source=activity)
                 self.store.set_check(habit.id, day, "done", None, note)
                 self.store.add_event(
@@ -424,6 +428,24 @@ class Operations:
                 self.store.add_change("action", action.as_change(day), clock.utc_now())
                 marked.append(habit.id)
         return marked
+
+    def _count_past(self, activity: str, days: set[date]) -> int:
+        """Days an import shows the activity on: each habit that counts it is marked done
+        for each of them not marked yet, as a mark an import brings (no reaction: it is the
+        past). Inside the caller's transaction; how many marks were added."""
+        note = COUNTED_NOTES.get(activity, activity)
+        added = 0
+        for habit in self.config.habits:
+            if habit.counts != activity:
+                continue
+            for day in sorted(days):
+                if self.store.check_on(habit.id, day) is None:
+                    self.store.set_check(habit.id, day, "done", None, note)
+                    added += 1
+        return added
+
+    def _habit_day(self, moment: datetime) -> date:
+        return clock.habit_day(moment.astimezone(self.tz), self.config.settings.day_starts)
 
     @rpc
     def entry_add(
@@ -491,17 +513,26 @@ class Operations:
                 if self.store.check_on(habit, day) is None:
                     self.store.set_check(habit, day, state, value, note)
                     added_marks += 1
-            added_entries = 0
+            added_entries, written = 0, set()
             for kind, moment, fields in checked:
                 if self.store.has_entry(kind, moment, fields.get("note")):
                     continue
                 columns, extra = entry_fields.split(fields)
                 self.store.add_entry(kind, ts=moment, extra=extra, **columns)
                 added_entries += 1
+                if kind in JOURNAL_KINDS:
+                    written.add(self._habit_day(moment))
+            counted = self._count_past("journal", written)
             self.store.add_event(
-                "imported", detail={"marks": added_marks, "entries": added_entries}
+                "imported",
+                detail={"marks": added_marks, "entries": added_entries, "counted": counted},
             )
-            once.result = {"marks": added_marks, "entries": added_entries, "skipped": skipped}
+            once.result = {
+                "marks": added_marks,
+                "entries": added_entries,
+                "counted": counted,
+                "skipped": skipped,
+            }
         return dict(once.result)
 
     @rpc

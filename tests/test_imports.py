@@ -89,11 +89,19 @@ DAYLIO = (
 
 @pytest.mark.clock
 def test_a_daylio_export_comes_in_whole(env: Env, tmp_path: Path) -> None:
-    env.write_config(CONFIG)
+    env.write_config(CONFIG + '\n[[habit]]\nid = "write"\nname = "Write"\ncounts = "journal"\n')
     export = tmp_path / "daylio_export.csv"
     export.write_text(DAYLIO)
     result = env.ok("import", str(export), "--yes").out
     assert "Daylio CSV: 0 habits, 0 marks, 3 entries" in result
+    assert "imported 0 marks and 3 entries (3 days marked for writing)" in result
+    # imported entries count for a journal habit as typed ones do, for their own habit days
+    shown = env.ok("habit", "show", "write", "--json").json()
+    assert [(d["day"], d["note"]) for d in shown["days"] if d["kind"] == "done"] == [
+        ("2026-11-18", "a journal entry"),
+        ("2026-11-19", "a journal entry"),
+        ("2026-11-20", "a journal entry"),
+    ]
     assert "the mood 'tired-ish' is not one of Daylio's five" in result
     rows = {  # Daylio's times are the person's local times; habitd stores UTC
         f"{datetime.fromisoformat(e['ts']).astimezone(ZoneInfo(TEST_ZONE)):%Y-%m-%dT%H:%M}": e

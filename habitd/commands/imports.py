@@ -69,6 +69,7 @@ def import_(obj: Context, file: Path, yes: bool) -> None:
         fail(exc.message, exc.exit_code)
     click.echo(
         f"imported {result['marks']} marks and {result['entries']} entries"
+        + (f" ({result['counted']} days marked for writing)" if result.get("counted") else "")
         + (f" (and {len(new_habits)} habits into the config)" if new_habits else "")
         + ("; the rest was there already" if _fewer(result, plan) else "")
     )
