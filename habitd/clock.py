@@ -108,14 +108,6 @@ def day_start(day: date, tz: tzinfo, day_starts: time) -> datetime:
     return datetime.combine(day, day_starts, tz)
 
 
-def sql_day_modifier(offset: timedelta, day_starts: time) -> str:
-    """An SQLite modifier for ``date(ts, MODIFIER)`` that turns a stored UTC time into its
-    habit day, for a zone at one fixed UTC ``offset``: right while the zone keeps that
-    offset; across a DST change use :func:`sql_local`."""
-    minutes = int(offset.total_seconds() // 60) - (day_starts.hour * 60 + day_starts.minute)
-    return f"{minutes:+d} minutes"
-
-
 @dataclass(frozen=True)
 class SqlShift:
     """An SQLite date modifier as an SQL expression and its parameters: put ``sql`` where a

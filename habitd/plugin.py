@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import logging
 
-    from habitd.clock import SqlShift, elapsed, later, sql_day_modifier, sql_local, to_stored
+    from habitd.clock import SqlShift, elapsed, later, sql_local, to_stored
     from habitd.config import (
         ID_PATTERN,
         Config,
@@ -61,7 +61,6 @@ _HOMES = {
         "SqlShift",
         "elapsed",
         "later",
-        "sql_day_modifier",
         "sql_local",
         "to_stored",
     ),
@@ -142,7 +141,6 @@ __all__ = [
     "parse_duration",
     "parse_schedule",
     "parse_target",
-    "sql_day_modifier",
     "sql_local",
     "strength",
     "to_stored",

@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from habitd.clock import SqlShift, elapsed, habit_day, later, sql_local, to_stored
 from habitd.stats import (
@@ -215,3 +217,28 @@ def test_sql_local_times_keep_the_offset_each_moment_had() -> None:
     assert [d for (d,) in days] == ["2026-10-23", "2026-11-27", "2026-10-23"]
     steady = sql_local(ZoneInfo("Asia/Tokyo"), now - timedelta(days=400), now)
     assert steady == SqlShift("?", ("+540 minutes",))  # no change: a plain modifier
+
+
+@pytest.mark.clock
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(
+        min_value=datetime(2024, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
+    ),
+    zone=st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC"]),
+    starts=st.sampled_from([time(0), time(4), time(2, 30), time(5, 15)]),
+)
+def test_the_habit_day_is_one_rule_in_python_and_sql(
+    moment: datetime, zone: str, starts: time
+) -> None:
+    """Reports count days in SQL and the streaks in Python: the same moment is the same habit
+    day in both, in zones with DST changes (Lord Howe's is half an hour), at any day start."""
+    tz = ZoneInfo(zone)
+    shift = sql_local(
+        tz, datetime(2024, 1, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC), starts
+    )
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE entries (ts TEXT)")
+    db.execute("INSERT INTO entries VALUES (?)", (to_stored(moment),))
+    (sql_day,) = db.execute(f"SELECT date(ts, {shift.sql}) FROM entries", shift.params).fetchone()
+    assert sql_day == habit_day(moment.astimezone(tz), starts).isoformat()
