@@ -16,6 +16,7 @@ The D-Bus interfaces themselves are in :mod:`habitd.trayitem`.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 import shutil
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
     from habitd.app import App
 
 log = logging.getLogger("habitd.tray")
+
+CLICK: contextvars.ContextVar[str | None] = contextvars.ContextVar("CLICK", default=None)
+"""The click being answered (its item and the host's timestamp), for the key of its write."""
 
 WATCHER = "org.kde.StatusNotifierWatcher"
 WATCHER_PATH = "/StatusNotifierWatcher"
@@ -342,15 +346,18 @@ class Tray:
         """Whether the menu has an item with this id (dbusmenu's ``EventGroup`` asks)."""
         return any(node.value[0] == number for node in _nodes(self.layout()))
 
-    def clicked(self, number: int) -> None:
-        """The person chose a menu item: run its action on the daemon's loop."""
+    def clicked(self, number: int, timestamp: int = 0) -> None:
+        """The person chose a menu item: run its action on the daemon's loop. The host's
+        ``timestamp`` names the click: the same click sent twice (a host that sends both
+        ``Event`` and ``EventGroup``, a retry) writes once."""
         if not self._items:
             self.layout()
         action = self._items.get(number)
         if action is None:
             log.info("tray: no item %d", number)
             return
-        task = self.app.loop.create_task(_run(action))
+        CLICK.set(f"tray:{number}:{timestamp}" if timestamp else None)
+        task = self.app.loop.create_task(_run(action))  # the task keeps this click's key
         task.add_done_callback(_log_failure)
 
     async def _help_now(self) -> None:
@@ -455,7 +462,9 @@ def _opener(tray: Tray, command: str) -> Callable[[], None]:
 
 def _marker(tray: Tray, habit: str) -> Callable[[], Any]:
     async def mark() -> None:
-        await tray.app.write(lambda: tray.app.core.done(habit, key=None))
+        click = CLICK.get()
+        key = f"{click}:{habit}:{tray.app.core.today()}" if click else None
+        await tray.app.write(lambda: tray.app.core.done(habit, key=key))
         tray.refresh()
 
     return mark

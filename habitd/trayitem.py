@@ -151,18 +151,18 @@ class Menu(ServiceInterface):
     @method()
     def Event(self, number: "i", event: "s", data: "v", timestamp: "u") -> None:
         if event == "clicked":
-            self.tray.clicked(number)
+            self.tray.clicked(number, timestamp)
 
     @method()
     def EventGroup(self, events: "a(isvu)") -> "ai":
         # What libdbusmenu hosts (XFCE, Unity, GNOME's extension) send for a click; the
         # answer lists the ids not found.
         unknown = []
-        for number, event, _data, _timestamp in events:
+        for number, event, _data, timestamp in events:
             if not self.tray.has_item(number):
                 unknown.append(number)
             elif event == "clicked":
-                self.tray.clicked(number)
+                self.tray.clicked(number, timestamp)
         return unknown
 
     @method()

@@ -475,8 +475,18 @@ def test_the_tray_item_shows_and_its_menu_acts(
         assert _tray_call(bus, service, "GetGroupProperties", "aias", ([9999], [])) == [[]]
         _tray_call(bus, service, "Event", "isvu", (9999, "clicked", Variant("i", 0), 0))
         assert _item(bus, service, "IconName") == "habitd-paused"  # still answering
+        # one click sent twice (as Event and as EventGroup, the host's same timestamp) is
+        # one write; the history says "done" once
+        walk = [menu["Go for a walk"], "clicked", Variant("i", 0), 4242]
+        _tray_call(bus, service, "Event", "isvu", walk)
+        _tray_call(bus, service, "EventGroup", "a(isvu)", ([walk],))
+        def walks() -> list[str]:
+            return [e["event"] for e in env.history() if e["habit"] == "walk"]
+
+        wait_for(lambda: "done" in walks())
         click("Help now")
         urgent = wait_for(lambda: [s for s in server.shown if s.urgency == 2])
+        assert walks().count("done") == 1, walks()
         assert urgent[0].summary == "You don't have to ride this alone"
         assert env.ok("status", "--json").json()["tray"].startswith("shown by the tray host")
         click("A glass of water")  # a plugin's own item, run in its worker
