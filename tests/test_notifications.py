@@ -480,6 +480,7 @@ def test_the_tray_item_shows_and_its_menu_acts(
         walk = [menu["Go for a walk"], "clicked", Variant("i", 0), 4242]
         _tray_call(bus, service, "Event", "isvu", walk)
         _tray_call(bus, service, "EventGroup", "a(isvu)", ([walk],))
+
         def walks() -> list[str]:
             return [e["event"] for e in env.history() if e["habit"] == "walk"]
 
