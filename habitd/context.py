@@ -231,10 +231,12 @@ class PluginContext:
         self._app.loop.call_soon_threadsafe(self._app.changed)
         return result
 
-    def add_entry(self, kind: str, **fields: Any) -> int:
+    def add_entry(self, kind: str, *, key: str | None = None, **fields: Any) -> int:
         """Check and store a journal entry; committed on return (its id). Raises
-        :class:`InvalidInput` naming a bad field."""
-        entry_id = self._app.core.add_entry(kind, fields, None)
+        :class:`InvalidInput` naming a bad field. With a ``key`` (say, one made from the
+        change a reaction answers: ``f"thanks:{action.change}"``) it happens once: the same
+        key again stores nothing and returns the first id."""
+        entry_id = self._app.core.add_entry(kind, fields, key)
         self._app.loop.call_soon_threadsafe(self._app.changed)
         return entry_id
 
@@ -275,9 +277,15 @@ class PluginContext:
         title: str | None = None,
         habit: str | None = None,
         detail: Mapping[str, Any] | None = None,
+        key: str | None = None,
     ) -> None:
-        """Add a line to ``habitd history`` (``event`` names it: ``practiced``...)."""
-        self._app.store.add_event(event, title=title, habit=habit, detail=dict(detail or {}))
+        """Add a line to ``habitd history`` (``event`` names it: ``practiced``...). With a
+        ``key`` it is added once, however often the call is repeated (a reaction replayed
+        after a crash)."""
+        store = self._app.store
+        with store.once(key, "add_event") as once:
+            if not once.replayed:
+                store.add_event(event, title=title, habit=habit, detail=dict(detail or {}))
 
     def back_up(self, target: Path) -> Path:
         """Write a consistent copy of the database to ``target`` (0600)."""

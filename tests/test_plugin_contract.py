@@ -47,6 +47,12 @@ def habitd_rpc_methods(ctx):
     def peek(sql):
         return ctx.query(sql)
 
+    def twice():  # a reaction replayed after a crash writes what it wrote before, once
+        ids = [ctx.add_entry("journal", note="keyed", key="thanks:7") for _ in range(2)]
+        for _ in range(2):
+            ctx.add_event("thanked", detail={"for": 7}, key="thanked:7")
+        return ids
+
     def boom():
         raise ValueError("a bug in the plugin")
 
@@ -66,7 +72,8 @@ def habitd_rpc_methods(ctx):
         }
 
     return {
-        "nap": nap, "sneaky": sneaky, "boom": boom, "seen": seen, "endless": endless, "peek": peek
+        "nap": nap, "sneaky": sneaky, "boom": boom, "seen": seen, "endless": endless,
+        "peek": peek, "twice": twice,
     }
 """
 
@@ -147,6 +154,11 @@ def test_a_plugin_reads_but_never_writes_through_its_context(env: Env) -> None:
         with pytest.raises(ipc.RemoteError) as hidden:
             daemon.call("blocker.peek", sql=sql)
         assert hidden.value.message.startswith("query refused: it may read entries, "), sql
+    first, again = daemon.call("blocker.twice")
+    assert first == again
+    with sqlite3.connect(env.db) as db:
+        assert db.execute("SELECT count(*) FROM entries WHERE note = 'keyed'").fetchone() == (1,)
+        assert db.execute("SELECT count(*) FROM events WHERE event = 'thanked'").fetchone() == (1,)
     with pytest.raises(ipc.RemoteError) as broke:
         daemon.call("blocker.boom")
     assert broke.value.message == "plugin blocker failed in blocker.boom: a bug in the plugin"
@@ -169,6 +181,7 @@ def test_a_plugin_reads_but_never_writes_through_its_context(env: Env) -> None:
     with sqlite3.connect(env.db) as db:
         assert db.execute("SELECT note FROM entries").fetchall() == [
             ("kept",),
+            ("keyed",),
             ("written meanwhile",),
         ]
 
