@@ -11,6 +11,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 the daemon is needed and not running.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -281,6 +282,29 @@ class HabitdGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*BUILTIN_COMMANDS, *_declared_commands(), *_plugin_commands(ctx)})
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a file or folder it cannot use, or an output it cannot write
+        (``/dev/full``, a closed pipe), is said in one line, never a traceback."""
+        try:
+            result = super().invoke(ctx)
+            sys.stdout.flush()
+            return result
+        except OSError as exc:
+            said = exc.strerror or str(exc)
+            if exc.filename is None:  # the output itself
+                _quiet_stdout()
+                fail(f"could not write the output: {said}")
+            fail(f"cannot use {exc.filename}: {said} (is a folder missing, read-only or full?)")
+
+
+def _quiet_stdout() -> None:
+    """An output that failed is done with: point it at /dev/null, so the flush when Python
+    exits does not fail again and print a traceback of its own."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _declared_commands() -> dict[str, tuple[str, str]]:

@@ -11,6 +11,7 @@ removed in its place, whatever they keep in that folder.
 
 from __future__ import annotations
 
+import errno
 import glob
 import os
 import re
@@ -24,9 +25,26 @@ from typing import IO
 PARTIAL_SUFFIX = ".habitd-partial"
 
 
+class NotAFile(OSError):
+    """The path to write names something that is not a regular file (``/dev/null``, a pipe,
+    a folder): replacing it would change what is not habitd's to change."""
+
+
 def temporary_beside(path: Path) -> tuple[Path, int]:
     """A new, empty, private (0600) file of habitd's own beside ``path``, and its open
-    descriptor (for writing): created exclusively under a name no one else uses."""
+    descriptor (for writing): created exclusively under a name no one else uses. Raises
+    :class:`NotAFile` when ``path`` exists and is not a regular file: a write renames over
+    it, and ``/dev/null`` replaced by a file would break the whole machine."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        raise NotAFile(
+            errno.EINVAL,
+            "it is not a regular file (a device, a pipe or a folder), and habitd writes only "
+            "files; give a new file's name",
+        )
     while True:
         temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}{PARTIAL_SUFFIX}")
         try:

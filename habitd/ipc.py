@@ -264,6 +264,9 @@ async def serve(path: str, handler: Handler, listening: socket.socket | None = N
                     return
                 if not line.strip():
                     continue
+                if _hung_up(conn):  # the client gave up (the daemon was frozen) and went on
+                    log.info("dropped a request whose client had gone before it was read")
+                    return
                 answer = await handle_line(line, handler)
                 if answer is not None:
                     writer.write(_encode(answer))
@@ -307,6 +310,19 @@ async def serve(path: str, handler: Handler, listening: socket.socket | None = N
         listener.listen(128)
     listener.setblocking(False)
     return Server(listener, loop.create_task(accept()))
+
+
+def _hung_up(conn: socket.socket) -> bool:
+    """Whether the client closed the connection: its request was sent, then it stopped
+    waiting (the client gives up after its timeout and does the work itself, with the same
+    key), so answering it now is work for no one. A client that only shut its writing side
+    (``shutdown(SHUT_WR)``, as ``socat`` does) still waits for its answer: on a Unix socket
+    only a closed peer raises POLLHUP."""
+    import select
+
+    poller = select.poll()
+    poller.register(conn, select.POLLHUP)
+    return any(events & (select.POLLHUP | select.POLLERR) for _, events in poller.poll(0))
 
 
 def _encode(response: dict[str, Any]) -> bytes:

@@ -445,6 +445,9 @@ class PluginHost:
         awaiting ``async`` call does at once and a blocking one only when it returns."""
         call = worker.submit(function, arguments, answering)
         waiting = asyncio.wrap_future(call)
+        # one given up on (or whose caller was cancelled, as when habitd stops) may still
+        # fail later: that was handled or charged already, never "exception never retrieved"
+        waiting.add_done_callback(lambda f: f.cancelled() or f.exception())
         done, _ = await asyncio.wait({waiting}, timeout=self.timeout)
         if not done:
             worker.give_up(call)

@@ -161,9 +161,13 @@ def test_a_frozen_daemon_gets_a_plain_message_and_no_double_write(env: Env) -> N
     assert refused.rc == 1 and "habitd did not answer in 1 s" in refused.err  # not re-run
     for output in (result.err, reads.err, help_now.err, refused.err):
         assert "Traceback" not in output
-    for _ in range(3):  # the daemon wakes, reads the request it was sent, finds its key
+    for _ in range(3):  # the daemon wakes and finds requests whose clients have gone
         assert daemon.call("ping") == "pong"
     assert _notes(env) == ["can't sleep", None]
+    # what the client gave up on is not done later behind the person's back: the trigger
+    # it said failed never fires, the writes it did itself (with their keys) are not redone
+    wait_for(lambda: daemon.log.count("dropped a request whose client had gone") >= 4)
+    assert [e["nudge"] for e in env.history() if e["event"] == "fired"] == []
 
 
 def test_a_kill_9_loop_loses_nothing_and_doubles_nothing(env: Env) -> None:
