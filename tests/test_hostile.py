@@ -231,7 +231,7 @@ remind_before = "1h"
     now = local_now()
     sunday = now.date() + timedelta(days=(6 - now.weekday()) % 7 or 7)
     review = datetime.combine(sunday, time(19), now.tzinfo)
-    offset = math.ceil((review - now).total_seconds())
+    offset = math.ceil(review.timestamp() - now.timestamp())  # real seconds, across a DST change
     before = env.shifted(offset - 120)  # written while no daemon runs
     before.ok(
         "journal", "--note", "secretjournal", "--emotion", "sad", "--trigger", "secrettrigger"

@@ -77,45 +77,52 @@ def test_export_then_import_reproduces_streaks_and_entries(env: Env, tmp_path: P
     assert fresh.ok("config", "check").rc == 0
 
 
-DAYLIO = (
-    "full_date,date,weekday,time,mood,activities,note_title,note,scales\n"
-    '2026-11-20,November 20,Friday,21:45,rad,friends | walk,,"Dinner with Ana.\n'
-    'We laughed a lot.",\n'
-    "2026-11-19,November 19,Thursday,9:45 pm,awful,work | no sleep,Rough,"
-    '"Everything, at once",\n'
-    "2026-11-18,November 18,Wednesday,7:05 am,tired-ish,,,,\n"
-)
+def daylio_export() -> tuple[str, list[str]]:
+    """A Daylio CSV of three evenings ending five days ago (the days follow the test's clock, so
+    none is in the future at any clock moment), and those three days, oldest first."""
+    days = [days_ago(back) for back in (7, 6, 5)]
+    first, second, third = (f"{d.isoformat()},{d:%B %d},{d:%A}" for d in days)
+    text = (
+        "full_date,date,weekday,time,mood,activities,note_title,note,scales\n"
+        f'{third},21:45,rad,friends | walk,,"Dinner with Ana.\n'
+        'We laughed a lot.",\n'
+        f"{second},9:45 pm,awful,work | no sleep,Rough,"
+        '"Everything, at once",\n'
+        f"{first},7:05 am,tired-ish,,,,\n"
+    )
+    return text, [d.isoformat() for d in days]
 
 
 @pytest.mark.clock
 def test_a_daylio_export_comes_in_whole(env: Env, tmp_path: Path) -> None:
     env.write_config(CONFIG + '\n[[habit]]\nid = "write"\nname = "Write"\ncounts = "journal"\n')
     export = tmp_path / "daylio_export.csv"
-    export.write_text(DAYLIO)
+    text, (first, second, third) = daylio_export()
+    export.write_text(text)
     result = env.ok("import", str(export), "--yes").out
     assert "Daylio CSV: 0 habits, 0 marks, 3 entries" in result
     assert "imported 0 marks and 3 entries (3 days marked for writing)" in result
     # imported entries count for a journal habit as typed ones do, for their own habit days
     shown = env.ok("habit", "show", "write", "--json").json()
     assert [(d["day"], d["note"]) for d in shown["days"] if d["kind"] == "done"] == [
-        ("2026-11-18", "a journal entry"),
-        ("2026-11-19", "a journal entry"),
-        ("2026-11-20", "a journal entry"),
+        (first, "a journal entry"),
+        (second, "a journal entry"),
+        (third, "a journal entry"),
     ]
     assert "the mood 'tired-ish' is not one of Daylio's five" in result
     rows = {  # Daylio's times are the person's local times; habitd stores UTC
         f"{datetime.fromisoformat(e['ts']).astimezone(ZoneInfo(TEST_ZONE)):%Y-%m-%dT%H:%M}": e
         for e in env.ok("entries", "--json").json()
     }
-    dinner = rows["2026-11-20T21:45"]
+    dinner = rows[f"{third}T21:45"]
     assert dinner["mood"] == 5 and dinner["activities"] == ["friends", "walk"]
     assert dinner["note"] == "Dinner with Ana.\nWe laughed a lot."  # word for word
-    rough = rows["2026-11-19T21:45"]
+    rough = rows[f"{second}T21:45"]
     assert (rough["mood"], rough["title"], rough["note"]) == (1, "Rough", "Everything, at once")
-    assert rows["2026-11-18T07:05"]["activities"] == ["tired-ish"]
+    assert rows[f"{first}T07:05"]["activities"] == ["tired-ish"]
     assert "imported 0 marks and 0 entries" in env.ok("import", str(export), "--yes").out
     moods = env.ok("report", "--json", "--days", "3660").json()["mood_by_day"]
-    assert {m["day"]: m["mood"] for m in moods} == {"2026-11-19": 1, "2026-11-20": 5}
+    assert {m["day"]: m["mood"] for m in moods} == {second: 1, third: 5}
     assert [e["kind"] for e in env.ok("entries", "--search", "laughed", "--json").json()] == [
         "journal"
     ]
