@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("asyncio", "apscheduler", "pluggy", "desktop_notifier", "dbus_fast", "sqlite3")
+HEAVY = ("asyncio", "apscheduler", "pluggy", "dbus_fast", "sqlite3")
 
 
 def private_env(root: Path) -> dict[str, str]:

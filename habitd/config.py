@@ -89,6 +89,9 @@ class Settings(NamedTuple):
     terminal: str | None = None
     """How to open a terminal for a clicked nudge (``"foot"``, ``"xterm -e"``); the command
     is added at the end. Unset: ``xdg-terminal-exec``, then ``x-terminal-emulator -e``."""
+    nudge_timeout: timedelta = timedelta(0)
+    """How long a nudge stays on screen unanswered; zero (the default): until answered or
+    closed. Urgent messages always stay."""
 
 
 @dataclass(frozen=True)
@@ -532,7 +535,15 @@ NUDGE_EVERY_AT_LEAST = timedelta(minutes=1)
 
 
 _TOP_KEYS = ("habitd", "nudge", "habit", "support", "plugins")
-_SETTINGS_KEYS = ("timezone", "day_starts", "notifier", "quiet_hours", "terminal", "tray")
+_SETTINGS_KEYS = (
+    "timezone",
+    "day_starts",
+    "notifier",
+    "quiet_hours",
+    "terminal",
+    "tray",
+    "nudge_timeout",
+)
 _NUDGE_KEYS = (
     "id",
     "kind",
@@ -614,7 +625,17 @@ def _settings(table: Mapping[str, Any], problems: list[Problem]) -> Settings:
         quiet_hours=read.get("quiet_hours", (str, dict), None, parse_quiet_hours),
         terminal=read.get("terminal", str, None),
         tray=read.get("tray", bool, True),
+        nudge_timeout=read.get("nudge_timeout", str, timedelta(0), _timeout),
     )
+
+
+def _timeout(value: str) -> timedelta:
+    if value.strip() in ("0", "0s", "never", "none"):
+        return timedelta(0)
+    duration = parse_duration(value)
+    if duration < timedelta(seconds=1) or duration > timedelta(days=1):
+        raise ValueError(f'{value!r}: give 0 (stay until answered) or 1s to 24h, like "2m"')
+    return duration
 
 
 def _many(

@@ -20,7 +20,7 @@ from habitd.config import Habit, Nudge, Schedule
 if TYPE_CHECKING:
     from habitd.store import Store
 
-ANSWERS = ("done", "skipped", "lapse", "snoozed", "clicked", "dismissed", "replied")
+ANSWERS = ("done", "skipped", "lapse", "snoozed", "clicked", "dismissed", "expired", "replied")
 """The answers habitd itself knows; a plugin's buttons may add their own words."""
 
 

@@ -35,7 +35,7 @@ def setup_logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for library in ("apscheduler", "tzlocal", "asyncio", "dbus_fast", "desktop_notifier"):
+    for library in ("apscheduler", "tzlocal", "asyncio", "dbus_fast"):
         if not verbose or library != "apscheduler":  # -v is about habitd, not its libraries
             logging.getLogger(library).setLevel(logging.WARNING)
 

@@ -1,5 +1,5 @@
-"""Small one-shot D-Bus calls (dbus-fast), for what desktop-notifier does not ask:
-server information, the ``Inhibited`` property, logind's state."""
+"""Small one-shot D-Bus calls (dbus-fast): server information, the ``Inhibited`` property,
+logind's state. Notifications themselves keep a connection (:mod:`habitd.freedesktop`)."""
 
 from __future__ import annotations
 

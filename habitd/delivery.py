@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from habitd.config import Nudge
 from habitd.contract import Action, Message, Verdict, answer_buttons, answer_command
+from habitd.notify import click_opens
 
 if TYPE_CHECKING:
     from habitd.app import App
@@ -138,7 +139,7 @@ class Delivery:
                 return {"nudge": nudge.id, "status": "dropped", "reason": verdict.reason}
         notifier = self.app.notifier
         self._last_fired[nudge.id] = monotonic_time.monotonic()
-        if _opens(message.command):
+        if click_opens(message.command):
             self._commands[nudge.id] = str(message.command)
         delivered = True
         try:
@@ -198,7 +199,7 @@ class Delivery:
         shown = f"{event}-{about}"
         question = (detail or {}).get("question") or f"a reply to: {message.title}"
         self._shown[shown] = (about, str(question))
-        if _opens(message.command):
+        if click_opens(message.command):
             self._commands[shown] = str(message.command)
         while len(self._shown) > SHOWN_KEPT:
             self._commands.pop(next(iter(self._shown)), None)
@@ -321,9 +322,16 @@ class Delivery:
 
     def on_notification_answer(self, nudge_id: str, action: str, text: str | None) -> None:
         """Called by the desktop notifier (synchronously, on the loop) when a button is
-        pressed, a reply sent or the body clicked (which opens what the message asks for)."""
+        pressed, a reply sent, the body clicked (which opens what the message asks for) or
+        Write pressed (the journal opens with the question, ``text``); also when a
+        notification expired or was closed unanswered."""
         if action == "clicked" and nudge_id in self._commands:
             self.open_command(self._commands[nudge_id])
+        if action == "write":
+            import shlex
+
+            self.open_command(f"habitd journal --prompt {shlex.quote(text or 'Write')}")
+            return
 
         nudge = self.app.config.nudge(nudge_id)
         if nudge is not None:
@@ -363,14 +371,6 @@ class Delivery:
             )
         )
         task.add_done_callback(_log_task_error)
-
-
-def _opens(command: str | None) -> bool:
-    """Whether a click on the body may open ``command`` in a terminal: one that lets the
-    person do something (``habitd journal``, ``habitd breathe``, ``habitd help-now``), never
-    one that answers for them (``habitd done meditate``)."""
-    answers = ("habitd done ", "habitd skip ", "habitd snooze ", "habitd lapse ", "habitd reached ")
-    return bool(command) and not str(command).startswith(answers)
 
 
 def _log_task_error(task: Any) -> None:

@@ -1,32 +1,37 @@
 """What a nudge says (:class:`Message`) and how it reaches the person (notifier backends).
 
-Two backends: ``desktop`` (native notifications through desktop-notifier, D-Bus on Linux)
+Two backends: ``desktop`` (native notifications over D-Bus, :mod:`habitd.freedesktop`)
 and ``log`` (a line on stderr, which journald keeps). ``auto`` uses the desktop when a
 session bus with a notification server answers, else the log, and tries the desktop again
-at the next nudge: desktop-notifier keeps a dead connection forever, so a fresh one is
-built each time.
+at the next nudge.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-import secrets
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from habitd.contract import Message
+from habitd.contract import Button, Message
+
+if TYPE_CHECKING:
+    from habitd.freedesktop import Connection
 
 log = logging.getLogger("habitd.notify")
 
 NOTIFICATIONS = "org.freedesktop.Notifications"
 NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
 ActionHandler = Callable[[str, str, "str | None"], None]
-"""Called as ``handler(nudge_id, action, text)`` when the person answers a notification."""
+"""Called as ``handler(nudge_id, action, text)`` when the person answers a notification (a
+button's id, ``clicked``, ``replied`` with the text, ``write`` with the question to answer)
+or it ends unanswered (``expired``, ``dismissed``)."""
 
 
 class Notifier(Protocol):
@@ -92,128 +97,179 @@ def ensure_bus_address() -> None:
         os.environ["DBUS_SESSION_BUS_ADDRESS"] = f"unix:path={bus}"
 
 
-class DesktopNotifier:
-    """Native notifications through desktop-notifier: buttons, inline replies, urgency.
+MAX_BUTTONS = 3
+"""Buttons shown at most: LXQt turns more into a drop-down, GNOME shows three."""
+MAX_BODY = 300
+"""Characters of a body shown at most (cut at a word; the whole text is in history)."""
+RESHOW_WITHIN = timedelta(minutes=10)
+"""An urgent message that a server expires within this long after it first showed is shown
+again: it stays until the person answers or closes it."""
 
-    What is sent follows what the server says it can show: without ``actions`` the body
-    ends with the CLI command that answers the nudge; without ``inline-reply`` there is no
-    reply field. A nudge replaces its own earlier notification if that one is still
-    unanswered. Before each send the connection is checked (a capabilities call), and a
-    fresh one is built when the bus went away, because desktop-notifier keeps a dead
-    connection forever and its ``send`` only logs failures.
+
+def click_opens(command: str | None) -> bool:
+    """Whether a click on the body may open ``command`` in a terminal: one that lets the
+    person do something (``habitd journal``, ``habitd breathe``, ``habitd help-now``), never
+    one that answers for them (``habitd done meditate``)."""
+    answers = ("habitd done ", "habitd skip ", "habitd snooze ", "habitd lapse ", "habitd reached ")
+    return bool(command) and not str(command).startswith(answers)
+
+
+def body_text(text: str, markup: bool, limit: int = MAX_BODY) -> str:
+    """A message body as the server can show it: cut at a word under ``limit`` characters;
+    `backticked` words bold where the server takes markup (and ``&<>`` escaped), plain
+    without the backticks where it does not."""
+    if len(text) > limit:
+        cut = text[: limit - 1]
+        space = max(cut.rfind(" "), cut.rfind("\n"))
+        text = (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:.\n") + "…"
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unmatched backtick (or one cut off): the text as it is
+        parts = [text]
+    if not markup:
+        return "".join(parts)
+    from html import escape
+
+    return "".join(
+        f"<b>{escape(part, quote=False)}</b>" if odd else escape(part, quote=False)
+        for odd, part in ((i % 2 == 1, p) for i, p in enumerate(parts))
+    )
+
+
+@dataclass
+class _OnScreen:
+    """A notification habitd showed and has not heard the end of."""
+
+    nudge_id: str
+    message: Message
+    keys: frozenset[str]
+    first_shown: float
+
+
+class DesktopNotifier:
+    """Native notifications over the desktop's notification protocol (:mod:`habitd.freedesktop`).
+
+    What is sent follows what the server says it can show: with ``actions``, the message's
+    buttons (at most three, keyed by their own words: ``done``, ``snoozed``) and, when a
+    click can open something, the body-click action last (a drop-down such as LXQt's counts
+    actions in order); without them the body ends with the CLI command that answers the
+    nudge. A question gets a reply field where the server has ``inline-reply``, else a
+    **Write** button that opens ``habitd journal`` with the question. Urgent messages never
+    expire (``resident`` where the server keeps notifications) and are shown again if the
+    server expires them anyway; other nudges stay until answered unless ``[habitd]
+    nudge_timeout`` says otherwise, and one that expires or is closed unanswered is recorded
+    (``expired``, ``dismissed``). A nudge replaces its own earlier notification if that one
+    is still unanswered. Before each send the connection is checked and rebuilt when the bus
+    or server went away.
     """
 
     name = "desktop"
 
-    def __init__(self, on_action: ActionHandler) -> None:
+    def __init__(
+        self, on_action: ActionHandler, nudge_timeout: Callable[[], timedelta] = timedelta
+    ) -> None:
         self.on_action = on_action
+        self.nudge_timeout = nudge_timeout
         self.reason = "not connected yet"
-        self.capabilities: frozenset[str] = frozenset()
-        self._notifier: Any = None
-        self._shown: dict[str, str] = {}
-        self._server_ids: dict[str, int] = {}
-        """The server's own id of each notification on screen, to close it once answered
-        (desktop-notifier forgets it as soon as an action arrives)."""
-        self._run = secrets.token_hex(4)
+        self._connection: Connection | None = None
+        self._on_screen: dict[int, _OnScreen] = {}
+        self._by_nudge: dict[str, int] = {}
+        self._keys: set[str] = {"default"}
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """What the server said it can show (empty when none answers)."""
+        return self._connection.capabilities if self._connection else frozenset()
 
     @property
     def connected(self) -> bool:
         """Whether the last check found a notification server."""
-        return self._notifier is not None
+        return self._connection is not None
 
     async def connect(self, timeout: float = 3.0) -> bool:
         """Open a fresh connection and ask the server what it supports; False if none answers."""
-        ensure_bus_address()
-        self._notifier = None
-        try:
-            from desktop_notifier import DesktopNotifier as Backend
-            from desktop_notifier import Icon
+        from habitd.freedesktop import Connection, NotificationError
 
-            notifier = Backend(app_name="habitd", app_icon=Icon(path=icon_path()))
-            capabilities = await asyncio.wait_for(notifier.get_capabilities(), timeout)
-        except Exception as exc:  # every failure here means "no desktop notifications now"
-            self.reason = f"no notification server: {type(exc).__name__}: {exc}".rstrip(": ")
+        ensure_bus_address()
+        await self.close()
+        try:
+            connection = await Connection.open(timeout=timeout)
+        except NotificationError as exc:
+            self.reason = f"no notification server: {exc}"
             return False
-        self._notifier = notifier
-        self.capabilities = frozenset(c.name.lower() for c in capabilities)
+        connection.on_action = self._action
+        connection.on_closed = self._closed
+        connection.on_replied = self._replied
+        self._connection = connection
         self.reason = "notification server answered"
-        self._watch_foreign_answers(notifier)
         return True
 
-    async def _check(self, timeout: float = 3.0) -> bool:
-        """Is the connection alive (and what can the server show now)? Reconnect if not."""
-        if self._notifier is not None:
+    async def _check(self, timeout: float = 3.0) -> Connection | None:
+        """The live connection (what the server can show now), reconnecting if it went away."""
+        from habitd.freedesktop import NotificationError
+
+        if self._connection is not None and self._connection.connected:
             try:
-                capabilities = await asyncio.wait_for(self._notifier.get_capabilities(), timeout)
-            except Exception as exc:
+                await self._connection.refresh(timeout)
+            except NotificationError as exc:
                 log.warning("notification server connection lost (%s); reconnecting", exc)
             else:
-                self.capabilities = frozenset(c.name.lower() for c in capabilities)
-                return True
-        return await self.connect(timeout)
+                return self._connection
+        await self.connect(timeout)
+        return self._connection
 
     async def send(self, nudge_id: str, message: Message) -> None:
-        if not await self._check():
-            raise ConnectionError(self.reason)
-        from desktop_notifier import Button as DNButton
-        from desktop_notifier import Notification, ReplyField, Urgency
+        from dbus_fast import Variant
 
+        from habitd.freedesktop import URGENCY, NotificationError
+
+        connection = await self._check()
+        if connection is None:
+            raise ConnectionError(self.reason)
+        capabilities = connection.capabilities
         body = message.body
-        buttons: tuple[Any, ...] = ()
-        if "buttons" in self.capabilities:
-            buttons = tuple(
-                DNButton(
-                    title=button.title,
-                    on_pressed=self._answer(nudge_id, button.id),
-                    identifier=f"habitd-{self._run}-{nudge_id}-{button.id}",
-                )
-                for button in message.buttons
-            )
+        actions: list[tuple[str, str]] = []
+        hints: dict[str, Any] = {"urgency": Variant("y", URGENCY.get(message.urgency, 1))}
+        buttons = list(message.buttons)
+        if message.reply is not None and "inline-reply" not in capabilities:
+            # no reply field here: Write opens the journal with the question; Done would
+            # look like an answer to a question nobody answered
+            buttons = [Button("write", message.reply)] + [b for b in buttons if b.id != "done"]
+        if "actions" in capabilities:
+            actions = [(button.id, button.title) for button in buttons[:MAX_BUTTONS]]
+            if message.reply is not None and "inline-reply" in capabilities:
+                actions.append(("inline-reply", message.reply))
+                hints["x-kde-reply-submit-button-text"] = Variant("s", "Save")
+            if click_opens(message.command):
+                actions.append(("default", ""))  # last: drop-downs count actions in order
         elif message.command:
             body = f"{body}\n\nAnswer with: {message.command}".lstrip()
-        reply = None
-        if message.reply is not None and "reply_field" in self.capabilities:
-            reply = ReplyField(
-                title=message.reply,
-                button_title="Save",
-                on_replied=lambda text: self._answer(nudge_id, "replied")(text),
-            )
-        dispatched: list[bool] = []
-        notification = Notification(
-            title=message.title,
-            message=body,
-            urgency={"low": Urgency.Low, "critical": Urgency.Critical}.get(
-                message.urgency, Urgency.Normal
-            ),
-            buttons=buttons,
-            reply_field=reply,
-            # an urgent message stays until the person answers or closes it: the servers'
-            # default for critical (-1) lets MATE's and GNOME's fallback daemon expire it
-            timeout=0 if message.urgency == "critical" else -1,
-            on_dispatched=lambda: dispatched.append(True),
-            on_clicked=self._answer(nudge_id, "clicked"),
-            on_dismissed=self._answer(nudge_id, "dismissed"),
-        )
+        critical = message.urgency == "critical"
+        if critical and "persistence" in capabilities:
+            hints["resident"] = Variant("b", True)
+        expire = 0 if critical else round(self.nudge_timeout().total_seconds() * 1000)
         await self.withdraw(nudge_id)
-        await self._notifier.send_notification(notification)
-        if not dispatched:  # desktop-notifier logged why; it never raises
-            self._notifier = None
-            self.reason = "the notification server did not take the notification"
-            raise ConnectionError(self.reason)
-        self._shown[nudge_id] = notification.identifier
-        mapping = getattr(
-            getattr(self._notifier, "_backend", None),
-            "_platform_to_interface_notification_identifier",
-            None,
-        )
-        platform_id = mapping.inverse.get(notification.identifier) if mapping else None
-        if isinstance(platform_id, int):
-            self._server_ids[nudge_id] = platform_id
+        try:
+            nid = await connection.notify(
+                message.title,
+                body_text(body, "body-markup" in capabilities),
+                actions,
+                hints,
+                expire,
+                icon=icon_path().as_uri(),
+            )
+        except NotificationError as exc:
+            self._connection = None
+            self.reason = f"the notification server did not take the notification: {exc}"
+            raise ConnectionError(self.reason) from None
+        keys = frozenset(key for key, _ in actions)
+        self._keys |= keys
+        self._on_screen[nid] = _OnScreen(nudge_id, message, keys, time.monotonic())
+        self._by_nudge[nudge_id] = nid
         self.reason = "notification server answered"
 
     async def inhibited(self) -> bool:
         """The server's ``Inhibited`` property (do-not-disturb); False where it has none."""
-        if self._notifier is None:
+        if self._connection is None:
             return False
         from habitd import dbus
 
@@ -227,65 +283,92 @@ class DesktopNotifier:
 
     async def withdraw(self, nudge_id: str) -> None:
         """Close the nudge's earlier notification if it is still on screen."""
-        previous = self._shown.pop(nudge_id, None)
-        self._server_ids.pop(nudge_id, None)
-        if previous is not None and self._notifier is not None:
-            with contextlib.suppress(Exception):
-                await self._notifier.clear(previous)
+        nid = self._by_nudge.pop(nudge_id, None)
+        if nid is not None:
+            self._on_screen.pop(nid, None)
+            if self._connection is not None:
+                await self._connection.close_notification(nid)
 
-    def _answer(self, nudge_id: str, action: str) -> Callable[..., None]:
-        def answered(text: str | None = None) -> None:
-            self._shown.pop(nudge_id, None)
-            server_id = self._server_ids.pop(nudge_id, None)
-            if server_id is not None and action != "dismissed":  # answered: off the screen
-                task = asyncio.get_running_loop().create_task(self._close_shown(server_id))
-                task.add_done_callback(lambda _: None)
-            try:
-                self.on_action(nudge_id, action, text)
-            except Exception:  # a callback must never break the notifier's connection
-                log.exception("could not handle the answer %s to nudge %s", action, nudge_id)
+    def _forget(self, nid: int) -> _OnScreen | None:
+        shown = self._on_screen.pop(nid, None)
+        if shown is not None and self._by_nudge.get(shown.nudge_id) == nid:
+            del self._by_nudge[shown.nudge_id]
+        return shown
 
-        return answered
+    def _action(self, nid: int, key: str) -> None:
+        shown = self._on_screen.get(nid)
+        if shown is None or key not in shown.keys:
+            if shown is None and key in self._keys:
+                log.info(
+                    "ignoring an answer (%s) to notification %d, which this run of habitd did "
+                    "not show (an earlier run's?)",
+                    key,
+                    nid,
+                )
+            return
+        self._forget(nid)
+        self._close_later(nid)  # answered: off the screen (dunst and resident ones stay up)
+        if key == "write":
+            self._hand_over(shown.nudge_id, "write", shown.message.body)
+        else:
+            self._hand_over(shown.nudge_id, "clicked" if key == "default" else key, None)
 
-    async def _close_shown(self, server_id: int) -> None:
-        """Close an answered notification (some servers, dunst among them, leave it up;
-        closing one already gone is harmless)."""
-        from habitd import dbus
+    def _replied(self, nid: int, text: str) -> None:
+        shown = self._forget(nid)
+        if shown is not None:
+            self._close_later(nid)
+            self._hand_over(shown.nudge_id, "replied", text)
 
-        with contextlib.suppress(dbus.BusError):
-            await dbus.call(
-                NOTIFICATIONS,
-                NOTIFICATIONS_PATH,
-                NOTIFICATIONS,
-                "CloseNotification",
-                "u",
-                (server_id,),
-            )
+    def _closed(self, nid: int, reason: int) -> None:
+        from habitd.freedesktop import DISMISSED, EXPIRED
 
-    def _watch_foreign_answers(self, notifier: Any) -> None:
-        """Log answers to notifications from an earlier run (desktop-notifier drops them)."""
-        interface = getattr(getattr(notifier, "_backend", None), "interface", None)
-        if interface is not None and hasattr(interface, "on_action_invoked"):
-            interface.on_action_invoked(self._log_foreign_answer)
+        shown = self._forget(nid)
+        if shown is None:
+            return  # answered, replaced or withdrawn: nothing more to say
+        recent = time.monotonic() - shown.first_shown < RESHOW_WITHIN.total_seconds()
+        if reason == EXPIRED and shown.message.urgency == "critical" and recent:
+            log.info("the server expired urgent message %s; showing it again", shown.nudge_id)
+            task = asyncio.get_running_loop().create_task(self._show_again(shown))
+            task.add_done_callback(lambda _: None)
+            return
+        if reason in (EXPIRED, DISMISSED):
+            self._hand_over(shown.nudge_id, "expired" if reason == EXPIRED else "dismissed", None)
 
-    def _log_foreign_answer(self, notification_id: int, key: str) -> None:
-        if key.startswith("habitd-") and not key.startswith(f"habitd-{self._run}-"):
-            log.info(
-                "ignoring an answer to notification %d from an earlier run of habitd (%s)",
-                notification_id,
-                key,
-            )
+    async def _show_again(self, shown: _OnScreen) -> None:
+        try:
+            await self.send(shown.nudge_id, shown.message)
+        except ConnectionError as exc:
+            log.error("could not show urgent message %s again: %s", shown.nudge_id, exc)
+            return
+        again = self._by_nudge.get(shown.nudge_id)
+        if again is not None:
+            self._on_screen[again].first_shown = shown.first_shown
+
+    def _close_later(self, nid: int) -> None:
+        if self._connection is not None:
+            task = asyncio.get_running_loop().create_task(self._connection.close_notification(nid))
+            task.add_done_callback(lambda _: None)
+
+    def _hand_over(self, nudge_id: str, action: str, text: str | None) -> None:
+        try:
+            self.on_action(nudge_id, action, text)
+        except Exception:  # a callback must never break the notifier's connection
+            log.exception("could not handle the answer %s to nudge %s", action, nudge_id)
 
     async def close(self) -> None:
-        self._notifier = None
+        if self._connection is not None:
+            self._connection.disconnect()
+        self._connection = None
 
 
 class AutoNotifier:
     """The desktop when a notification server answers, else the log; the desktop is tried
     again at every nudge, so notifications come back when the bus or server does."""
 
-    def __init__(self, on_action: ActionHandler) -> None:
-        self.desktop = DesktopNotifier(on_action)
+    def __init__(
+        self, on_action: ActionHandler, nudge_timeout: Callable[[], timedelta] = timedelta
+    ) -> None:
+        self.desktop = DesktopNotifier(on_action, nudge_timeout)
         self.fallback = LogNotifier()
         self.name = "log"
         self.reason = "not started"
@@ -319,17 +402,20 @@ class AutoNotifier:
         await self.desktop.close()
 
 
-async def make_notifier(mode: str, on_action: ActionHandler) -> Notifier:
-    """The backend for ``mode`` (``auto``, ``desktop`` or ``log``), started."""
+async def make_notifier(
+    mode: str, on_action: ActionHandler, nudge_timeout: Callable[[], timedelta] = timedelta
+) -> Notifier:
+    """The backend for ``mode`` (``auto``, ``desktop`` or ``log``), started; ``nudge_timeout``
+    says how long an ordinary nudge stays on screen (zero: until answered)."""
     if mode == "log":
         return LogNotifier()
     if mode == "desktop":
-        desktop = DesktopNotifier(on_action)
+        desktop = DesktopNotifier(on_action, nudge_timeout)
         if not await desktop.connect():
             log.warning(
                 "desktop notifications unavailable (%s); will retry at each nudge", desktop.reason
             )
         return desktop
-    auto = AutoNotifier(on_action)
+    auto = AutoNotifier(on_action, nudge_timeout)
     await auto.start()
     return auto

@@ -60,7 +60,9 @@ class Runtime:
         runtime.tray = tray
         try:
             app.notifier = await make_notifier(
-                app.notifier_mode, app.delivery.on_notification_answer
+                app.notifier_mode,
+                app.delivery.on_notification_answer,
+                lambda: app.config.settings.nudge_timeout,
             )
             if app.notifier.name == "log":
                 tray.reason = "not started: notifications go to the log (no desktop session)"

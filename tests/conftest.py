@@ -54,7 +54,7 @@ def system_bus(env: Env) -> Iterator[SessionBus]:
 def dunst(env: Env, session_bus: SessionBus) -> Iterator[Dunst]:
     """dunst, a real notification server, showing on a virtual X display (Xvfb)."""
     display = VirtualDisplay().start()
-    server = Dunst(session_bus.address, display).start()
+    server = Dunst(session_bus.address, display, menu=env.root / "dunst-menu").start()
     yield server
     server.stop()
     display.stop()

@@ -72,8 +72,11 @@ def test_a_nudge_is_a_native_notification_with_buttons(
     assert shown.app_name == "habitd"
     assert shown.app_icon.startswith("file://") and shown.app_icon.endswith("habitd.svg")
     assert (shown.summary, shown.body) == ("A quiet minute", "Breathe.")
-    assert list(shown.actions.values()) == ["", "Done", "Snooze", "Skip"]  # "" is the body click
+    # keyed by words (a menu such as dunst's shows the keys); no hidden body-click action,
+    # which a drop-down such as LXQt's would count as the first choice
+    assert shown.actions == {"done": "Done", "snoozed": "Snooze", "skipped": "Skip"}
     assert shown.urgency == 1
+    assert shown.timeout == 0  # it stays until answered
 
 
 def test_done_snooze_skip_click_dismiss_from_the_notification(
@@ -94,13 +97,13 @@ def test_done_snooze_skip_click_dismiss_from_the_notification(
     server.press(_shown(server, 3), "Skip")
     wait_for(lambda: _events(env)[-1] == ("morning", "skipped"))
 
-    env.ok("trigger", "evening")
-    server.click(_shown(server, 4))
-    wait_for(lambda: _events(env)[-1] == ("evening", "clicked"))
+    env.ok("trigger", "evening")  # closed unanswered, or its time ran out: said as such
+    server.dismiss(_shown(server, 4))
+    wait_for(lambda: _events(env)[-1] == ("evening", "dismissed"))
 
     env.ok("trigger", "evening")
-    server.dismiss(_shown(server, 5))
-    wait_for(lambda: _events(env)[-1] == ("evening", "dismissed"))
+    server.expire(_shown(server, 5))
+    wait_for(lambda: _events(env)[-1] == ("evening", "expired"))
 
     # Snooze: the nudge comes back after its snooze time (2s here) as a new notification.
     env.ok("trigger", "journal")
@@ -153,7 +156,9 @@ def test_what_is_sent_follows_the_servers_capabilities(
         morning, journal = _shown(server, 1), _shown(server, 2)
         assert "inline-reply" not in journal.actions
         if "actions" in capabilities:
-            assert list(journal.actions.values()) == ["", "Done", "Snooze"]
+            # no reply field: Write (which opens the journal) instead of a Done that would
+            # look like an answer to the question
+            assert journal.actions == {"write": "Write", "snoozed": "Snooze"}
             assert morning.body == "Breathe."
         else:
             assert [label for label in morning.actions.values() if label] == []
@@ -184,10 +189,28 @@ def test_urgency_comes_from_the_message(env: Env, server: NotificationServer) ->
         env, CONFIG + '\n[[nudge]]\nid = "escalate"\nkind = "urgent"\ndate = "2100-01-01 06:00"\n'
     )
     env.ok("trigger", "escalate")
-    assert _shown(server, 1).urgency == 2
-    assert _shown(server, 1).timeout == 0  # never expires: it stays until answered or closed
+    urgent = _shown(server, 1)
+    assert urgent.urgency == 2
+    assert urgent.timeout == 0  # never expires: it stays until answered or closed
+    assert urgent.hints["resident"] is True  # the server has persistence: kept after an action
+    server.expire(urgent)  # a server that expires it anyway: it is shown again
+    assert _shown(server, 2).summary == "Reach out now"
+    assert "expired" not in [event for _nudge, event in _events(env)]
     env.ok("trigger", "morning")
-    assert _shown(server, 2).timeout == -1  # an ordinary nudge: the server's default
+    assert _shown(server, 3).timeout == 0  # an ordinary nudge stays until answered too...
+    assert "resident" not in _shown(server, 3).hints
+
+
+def test_nudge_timeout_lets_nudges_go_and_says_so(env: Env, server: NotificationServer) -> None:
+    _start(env, CONFIG.replace("[habitd]", '[habitd]\nnudge_timeout = "45s"'))
+    env.ok("trigger", "morning")
+    shown = _shown(server, 1)
+    assert shown.timeout == 45_000  # ...unless the person sets a time
+    server.expire(shown)
+    wait_for(lambda: ("morning", "expired") in _events(env))
+    env.write_config(CONFIG.replace("[habitd]", '[habitd]\nnudge_timeout = "soon"'))
+    refused = env.cli("reload")
+    assert refused.rc != 0 and "nudge_timeout" in refused.err
 
 
 def test_an_answer_to_a_notification_from_before_a_restart_is_ignored(
@@ -201,7 +224,7 @@ def test_an_answer_to_a_notification_from_before_a_restart_is_ignored(
     env.ok("trigger", "evening")  # the new run has a notification of its own
     _shown(server, 2)
     server.press(old, "Done")
-    wait_for(lambda: "from an earlier run of habitd" in daemon.log)
+    wait_for(lambda: "which this run of habitd did not show" in daemon.log)
     assert ("morning", "done") not in _events(env)
     assert sqlite3.connect(env.db).execute("SELECT count(*) FROM checks").fetchone() == (0,)
 
@@ -358,13 +381,16 @@ def test_an_answered_nudge_closes_and_a_click_opens_its_command(
 def test_dunst_takes_an_answered_nudge_off_the_screen(
     env: Env, dunst: Dunst, tmp_path: Path
 ) -> None:
-    """`dunstctl action` answers the nudge on screen; habitd records it and the nudge goes."""
+    """Choosing Done in dunst's context menu answers the nudge on screen; habitd records it
+    and the nudge goes. The menu shows the buttons by their words, not internal ids."""
     _start(env)
     env.ok("trigger", "evening")
     wait_for(lambda: dunst.displayed() == 1)
     dunst.display.screenshot(tmp_path / "before.png")
-    dunst.ctl("action", "0")
-    wait_for(lambda: ("evening", "clicked") in _events(env))
+    offered = dunst.choose("Done")
+    assert [line for line in offered if "habitd-" in line] == []
+    assert len([line for line in offered if "Done" in line or "Snooze" in line]) >= 2, offered
+    wait_for(lambda: ("evening", "done") in _events(env))
     wait_for(lambda: dunst.displayed() == 0)
     after = dunst.display.screenshot(tmp_path / "after.png")
     assert after.stat().st_size > 0
@@ -619,3 +645,67 @@ def test_without_a_tray_host_the_daemon_runs_and_a_later_host_gets_the_item(
         wait_for(lambda: env.ok("status", "--json").json()["tray"].startswith("no tray host"))
     finally:
         watcher.stop()
+
+
+def test_without_a_reply_field_write_opens_the_journal_with_the_question(
+    env: Env, session_bus: SessionBus, tmp_path: Path
+) -> None:
+    server = NotificationServer(
+        session_bus.address, tuple(c for c in ALL_CAPABILITIES if c != "inline-reply")
+    ).start()
+    try:
+        opened = tmp_path / "opened"
+        terminal = tmp_path / "terminal.sh"
+        terminal.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {opened}\n')
+        terminal.chmod(0o755)
+        _start(
+            env, CONFIG.replace('notifier = "auto"', f'notifier = "auto"\nterminal = "{terminal}"')
+        )
+        env.ok("trigger", "journal")
+        server.press(_shown(server, 1), "Write")
+        wait_for(opened.exists)
+        argv = opened.read_text().splitlines()
+        assert argv == ["habitd", "journal", "--prompt", "One feeling, and what set it off."]
+        assert ("journal", "done") not in _events(env)  # writing is what answers it
+    finally:
+        server.stop()
+    # the command it opens asks that question first and keeps it with the entry
+    env.ok("journal", "--prompt", "One feeling, and what set it off.", "--note", "tired, then ok")
+    (entry,) = env.ok("entries", "--json").json()
+    assert (entry["prompt"], entry["note"]) == (
+        "One feeling, and what set it off.",
+        "tired, then ok",
+    )
+
+
+@pytest.mark.parametrize("markup", [True, False])
+def test_the_urgent_message_reads_as_words_with_or_without_markup(
+    env: Env, session_bus: SessionBus, markup: bool
+) -> None:
+    capabilities = tuple(c for c in ALL_CAPABILITIES if markup or c != "body-markup")
+    server = NotificationServer(session_bus.address, capabilities).start()
+    try:
+        _start(
+            env,
+            CONFIG
+            + '\n[support]\n[[support.contact]]\nname = "Sam <3 & co"\nreach = "call 555-0100"\n',
+        )
+        env.ok("urge", "--intensity", "10")
+        urgent = wait_for(lambda: next((s for s in server.shown if s.urgency == 2), None))
+        assert "`" not in urgent.body  # no literal backticks on any server
+        if markup:
+            assert "<b>habitd surf</b>" in urgent.body and "Sam &lt;3 &amp; co" in urgent.body
+        else:
+            assert "try habitd surf" in urgent.body.lower() and "Sam <3 & co" in urgent.body
+    finally:
+        server.stop()
+
+
+def test_a_long_body_is_cut_at_a_word() -> None:
+    from habitd.notify import MAX_BODY, body_text
+
+    long = "word " * 200 + "`habitd surf`"
+    cut = body_text(long, markup=False)
+    assert len(cut) <= MAX_BODY and cut.endswith("word…")
+    assert body_text("Try `habitd surf` now", markup=False) == "Try habitd surf now"
+    assert body_text("an odd ` stays", markup=True) == "an odd ` stays"

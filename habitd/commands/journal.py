@@ -99,6 +99,11 @@ def _interactive(*values: Any) -> bool:
 @click.option("--trigger", default=None, help="What set it off.")
 @click.option("--note", default=None, help="Anything you want to say.")
 @click.option("--gratitude", default=None, help="Something that went well.")
+@click.option(
+    "--prompt",
+    default=None,
+    help="A question you are answering (a nudge's): asked first, kept with the entry.",
+)
 @WHEN
 @click.option("--json", "as_json", is_flag=True, help='Print {"id": N}.')
 def journal(
@@ -108,6 +113,7 @@ def journal(
     trigger: str | None,
     note: str | None,
     gratitude: str | None,
+    prompt: str | None,
     when: str | None,
     as_json: bool,
 ) -> None:
@@ -115,6 +121,8 @@ def journal(
     asked = _interactive(mood, emotion, intensity, trigger, note, gratitude)
     if asked:
         text = prompts.text()
+        if prompt:  # the question the person came to answer comes first
+            note = prompts.ask(prompt, text)
         mood = prompts.ask(
             "How is your day, 1 (awful) to 5 (great)?",
             prompts.scale(5, "1 awful, 2 bad, 3 so-so, 4 good, 5 great (Enter to skip)"),
@@ -127,7 +135,8 @@ def journal(
                 "How strongly, 0-10?", prompts.scale(10, "how strong is it? (Enter to skip)")
             )
         trigger = prompts.ask("What set it off?" + _words("triggers"), text)
-        note = prompts.ask("Anything else you want to write?", text)
+        if not prompt:
+            note = prompts.ask("Anything else you want to write?", text)
         gratitude = prompts.ask("One thing that went well today?", text)
         if not (mood or emotion or trigger or note or gratitude):
             fail("Nothing to save: every question was left empty.")
@@ -140,6 +149,7 @@ def journal(
             "trigger": trigger,
             "note": note,
             "gratitude": gratitude,
+            "prompt": prompt,
         },
         as_json,
         "Putting it into words is part of the work.",

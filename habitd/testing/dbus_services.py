@@ -246,6 +246,10 @@ class NotificationServer(BusService):
         """The person closes the notification."""
         self._emit(self._close, shown.id, 2)
 
+    def expire(self, shown: Shown) -> None:
+        """The notification's time on screen ran out (``NotificationClosed`` reason 1)."""
+        self._emit(self._close, shown.id, 1)
+
     def reply(self, shown: Shown, text: str) -> None:
         """Type ``text`` into the inline reply field and send it."""
         self._emit(self._interface.NotificationReplied, shown.id, text)

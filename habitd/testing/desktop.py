@@ -136,6 +136,9 @@ class Dunst:
     address: str
     display: VirtualDisplay
     proc: subprocess.Popen[bytes] | None = None
+    menu: Path | None = None
+    """A folder for dunst's context menu: its ``dmenu`` is a script that keeps the lines
+    dunst offers (``menu/offered``) and picks the first containing ``menu/choose``."""
 
     @property
     def environ(self) -> dict[str, str]:
@@ -148,8 +151,17 @@ class Dunst:
 
     def start(self) -> Dunst:
         """Start dunst and wait until it answers on the bus."""
+        command = [need("dunst")]
+        if self.menu is not None:
+            self.menu.mkdir(parents=True, exist_ok=True)
+            pick = self.menu / "pick.sh"
+            offered, choose = self.menu / "offered", self.menu / "choose"
+            pick.write_text(f'#!/bin/sh\ntee "{offered}" | grep -m1 -F -- "$(cat "{choose}")"\n')
+            pick.chmod(0o755)
+            (self.menu / "dunstrc").write_text(f'[global]\n    dmenu = "{pick}"\n')
+            command += ["-config", str(self.menu / "dunstrc")]
         self.proc = subprocess.Popen(
-            [need("dunst")],
+            command,
             env=self.environ,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -170,6 +182,19 @@ class Dunst:
             text=True,
             check=check,
         )
+
+    def choose(self, words: str) -> list[str]:
+        """Open dunst's context menu and pick the line containing ``words`` (needs ``menu``);
+        the lines it offered."""
+        assert self.menu is not None, "start dunst with a menu folder"
+        (self.menu / "choose").write_text(words)
+        (self.menu / "offered").unlink(missing_ok=True)
+        self.ctl("context")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not (self.menu / "offered").exists():
+            time.sleep(0.1)
+        time.sleep(0.2)
+        return (self.menu / "offered").read_text().splitlines()
 
     def displayed(self) -> int:
         """How many notifications are on screen."""
