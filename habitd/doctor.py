@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -85,7 +86,7 @@ async def check_notifications() -> list[Finding]:
         Finding(
             "answer buttons",
             not missing,
-            how_actions_show(name)
+            how_actions_show(name, vendor, [str(c) for c in capabilities])
             if not missing
             else f"the server lacks {', '.join(missing)}: nudges name the command that answers",
             None if not missing else "answer from the terminal, or use a server with actions",
@@ -93,29 +94,54 @@ async def check_notifications() -> list[Finding]:
     ]
 
 
-ACTIONS_BY_SERVER = {
-    "dunst": (
-        "dunst lists a nudge's buttons in its context menu, not on the notification: open it "
-        "with its context shortcut (default ctrl+shift+period) or `dunstctl context` (it needs "
-        "dmenu or rofi: dunst's `dmenu` setting); `dunstctl action` clicks the nudge"
+SERVERS: tuple[tuple[str, str, str], ...] = (
+    (
+        "dunst",
+        "dunst",
+        "dunst lists a nudge's buttons (by their words) in its context menu, not on the "
+        "notification: open it with its context shortcut (default ctrl+shift+period) or "
+        "`dunstctl context` (it needs dmenu or rofi: dunst's `dmenu` setting)",
     ),
-    "mako": (
-        "mako lists a nudge's buttons through `makoctl menu` (with a dmenu-like picker); "
-        "clicking the nudge runs its default action"
+    ("xfce", "Xfce's notifyd", "buttons show on the notification"),
+    (
+        "lxqt",
+        "LXQt's notificationd",
+        "one or two buttons show on the notification; three or more become a drop-down: "
+        "pick one and press OK",
     ),
-    "gnome shell": "buttons show on the notification (hover or expand it)",
-    "plasma": "buttons show on the notification",
-    "xfce4-notifyd": "buttons show on the notification",
-}
-"""How well-known servers show a notification's buttons (by server name, lowercase)."""
+    ("mate", "MATE's notification daemon", "buttons show on the notification"),
+    ("gnome-shell", "GNOME Shell", "buttons show on the notification (hover or expand it)"),
+    ("gnome shell", "GNOME Shell", "buttons show on the notification (hover or expand it)"),
+    (
+        "notification daemon",
+        "GNOME's fallback notification daemon",
+        "buttons show on the notification",
+    ),
+    ("plasma", "KDE Plasma", "buttons show on the notification"),
+    (
+        "mako",
+        "mako",
+        "mako lists a nudge's buttons through `makoctl menu` (with a dmenu-like picker)",
+    ),
+    ("swaync", "SwayNotificationCenter", "buttons show on the notification"),
+    ("swaynotificationcenter", "SwayNotificationCenter", "buttons show on the notification"),
+)
+"""Well-known servers, matched by a word of their name or vendor (lowercase) as
+``GetServerInformation`` gives them: what to call them and where a nudge's buttons show."""
 
 
-def how_actions_show(server: str) -> str:
-    """Where the person finds a nudge's buttons on this server."""
-    for name, how in ACTIONS_BY_SERVER.items():
-        if name in server.lower():
-            return how
-    return f"{server} takes buttons (where it shows them depends on the server)"
+def how_actions_show(name: str, vendor: str = "", capabilities: Sequence[str] = ()) -> str:
+    """Where the person finds a nudge's buttons on this server, and how a question is
+    answered there (a reply field, or the Write button)."""
+    said = f"{name} {vendor}".lower()
+    known = next(((label, how) for key, label, how in SERVERS if key in said), None)
+    label, how = known or (name, "it takes buttons (where it shows them depends on the server)")
+    replies = (
+        "a question's reply field takes your answer there"
+        if "inline-reply" in capabilities
+        else "no reply field: a question's Write button opens `habitd journal` in a terminal"
+    )
+    return f"{label}: {how}; {replies}"
 
 
 def check_daemon() -> Finding:

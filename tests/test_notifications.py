@@ -709,3 +709,25 @@ def test_a_long_body_is_cut_at_a_word() -> None:
     assert len(cut) <= MAX_BODY and cut.endswith("word…")
     assert body_text("Try `habitd surf` now", markup=False) == "Try habitd surf now"
     assert body_text("an odd ` stays", markup=True) == "an odd ` stays"
+
+
+@pytest.mark.parametrize(
+    ("name", "vendor", "says"),
+    [
+        ("dunst", "knopwob", "context menu"),
+        ("Xfce Notify Daemon", "Xfce", "Xfce's notifyd"),
+        ("lxqt-notificationd", "lxqt.org", "drop-down"),
+        ("Notification Daemon", "MATE", "MATE's notification daemon"),
+        ("Notification Daemon", "GNOME", "GNOME's fallback notification daemon"),
+        ("gnome-shell", "GNOME", "GNOME Shell"),
+        ("Plasma", "KDE", "KDE Plasma"),
+        ("mako", "emersion", "makoctl menu"),
+        ("SwayNotificationCenter", "ErikReider", "SwayNotificationCenter"),
+    ],
+)
+def test_doctor_knows_the_servers_people_run(name: str, vendor: str, says: str) -> None:
+    from habitd.doctor import how_actions_show
+
+    assert says in how_actions_show(name, vendor)
+    assert "Write button" in how_actions_show(name, vendor)
+    assert "reply field takes your answer" in how_actions_show(name, vendor, ["inline-reply"])

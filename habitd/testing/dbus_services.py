@@ -369,3 +369,50 @@ class StatusNotifierWatcher(BusService):
     def start(self) -> "StatusNotifierWatcher":
         super().start()
         return self
+
+
+# --- listening to a real notification server -------------------------------------------------
+
+
+class NotificationSignals(BusService):
+    """Records every signal a notification server sends (``NotificationClosed`` with its
+    reason, ``ActionInvoked``), as a person's desktop would see them, from its own thread."""
+
+    name = "notification-signals"
+
+    def __init__(self, address: str) -> None:
+        super().__init__(address)
+        self.received: list[tuple[str, list[Any]]] = []
+
+    def exports(self) -> dict[str, ServiceInterface]:
+        return {}
+
+    def closed(self) -> list[tuple[int, int]]:
+        """Every ``NotificationClosed`` so far, as (id, reason)."""
+        return [(int(b[0]), int(b[1])) for m, b in list(self.received) if m == "NotificationClosed"]
+
+    async def _main(self) -> None:
+        from dbus_fast import Message, MessageType
+
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        bus = await MessageBus(bus_address=self.address).connect()
+
+        def record(message: Any) -> None:
+            if message.message_type == MessageType.SIGNAL and message.interface == NAME:
+                self.received.append((message.member, list(message.body)))
+
+        bus.add_message_handler(record)
+        await bus.call(
+            Message(
+                destination="org.freedesktop.DBus",
+                path="/org/freedesktop/DBus",
+                interface="org.freedesktop.DBus",
+                member="AddMatch",
+                signature="s",
+                body=[f"type='signal',interface='{NAME}'"],
+            )
+        )
+        self._ready.set()
+        await self._stopping.wait()
+        bus.disconnect()

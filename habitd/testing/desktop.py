@@ -4,7 +4,8 @@ a virtual X display (Xvfb), dunst (a real notification server) and XFCE's or LXQ
 
 Missing programs skip a test on a developer's machine but fail it in CI, where
 ``.ci/run`` installs them (Debian: dbus-daemon, xvfb, dunst, xfce4-panel, lxqt-panel,
-xdotool).
+xdotool, and the notification servers xfce4-notifyd, lxqt-notificationd, notification-daemon
+and mate-notification-daemon).
 """
 
 from __future__ import annotations
@@ -210,6 +211,84 @@ class Dunst:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(10)
+
+
+NOTIFICATION_SERVERS = {
+    "xfce4-notifyd": "/usr/lib/x86_64-linux-gnu/xfce4/notifyd/xfce4-notifyd",
+    "lxqt-notificationd": "/usr/bin/lxqt-notificationd",
+    "notification-daemon": "/usr/lib/notification-daemon/notification-daemon",
+    "mate-notification-daemon": "/usr/lib/mate-notification-daemon/mate-notification-daemon",
+}
+"""Real notification servers besides dunst (Debian packages of the same names; ``.ci/run``
+installs them): XFCE's, LXQt's, GNOME's fallback and MATE's."""
+
+
+@dataclass
+class RealNotificationServer:
+    """One of :data:`NOTIFICATION_SERVERS` on ``display``, owning the notifications name on
+    the bus at ``address``, with its own home (its settings are its defaults)."""
+
+    program: str
+    address: str
+    display: VirtualDisplay
+    home: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> RealNotificationServer:
+        """Start it and wait until it answers on the bus."""
+        import asyncio
+
+        from habitd import dbus
+        from habitd.notify import NOTIFICATIONS, NOTIFICATIONS_PATH
+
+        path = NOTIFICATION_SERVERS[self.program]
+        if not os.path.exists(path):
+            need(self.program)  # fails in CI, skips elsewhere
+            raise AssertionError(f"{self.program} is on PATH but not at {path}")
+        self.home.mkdir(parents=True, exist_ok=True)
+        environ = {
+            **os.environ,
+            "DBUS_SESSION_BUS_ADDRESS": self.address,
+            "DISPLAY": self.display.display,
+            "HOME": str(self.home),
+            "XDG_CONFIG_HOME": str(self.home / ".config"),
+            "XDG_CACHE_HOME": str(self.home / ".cache"),
+            "XDG_DATA_HOME": str(self.home / ".local/share"),
+            "GSETTINGS_BACKEND": "memory",
+            "NO_AT_BRIDGE": "1",
+        }
+        self.proc = subprocess.Popen(
+            [path], env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                asyncio.run(
+                    dbus.call(
+                        NOTIFICATIONS,
+                        NOTIFICATIONS_PATH,
+                        NOTIFICATIONS,
+                        "GetServerInformation",
+                        address=self.address,
+                    )
+                )
+            except dbus.BusError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"{self.program} exited: {self.proc.returncode}") from None
+                time.sleep(0.2)
+            else:
+                return self
+        raise RuntimeError(f"{self.program} did not answer on the bus")
+
+    def stop(self) -> None:
+        """Stop it."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
 
 
 XFCE_PANEL = """<?xml version="1.0" encoding="UTF-8"?>
