@@ -247,6 +247,25 @@ def test_no_notification_server_on_the_bus(env: Env, session_bus: SessionBus) ->
     )
 
 
+@pytest.mark.parametrize("mode", ["auto", "desktop"])
+def test_a_refused_nudge_goes_to_the_log_and_the_next_is_tried_again(
+    env: Env, server: NotificationServer, mode: str
+) -> None:
+    env.write_config(CONFIG)
+    daemon = env.start_daemon(notifier=mode)
+    server.refusing = True
+    env.ok("trigger", "morning")
+    if mode == "auto":  # the log shows it instead
+        wait_for(lambda: "nudge morning: shown" in daemon.log)
+    else:
+        wait_for(lambda: "could not deliver nudge morning" in daemon.log)
+        assert "too many notifications" in daemon.log  # the server's own words
+    server.refusing = False
+    again = env.ok("trigger", "evening", "--json").json()
+    assert again["notifier"] == "desktop" and again["delivered"] is True
+    assert _shown(server, 1).summary == "Evening check"
+
+
 def test_bus_address_found_in_the_runtime_dir(env: Env, server: NotificationServer) -> None:
     del env.environ["DBUS_SESSION_BUS_ADDRESS"]  # as under systemd: only $XDG_RUNTIME_DIR/bus
     _start(env)

@@ -179,6 +179,8 @@ class NotificationServer(BusService):
         self.closed_by_client: list[int] = []
         self.shown: list[Shown] = []
         self.inhibited = False
+        self.refusing = False
+        """True: every Notify is answered with an error, as a full or failing server does."""
         self._next_id = 1000
         self._interface = _Interface(self)
 
@@ -207,6 +209,10 @@ class NotificationServer(BusService):
         hints: dict[str, Any],
         timeout: int,
     ) -> int:
+        if self.refusing:
+            from dbus_fast.errors import DBusError
+
+            raise DBusError("org.freedesktop.Notifications.Error", "too many notifications")
         if replaces_id:
             nid = replaces_id
         else:
