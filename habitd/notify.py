@@ -97,8 +97,6 @@ def ensure_bus_address() -> None:
         os.environ["DBUS_SESSION_BUS_ADDRESS"] = f"unix:path={bus}"
 
 
-MAX_BUTTONS = 3
-"""Buttons shown at most: LXQt turns more into a drop-down, GNOME shows three."""
 MAX_BODY = 300
 """Characters of a body shown at most (cut at a word; the whole text is in history)."""
 RESHOW_WITHIN = timedelta(minutes=10)
@@ -149,7 +147,7 @@ class DesktopNotifier:
     """Native notifications over the desktop's notification protocol (:mod:`habitd.freedesktop`).
 
     What is sent follows what the server says it can show: with ``actions``, the message's
-    buttons (at most three, keyed by their own words: ``done``, ``snoozed``) and, when a
+    buttons (keyed by their own words: ``done``, ``snoozed``) and, when a
     click can open something, the body-click action last (a drop-down such as LXQt's counts
     actions in order); without them the body ends with the CLI command that answers the
     nudge. A question gets a reply field where the server has ``inline-reply``, else a
@@ -235,7 +233,9 @@ class DesktopNotifier:
             # look like an answer to a question nobody answered
             buttons = [Button("write", message.reply)] + [b for b in buttons if b.id != "done"]
         if "actions" in capabilities:
-            actions = [(button.id, button.title) for button in buttons[:MAX_BUTTONS]]
+            # every button a message has (habitd's own have at most three; LXQt turns four
+            # or more into a drop-down, which counts the actions in the order sent)
+            actions = [(button.id, button.title) for button in buttons]
             if message.reply is not None and "inline-reply" in capabilities:
                 actions.append(("inline-reply", message.reply))
                 hints["x-kde-reply-submit-button-text"] = Variant("s", "Save")
