@@ -4,6 +4,7 @@ package on a private bus and a virtual screen, heard through its own D-Bus signa
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,3 +80,60 @@ def test_the_urgent_message_and_a_nudge_stay_until_answered(
         assert shot.stat().st_size > 0
     finally:
         signals.stop()
+
+
+def _xdotool(server: RealNotificationServer, *args: str) -> str:
+    import subprocess
+
+    from habitd.testing.desktop import need
+
+    environ = {**os.environ, "DISPLAY": server.display.display}
+    done = subprocess.run(
+        [need("xdotool"), *args], env=environ, capture_output=True, text=True, check=False
+    )
+    return done.stdout
+
+
+def _pick_in_lxqt_drop_down(server: RealNotificationServer, entry: int) -> None:
+    """Open LXQt's drop-down (four or more actions), choose ``entry`` (1 = first) with the
+    keyboard and press OK, as a person would with the mouse."""
+    window = wait_for(
+        lambda: (
+            _xdotool(server, "search", "--onlyvisible", "--class", "lxqt-notificationd")
+            .split("\n")[0]
+            .strip()
+        )
+    )
+    geometry = dict(
+        line.split("=", 1)
+        for line in _xdotool(server, "getwindowgeometry", "--shell", window).split()
+        if "=" in line
+    )
+    x, bottom = int(geometry["X"]), int(geometry["Y"]) + int(geometry["HEIGHT"]) - 39
+    _xdotool(server, "mousemove", str(x + 133), str(bottom), "click", "1")
+    time.sleep(0.5)  # the list opens and takes the keyboard
+    _xdotool(server, "key", "Home", *(["Down"] * (entry - 1)), "Return")
+    time.sleep(0.3)
+    _xdotool(server, "mousemove", str(x + 211), str(bottom), "click", "1")
+    _xdotool(server, "mousemove", "10", "10")  # away: a pointer on a popup pauses its timer
+
+
+@pytest.mark.parametrize("real_server", ["lxqt-notificationd"], indirect=True)
+def test_lxqt_records_the_choice_made_in_its_drop_down(
+    env: Env, real_server: RealNotificationServer
+) -> None:
+    """A breathing nudge has Done, Snooze, Skip and a body click: LXQt shows a drop-down,
+    and each choice is the one recorded (a hidden action sent first shifted them by one)."""
+    env.write_config(
+        CONFIG + '\n[[nudge]]\nid = "breathe"\nkind = "mindfulness"\nhabit = "meditate"\n'
+        'date = "2100-01-01 07:00"\nsnooze = "1h"\n'
+    )
+    env.start_daemon(notifier="auto")
+    for entry, answer in ((1, "done"), (2, "snoozed"), (3, "skipped")):
+        env.ok("trigger", "breathe")
+        time.sleep(1)
+        _pick_in_lxqt_drop_down(real_server, entry)
+        wait_for(
+            lambda a=answer: ("breathe", a) in [(e["nudge"], e["event"]) for e in env.history()]
+        )
+        assert [e["event"] for e in env.history() if e["nudge"] == "breathe"][-1] == answer
