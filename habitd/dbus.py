@@ -28,9 +28,9 @@ async def call(
     system: bool = False,
     timeout: float = 3.0,
 ) -> list[Any]:
-    """Call one method and return the reply's body; raises :class:`BusError` on any failure."""
-    from dbus_fast import BusType, MessageType
-    from dbus_fast import Message as BusMessage
+    """Call one method on a connection of its own and return the reply's body; raises
+    :class:`BusError` on any failure."""
+    from dbus_fast import BusType
     from dbus_fast.aio import MessageBus
 
     try:
@@ -44,6 +44,27 @@ async def call(
         raise BusUnreachable(
             f"cannot reach the {'system' if system else 'session'} bus: {type(exc).__name__}: {exc}"
         ) from None
+    try:
+        return await call_on(bus, destination, path, interface, member, signature, body, timeout)
+    finally:
+        bus.disconnect()
+
+
+async def call_on(
+    bus: Any,
+    destination: str,
+    path: str,
+    interface: str,
+    member: str,
+    signature: str = "",
+    body: Sequence[Any] = (),
+    timeout: float = 3.0,
+) -> list[Any]:
+    """Call one method over an open connection (a dbus-fast ``MessageBus``) and return the
+    reply's body; raises :class:`BusError` on any failure."""
+    from dbus_fast import Message as BusMessage
+    from dbus_fast import MessageType
+
     try:
         reply = await asyncio.wait_for(
             bus.call(
@@ -60,8 +81,6 @@ async def call(
         )
     except Exception as exc:
         raise BusError(f"{member} failed: {type(exc).__name__}: {exc}") from None
-    finally:
-        bus.disconnect()
     if reply is None:
         raise BusError(f"{member}: no reply")
     if reply.message_type == MessageType.ERROR:

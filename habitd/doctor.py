@@ -94,39 +94,45 @@ async def check_notifications() -> list[Finding]:
     ]
 
 
-SERVERS: tuple[tuple[str, str, str], ...] = (
+SERVERS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (
-        "dunst",
+        ("dunst",),
         "dunst",
         "dunst lists a nudge's buttons (by their words) in its context menu, not on the "
         "notification: open it with its context shortcut (default ctrl+shift+period) or "
         "`dunstctl context` (it needs dmenu or rofi: dunst's `dmenu` setting)",
     ),
-    ("xfce", "Xfce's notifyd", "buttons show on the notification"),
+    (("xfce",), "Xfce's notifyd", "buttons show on the notification"),
     (
-        "lxqt",
+        ("lxqt",),
         "LXQt's notificationd",
-        "one or two buttons show on the notification; three or more become a drop-down: "
+        "one to three buttons show on the notification; four or more become a drop-down: "
         "pick one and press OK",
     ),
-    ("mate", "MATE's notification daemon", "buttons show on the notification"),
-    ("gnome-shell", "GNOME Shell", "buttons show on the notification (hover or expand it)"),
-    ("gnome shell", "GNOME Shell", "buttons show on the notification (hover or expand it)"),
+    (("mate",), "MATE's notification daemon", "buttons show on the notification"),
     (
-        "notification daemon",
+        ("gnome-shell", "gnome shell"),
+        "GNOME Shell",
+        "buttons show on the notification (hover or expand it)",
+    ),
+    (
+        ("notification daemon",),
         "GNOME's fallback notification daemon",
         "buttons show on the notification",
     ),
-    ("plasma", "KDE Plasma", "buttons show on the notification"),
+    (("plasma",), "KDE Plasma", "buttons show on the notification"),
     (
-        "mako",
+        ("mako",),
         "mako",
         "mako lists a nudge's buttons through `makoctl menu` (with a dmenu-like picker)",
     ),
-    ("swaync", "SwayNotificationCenter", "buttons show on the notification"),
-    ("swaynotificationcenter", "SwayNotificationCenter", "buttons show on the notification"),
+    (
+        ("swaync", "swaynotificationcenter"),
+        "SwayNotificationCenter",
+        "buttons show on the notification",
+    ),
 )
-"""Well-known servers, matched by a word of their name or vendor (lowercase) as
+"""Well-known servers, matched by any of their words in the name or vendor (lowercase) as
 ``GetServerInformation`` gives them: what to call them and where a nudge's buttons show."""
 
 
@@ -134,7 +140,9 @@ def how_actions_show(name: str, vendor: str = "", capabilities: Sequence[str] = 
     """Where the person finds a nudge's buttons on this server, and how a question is
     answered there (a reply field, or the Write button)."""
     said = f"{name} {vendor}".lower()
-    known = next(((label, how) for key, label, how in SERVERS if key in said), None)
+    known = next(
+        ((label, how) for keys, label, how in SERVERS if any(key in said for key in keys)), None
+    )
     label, how = known or (name, "it takes buttons (where it shows them depends on the server)")
     replies = (
         "a question's reply field takes your answer there"

@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from habitd.dbus import BusError, BusUnreachable, call_on
+
 NAME = "org.freedesktop.Notifications"
 PATH = "/org/freedesktop/Notifications"
 DEFAULT_ACTION = "default"
@@ -28,10 +30,6 @@ EXPIRED, DISMISSED, CLOSED_BY_CALL, UNDEFINED = 1, 2, 3, 4
 """``NotificationClosed`` reasons."""
 
 URGENCY = {"low": 0, "normal": 1, "critical": 2}
-
-
-class NotificationError(Exception):
-    """The bus or the server could not be reached, or refused a call (the message says which)."""
 
 
 @dataclass(frozen=True)
@@ -67,11 +65,12 @@ class Connection:
         try:
             bus = await asyncio.wait_for(MessageBus(bus_address=address).connect(), timeout)
         except Exception as exc:
-            raise NotificationError(_describe("no session bus", exc)) from None
+            raise BusUnreachable(f"no session bus: {type(exc).__name__}: {exc}") from None
         try:
             connection = cls(bus, ServerInfo("", "", "", ""), frozenset())
             bus.add_message_handler(connection._signal)
-            await connection._call(
+            await call_on(
+                bus,
                 "org.freedesktop.DBus",
                 "/org/freedesktop/DBus",
                 "org.freedesktop.DBus",
@@ -118,7 +117,7 @@ class Connection:
 
     async def close_notification(self, nid: int, timeout: float = 3.0) -> None:
         """Take a notification off the screen (harmless when it is already gone)."""
-        with contextlib.suppress(NotificationError):
+        with contextlib.suppress(BusError):
             await self._notifications("CloseNotification", "u", [nid], timeout)
 
     def disconnect(self) -> None:
@@ -133,38 +132,7 @@ class Connection:
     async def _notifications(
         self, member: str, signature: str, body: list[Any], timeout: float
     ) -> list[Any]:
-        return await self._call(NAME, PATH, NAME, member, signature, body, timeout)
-
-    async def _call(
-        self,
-        destination: str,
-        path: str,
-        interface: str,
-        member: str,
-        signature: str,
-        body: list[Any],
-        timeout: float,
-    ) -> list[Any]:
-        from dbus_fast import Message, MessageType
-
-        message = Message(
-            destination=destination,
-            path=path,
-            interface=interface,
-            member=member,
-            signature=signature,
-            body=body,
-        )
-        try:
-            reply = await asyncio.wait_for(self._bus.call(message), timeout)
-        except Exception as exc:
-            raise NotificationError(_describe(f"{member} failed", exc)) from None
-        if reply is None:
-            raise NotificationError(f"{member}: no reply")
-        if reply.message_type == MessageType.ERROR:
-            said = " ".join(map(str, reply.body))
-            raise NotificationError(f"{member}: {reply.error_name} {said}".rstrip())
-        return list(reply.body)
+        return await call_on(self._bus, NAME, PATH, NAME, member, signature, body, timeout)
 
     def _signal(self, message: Any) -> None:
         from dbus_fast import MessageType
@@ -178,7 +146,3 @@ class Connection:
             self.on_closed(int(body[0]), int(body[1]))
         elif message.member == "NotificationReplied" and len(body) >= 2:
             self.on_replied(int(body[0]), str(body[1]))
-
-
-def _describe(what: str, exc: BaseException) -> str:
-    return f"{what}: {type(exc).__name__}: {exc}".rstrip(": ")

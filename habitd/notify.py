@@ -185,13 +185,14 @@ class DesktopNotifier:
 
     async def connect(self, timeout: float = 3.0) -> bool:
         """Open a fresh connection and ask the server what it supports; False if none answers."""
-        from habitd.freedesktop import Connection, NotificationError
+        from habitd.dbus import BusError
+        from habitd.freedesktop import Connection
 
         ensure_bus_address()
         await self.close()
         try:
             connection = await Connection.open(timeout=timeout)
-        except NotificationError as exc:
+        except BusError as exc:
             self.reason = f"no notification server: {exc}"
             return False
         connection.on_action = self._action
@@ -203,12 +204,12 @@ class DesktopNotifier:
 
     async def _check(self, timeout: float = 3.0) -> Connection | None:
         """The live connection (what the server can show now), reconnecting if it went away."""
-        from habitd.freedesktop import NotificationError
+        from habitd.dbus import BusError
 
         if self._connection is not None and self._connection.connected:
             try:
                 await self._connection.refresh(timeout)
-            except NotificationError as exc:
+            except BusError as exc:
                 log.warning("notification server connection lost (%s); reconnecting", exc)
             else:
                 return self._connection
@@ -218,7 +219,8 @@ class DesktopNotifier:
     async def send(self, nudge_id: str, message: Message) -> None:
         from dbus_fast import Variant
 
-        from habitd.freedesktop import URGENCY, NotificationError
+        from habitd.dbus import BusError
+        from habitd.freedesktop import URGENCY
 
         connection = await self._check()
         if connection is None:
@@ -257,7 +259,7 @@ class DesktopNotifier:
                 expire,
                 icon=icon_path().as_uri(),
             )
-        except NotificationError as exc:
+        except BusError as exc:
             self._connection = None
             self.reason = f"the notification server did not take the notification: {exc}"
             raise ConnectionError(self.reason) from None
