@@ -226,10 +226,13 @@ def seed_habits(root: Path, habits: int, days: int, seed: int = 7) -> None:
             if state:
                 value = float(rng.randint(0, 9)) if n % 4 == 1 else None
                 rows.append((f"h{n}", (today - timedelta(days=back)).isoformat(), state, value))
-    with store._write() as db:  # bulk seeding for the benchmark only
-        db.executemany(
-            "INSERT INTO checks (habit, day, state, value, ts) VALUES (?, ?, ?, ?, '')", rows
-        )
+    def seed() -> None:
+        with store._write() as db:  # bulk seeding for the benchmark only
+            db.executemany(
+                "INSERT INTO checks (habit, day, state, value, ts) VALUES (?, ?, ?, ?, '')", rows
+            )
+
+    store.write(seed)
     store.close()
 
 
@@ -278,12 +281,15 @@ def seed_entries(root: Path, count: int, seed: int = 11) -> None:
                     None,
                 )
             )
-    with store._write() as db:  # bulk seeding for the benchmark only
-        db.executemany(
-            "INSERT INTO entries (ts, kind, emotion, intensity, trigger, craving, halt, extra) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+    def seed() -> None:
+        with store._write() as db:  # bulk seeding for the benchmark only
+            db.executemany(
+                "INSERT INTO entries (ts, kind, emotion, intensity, trigger, craving, halt, "
+                "extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    store.write(seed)
     store.close()
 
 

@@ -5,9 +5,10 @@ never the App), the notifier and the timetable; it fires nudges (compose, ``befo
 deliver, record) and answers JSON-RPC. In the daemon (:mod:`habitd.runtime`) the
 timetable is APScheduler's and the notifier the desktop's; a CLI that runs a plugin's
 method without a daemon gets a :class:`~habitd.schedule.Forecast` and a log notifier.
-What touches the person's data is the core's (:mod:`habitd.operations`): the App runs
-those operations in one writer thread, so a commit never stalls its event loop, and the
-reactor (:mod:`habitd.reactor`) tells plugins about each change afterwards.
+What touches the person's data is the core's (:mod:`habitd.operations`): the App hands
+each operation to the store's one writer thread and awaits it, so a commit never stalls
+its event loop (a blocking write on the loop is refused), and the reactor
+(:mod:`habitd.reactor`) tells plugins about each change afterwards.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import os
 import time as monotonic_time
 import typing
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from datetime import date, datetime, timedelta, tzinfo
+from functools import partial
 from typing import Any, TypeVar
 
 from habitd import __version__, clock, systemd
@@ -32,7 +34,7 @@ from habitd.notify import LogNotifier, Notifier
 from habitd.operations import OPERATIONS, Operations
 from habitd.paths import Paths, ensure_private_dir
 from habitd.plugins import PluginHost
-from habitd.rpc import check_params, is_rpc, rpc, unknown
+from habitd.rpc import check_params, is_rpc, only_reads, rpc, unknown
 from habitd.schedule import Forecast, NudgeScheduler, Timetable
 from habitd.store import Store
 
@@ -60,7 +62,7 @@ class App:
         self.daemon = daemon
         """True in the daemon; False in a CLI working without one."""
         self.loop = asyncio.get_running_loop()
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="habitd-writer")
+        store.forbid_blocking_writes()  # the loop awaits its writes (App.write)
         self.delivery = Delivery(self)
         self.notifier: Notifier = LogNotifier("no desktop notifier in this process")
         """The daemon's runtime puts the desktop's in place at start."""
@@ -117,13 +119,13 @@ class App:
         return found
 
     async def close(self) -> None:
-        """Release the notifier, the plugins' workers, the writer thread and the store."""
+        """Release the notifier, the plugins' workers and the store (its writer finishes
+        what was handed over first)."""
         await self.notifier.close()
         self.plugins.close()
         for context in self._contexts.values():
             context._close()
-        self._writer.shutdown(wait=True)
-        self.store.close()
+        await asyncio.to_thread(self.store.close)
 
     def spawn(self, work: Callable[[], Coroutine[Any, Any, Any]]) -> None:
         """Run ``work()`` on the loop as a task of its own (what a plugin's ``ctx.notify``
@@ -186,17 +188,29 @@ class App:
         """Compose, check and deliver a nudge now (see :mod:`habitd.delivery`)."""
         return await self.delivery.fire(nudge_id, forced=forced, cause=cause)
 
-    async def write(self, operation: Callable[[], _T]) -> _T:
-        """Run a core operation in the single writer thread (a commit's fsync never stalls
-        the event loop), then let the reactor know."""
-        result = await self.loop.run_in_executor(self._writer, operation)
-        self.changed()
+    async def write(self, operation: Callable[[], _T], react: bool = True) -> _T:
+        """Run ``operation`` (a core operation, or bookkeeping) on the store's one writer
+        thread and await it (a commit's fsync never stalls the event loop); then, unless
+        ``react`` is False (history lines, pending deliveries), let the reactor know."""
+        result = await asyncio.wrap_future(self.store.submit(operation))
+        if react:
+            self.changed()
         return result
+
+    def write_soon(self, operation: Callable[[], Any]) -> None:
+        """Hand bookkeeping to the writer without waiting for it (from a callback on the
+        loop that cannot await); a failure is logged."""
+
+        def failed(future: Future[Any]) -> None:
+            if future.exception() is not None:
+                log.error("could not record: %s", future.exception())
+
+        self.store.submit(operation).add_done_callback(failed)
 
     async def fire_later(self, nudge_id: str, due: datetime, reason: str) -> None:
         """Fire ``nudge_id`` once at ``due`` (replacing any earlier pending one); it survives a
         restart. ``reason`` is recorded as the firing's cause (``snoozed``, ``held``...)."""
-        self.store.set_pending(nudge_id, due, reason)
+        await self.write(partial(self.store.set_pending, nudge_id, due, reason), react=False)
         self.scheduler.add_pending(nudge_id, due, reason)
 
     def arm_stored(self, nudge_id: str | None = None) -> None:
@@ -351,7 +365,10 @@ class App:
         if self.daemon and started:
             await self.plugins.call_all("habitd_startup", only=started)
         restart = restart_needed(old, plugins)
-        self.store.add_event("reloaded", detail={"config": str(config.source)})
+        await self.write(
+            partial(self.store.add_event, "reloaded", detail={"config": str(config.source)}),
+            react=False,
+        )
         systemd.notify("READY=1", f"STATUS={len(config.nudges)} nudges")
         log.info("config reloaded from %s: %d nudges", config.source, len(config.nudges))
         if restart:
@@ -385,19 +402,21 @@ class App:
             if self.config.nudge(nudge_id):
                 self.scheduler.add_pending(nudge_id, due, reason)
             else:
-                self.store.clear_pending(nudge_id)
+                await self.write(partial(self.store.clear_pending, nudge_id), react=False)
 
     # --- dispatch ------------------------------------------------------------------------
 
     async def dispatch(self, method: str, params: Mapping[str, Any] | None) -> Any:
         """Call an RPC method by name with JSON params, checking names and types first: the
-        core's operations in the writer thread, plugins' in their own worker, the daemon's
-        own here."""
+        core's writes on the store's writer thread, its reads on a reading thread, plugins'
+        methods in their own worker, the daemon's own here."""
         params = dict(params or {})
         name = method.replace("-", "_")
         if name in OPERATIONS:
             operation = getattr(self.core, name)
             check_params(operation, params)
+            if only_reads(operation):
+                return await asyncio.to_thread(operation, **params)
             return await self.write(lambda: operation(**params))
         if method in self._plugin_methods:
             plugin, function = self._plugin_methods[method]

@@ -227,7 +227,8 @@ class PluginContext:
         """Store an answer as the person's (a mark, a snooze...); committed on return.
         Plugins hear of it through ``habitd_on_action`` afterwards. With a ``key`` it
         happens once: the same key again returns the first result and writes nothing."""
-        result = self._app.core.record_action(action, key)
+        core = self._app.core
+        result = self._app.store.write(lambda: core.record_action(action, key))
         self._app.loop.call_soon_threadsafe(self._app.changed)
         return result
 
@@ -236,7 +237,8 @@ class PluginContext:
         :class:`InvalidInput` naming a bad field. With a ``key`` (say, one made from the
         change a reaction answers: ``f"thanks:{action.change}"``) it happens once: the same
         key again stores nothing and returns the first id."""
-        entry_id = self._app.core.add_entry(kind, fields, key)
+        core = self._app.core
+        entry_id = self._app.store.write(lambda: core.add_entry(kind, fields, key))
         self._app.loop.call_soon_threadsafe(self._app.changed)
         return entry_id
 
@@ -252,20 +254,28 @@ class PluginContext:
         "reached"`` is marked done for that day). With a ``key`` (an RPC method's, from the
         client) it happens once: the same key again records nothing and returns the time
         recorded the first time. Returns the time recorded."""
-        store = self._app.store
-        with store.once(key, "add_contact") as once:
-            if once.replayed:
-                return datetime.fromisoformat(once.result["ts"])
-            store.add_contact(name, when, how, note)
-            self.count("reached", when)
-            once.result = {"ts": when.isoformat()}
-        return when
+        store, core = self._app.store, self._app.core
+
+        def write() -> tuple[datetime, list[str]]:
+            with store.once(key, "add_contact") as once:
+                if once.replayed:
+                    return datetime.fromisoformat(once.result["ts"]), []
+                store.add_contact(name, when, how, note)
+                marked = core.count("reached", when)
+                once.result = {"ts": when.isoformat()}
+            return when, marked
+
+        recorded, marked = store.write(write)
+        if marked:
+            self._app.loop.call_soon_threadsafe(self._app.changed)
+        return recorded
 
     def count(self, activity: str, when: datetime | None = None) -> list[str]:
         """An activity happened (``practice``, or your own ``PLUGIN:WORD``): each habit with
         ``counts = ACTIVITY`` is marked done for that habit day, unless marked already.
         Returns the habits marked (their ``habitd_on_action`` follows)."""
-        marked = self._app.core.count(activity, when or self.now())
+        core, moment = self._app.core, when or self.now()
+        marked = self._app.store.write(lambda: core.count(activity, moment))
         if marked:
             self._app.loop.call_soon_threadsafe(self._app.changed)
         return marked
@@ -283,9 +293,13 @@ class PluginContext:
         ``key`` it is added once, however often the call is repeated (a reaction replayed
         after a crash)."""
         store = self._app.store
-        with store.once(key, "add_event") as once:
-            if not once.replayed:
-                store.add_event(event, title=title, habit=habit, detail=dict(detail or {}))
+
+        def write() -> None:
+            with store.once(key, "add_event") as once:
+                if not once.replayed:
+                    store.add_event(event, title=title, habit=habit, detail=dict(detail or {}))
+
+        store.write(write)
 
     def back_up(self, target: Path) -> Path:
         """Write a consistent copy of the database to ``target`` (0600)."""

@@ -15,6 +15,7 @@ import logging
 import time as monotonic_time
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from habitd.config import Nudge
@@ -81,7 +82,7 @@ class Delivery:
         record what happened. Never raises for a plugin or delivery problem."""
         nudge = self.app.core.nudge(nudge_id)
         if cause in ("snoozed", "held"):
-            self.app.store.clear_pending(nudge.id)
+            await self.app.write(partial(self.app.store.clear_pending, nudge.id), react=False)
         last = self._last_fired.get(nudge.id)
         every = nudge.schedule.every
         gap = min(REFIRE_GAP, every.total_seconds() / 2) if every else REFIRE_GAP
@@ -111,7 +112,7 @@ class Delivery:
                     verdict, by = ours, "habitd"
             if verdict and verdict.action == "hold" and verdict.until:
                 await self.app.fire_later(nudge.id, verdict.until, "held")
-                self.app.store.add_event(
+                await self._history(
                     "held",
                     nudge.id,
                     title=message.title,
@@ -129,7 +130,7 @@ class Delivery:
                     "reason": verdict.reason,
                 }
             if verdict:
-                self.app.store.add_event(
+                await self._history(
                     "dropped",
                     nudge.id,
                     title=message.title,
@@ -151,7 +152,7 @@ class Delivery:
         if not delivered:
             detail["delivered"] = False
         await self.app.plugins.call_all("habitd_after_send", nudge=nudge, message=message)
-        self.app.store.add_event(
+        await self._history(
             "fired",
             nudge.id,
             title=message.title,
@@ -178,12 +179,13 @@ class Delivery:
         record it in history as ``event`` with ``detail`` (why it was sent). ``about`` names
         what it concerns (a habit...)."""
         await self.show(message, about, event, detail)
-        self.record(message, about, event, detail)
+        await self.app.write(partial(self.record, message, about, event, detail), react=False)
 
     def record(
         self, message: Message, about: str, event: str, detail: dict[str, Any] | None
     ) -> None:
-        """The history line of a message that is not a nudge."""
+        """The history line of a message that is not a nudge (a write: from a thread that
+        may wait for the writer, or handed to it)."""
         self.app.store.add_event(
             event,
             title=message.title,
@@ -191,6 +193,10 @@ class Delivery:
             habit=about if self.app.config.habit(about) else None,
             detail=detail,
         )
+
+    async def _history(self, event: str, nudge: str | None = None, **fields: Any) -> None:
+        """Add a line to history through the writer, without holding up the loop."""
+        await self.app.write(partial(self.app.store.add_event, event, nudge, **fields), react=False)
 
     async def show(
         self, message: Message, about: str, event: str, detail: dict[str, Any] | None
@@ -249,14 +255,19 @@ class Delivery:
         "while you were away" notification instead of a burst.
         """
         nudge = self.app.config.nudge(nudge_id)
-        self.app.store.clear_pending(nudge_id)
-        self.app.store.add_event(
-            "missed",
-            nudge_id,
-            title=nudge.title if nudge else None,
-            habit=nudge.habit if nudge else None,
-            detail={"due": due.isoformat()},
-        )
+        store = self.app.store
+
+        def write() -> None:
+            store.clear_pending(nudge_id)
+            store.add_event(
+                "missed",
+                nudge_id,
+                title=nudge.title if nudge else None,
+                habit=nudge.habit if nudge else None,
+                detail={"due": due.isoformat()},
+            )
+
+        self.app.write_soon(write)
         self._away.append(nudge_id)
         if len(self._away) == 1:
             import asyncio
@@ -282,7 +293,7 @@ class Delivery:
             await self.app.notifier.send("away", message)
         except Exception as exc:
             log.error("could not deliver the summary of missed nudges: %s", exc)
-        self.app.store.add_event(
+        await self._history(
             "away", title=message.title, body=message.body, detail={"missed": missed}
         )
 

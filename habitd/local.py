@@ -31,11 +31,14 @@ class Local:
         name = method.replace("-", "_")
         if name not in OPERATIONS:
             return _call_app(self.config_file, method, params)
-        from habitd.rpc import check_params
+        from habitd.rpc import check_params, only_reads
 
-        operation = getattr(self._open(), name)
+        core = self._open()
+        operation = getattr(core, name)
         check_params(operation, dict(params))
-        return operation(**params)
+        if only_reads(operation):
+            return operation(**params)
+        return core.store.write(lambda: operation(**params))
 
     def _open(self) -> Any:
         if self._core is None:

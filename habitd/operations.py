@@ -1,7 +1,8 @@
 """The core: every operation on the person's data, decided and written in one place.
 
-Both modes run exactly this code: the daemon in its single writer thread, and a CLI that
-finds no daemon in-process (without asyncio, plugins or D-Bus, so it stays light). An
+Both modes run exactly this code: the daemon hands each write to the store's one writer
+thread (and runs a read, marked :func:`~habitd.rpc.reads`, beside it), and a CLI that
+finds no daemon does the same in-process (without asyncio, plugins or D-Bus, so it stays light). An
 operation validates its input, writes in one transaction together with its idempotency
 ``key`` (a retry with the same key returns the first answer and writes nothing) and a
 change in the change log, and returns JSON. It calls no plugin, notifier or scheduler: the
@@ -19,7 +20,7 @@ from habitd import clock, entries, help
 from habitd.config import Config, Nudge
 from habitd.contract import ANSWERS, Action
 from habitd.errors import InvalidInput, NotFound
-from habitd.rpc import exposed, rpc
+from habitd.rpc import exposed, reads, rpc
 from habitd.store import Store
 from habitd.timeparse import parse_duration
 
@@ -469,6 +470,7 @@ class Operations:
         return result
 
     @rpc
+    @reads
     def urge_help(self, craving: int) -> dict[str, Any] | None:
         """What an urge of strength ``craving`` gets at once: ``help_now("craving")`` when it
         is at or above ``escalate_at``, else None (the one rule; the client asks it in its
@@ -536,6 +538,7 @@ class Operations:
         return dict(once.result)
 
     @rpc
+    @reads
     def help_now(self, moment: str = "craving", feeling: str | None = None) -> dict[str, Any]:
         """Right now: the people who help, best first for the ``moment`` (craving, lapse,
         lonely...), next steps, and the crisis line for where the person is."""
@@ -550,6 +553,7 @@ class Operations:
         )
 
     @rpc
+    @reads
     def entries(
         self,
         since: str | None = None,
@@ -589,6 +593,7 @@ class Operations:
         return row
 
     @rpc
+    @reads
     def entry(self, id: int) -> dict[str, Any]:
         """One entry."""
         found = self.store.entries(entry_id=id)
@@ -632,6 +637,7 @@ class Operations:
         return dict(once.result)
 
     @rpc
+    @reads
     def vocabulary(self) -> dict[str, list[str]]:
         """The person's own emotion and trigger words, the eight most used first (for
         prompts)."""
@@ -643,6 +649,7 @@ class Operations:
     # --- history ------------------------------------------------------------------------------
 
     @rpc
+    @reads
     def history(
         self, since: str | None = None, nudge: str | None = None, limit: int | None = None
     ) -> list[dict[str, Any]]:

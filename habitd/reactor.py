@@ -21,6 +21,7 @@ import asyncio
 import logging
 import time
 from datetime import date, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from habitd.store import Change
@@ -71,12 +72,13 @@ class Reactor:
                     await self._react(change)
                 except Exception:  # plugins are isolated already; this is habitd's own bug
                     log.exception("could not react to change %d; going on", change.id)
-                store.set_state(*PROGRESS, change.id)
+                await self.app.write(partial(store.set_state, *PROGRESS, change.id), react=False)
             if not changes and not self._again:
-                self._prune()
-                return
+                await self._prune()
+                if not self._again:  # nothing new came while pruning
+                    return
 
-    def _prune(self) -> None:
+    async def _prune(self) -> None:
         now = time.monotonic()
         if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
             return
@@ -84,7 +86,10 @@ class Reactor:
         from habitd import clock
 
         store = self.app.store
-        changes, requests = store.prune(clock.utc_now() - KEPT, int(store.get_state(*PROGRESS, 0)))
+        reacted = int(store.get_state(*PROGRESS, 0))
+        changes, requests = await self.app.write(
+            partial(store.prune, clock.utc_now() - KEPT, reacted), react=False
+        )
         if changes or requests:
             log.info("pruned %d old changes and %d old request keys", changes, requests)
 

@@ -24,6 +24,18 @@ def rpc(function: _F) -> _F:
     return function
 
 
+def reads(function: _F) -> _F:
+    """Mark an RPC method that only reads: it runs beside the writes (on a reading thread,
+    through its own connection), never queued behind them on the writer."""
+    function.__habitd_reads__ = True  # type: ignore[attr-defined]
+    return function
+
+
+def only_reads(function: Any) -> bool:
+    """Was ``function`` marked with :func:`reads`?"""
+    return bool(getattr(function, "__habitd_reads__", False))
+
+
 def is_rpc(function: Any) -> bool:
     """Was ``function`` marked with :func:`rpc`?"""
     return bool(getattr(function, "__habitd_rpc__", False))

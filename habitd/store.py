@@ -4,24 +4,51 @@ One file in the data dir, 0600, in WAL mode with foreign keys on and a busy time
 daemon and an in-process client can both use it. ``synchronous=FULL``: what a person wrote
 is on disk before habitd says "saved". The schema version lives in ``PRAGMA user_version``;
 :data:`MIGRATIONS` upgrades any older file step by step.
+
+One writer (:mod:`habitd.writer`): every write runs on the store's writer thread, on the
+only connection that writes, whoever asked for it; a write method called from another
+thread hands itself over and waits. Every other thread reads through a read-only
+connection of its own, so a read never waits for a write, a backup or another reader.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import date, datetime
+from functools import wraps
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from habitd.clock import to_stored, utc_now
 from habitd.errors import DatabaseGone, HabitdError
 from habitd.files import own_leftovers, temporary_beside
+from habitd.writer import Writer
+
+_T = TypeVar("_T")
+_W = TypeVar("_W", bound=Callable[..., Any])
+
+
+def writes(method: _W) -> _W:
+    """A store method that writes: it runs on the writer thread (called from any other
+    thread, it is handed over and waited for)."""
+
+    @wraps(method)
+    def handed_over(self: Store, *args: Any, **kwargs: Any) -> Any:
+        if self._writer.on_thread():
+            return method(self, *args, **kwargs)
+        self._not_here()
+        return self._writer.submit(lambda: method(self, *args, **kwargs)).result()
+
+    return handed_over  # type: ignore[return-value]
+
 
 _ENTRY_WORDS = """coalesce({row}emotion, '') || ' ' || coalesce({row}trigger, '') || ' ' ||
     coalesce({row}halt, '') || ' ' || coalesce({row}note, '') || ' ' || coalesce(
@@ -305,17 +332,46 @@ def restore(source: Path, db: Path, aside: Path) -> Path:
 
 
 class Store:
-    """The database. Thread-safe: plugin hooks may run in worker threads."""
+    """The database: one writer thread, a reading connection per thread. Thread-safe:
+    plugin hooks run in worker threads, the daemon's loop reads, the writer writes."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = threading.RLock()
+        self._writer = Writer()
         self._depth = 0
-        """How many :meth:`_write` blocks are open (on the thread holding the lock)."""
+        """How many :meth:`_write` blocks are open (on the writer thread: nobody else)."""
         self._db = self._open(path)
+        """The one connection that writes, used on the writer thread only (it is opened
+        here, before the thread exists, so a file that cannot be opened fails the caller)."""
         self._identity = _identity(path)
         """The database file's (device, inode) when it was opened: a write checks it is still
         the file at :attr:`path`."""
+        self._local = threading.local()
+        self._readers: dict[threading.Thread, sqlite3.Connection] = {}
+        self._readers_lock = threading.Lock()
+        """Guards :attr:`_readers` (threads open their connection at their first read)."""
+        self._blocking_forbidden: int | None = None
+
+    def forbid_blocking_writes(self) -> None:
+        """From now on a write method called on this thread (the daemon's event loop) is a
+        bug, raised at once: the loop hands writes over with :meth:`submit` and awaits them,
+        so it never waits for the writer."""
+        self._blocking_forbidden = threading.get_ident()
+
+    def _not_here(self) -> None:
+        if threading.get_ident() == self._blocking_forbidden:
+            raise RuntimeError("a blocking write on the event loop: submit it and await it")
+
+    def submit(self, work: Callable[[], _T]) -> Future[_T]:
+        """Run ``work`` (a function of store writes: one operation) on the writer thread;
+        its result comes through the future. Everything it writes through this store runs
+        there, in order with every other write."""
+        return self._writer.submit(work)
+
+    def write(self, work: Callable[[], _T]) -> _T:
+        """:meth:`submit` ``work`` and wait for its result (from a thread that may block)."""
+        self._not_here()
+        return self._writer.run(work)
 
     def gone(self) -> str | None:
         """Why the file at :attr:`path` is no longer the database this store writes to
@@ -382,23 +438,29 @@ class Store:
         return db
 
     def backup(self, target: Path) -> Path:
-        """An online copy of the whole database (SQLite's backup API), 0600, written to a
-        temporary file of habitd's own first (:func:`habitd.files.temporary_beside`) so a
-        half-written copy never carries the final name. Nothing else in the target's folder
-        is touched but habitd's own leftovers of an interrupted copy to the same name."""
+        """An online copy of the whole database, 0600, written to a temporary file of
+        habitd's own first (:func:`habitd.files.temporary_beside`) so a half-written copy
+        never carries the final name. Nothing else in the target's folder is touched but
+        habitd's own leftovers of an interrupted copy to the same name.
+
+        It copies from a read snapshot on a connection of its own (SQLite's backup API in
+        one step: a copy in several steps from a connection other than the writer's starts
+        again after every write), so in WAL mode neither the writer nor any reader waits for
+        it, however large the database; only the caller's thread is busy."""
         for stale in own_leftovers(target):
             stale.unlink(missing_ok=True)
         partial, fd = temporary_beside(target)
         os.close(fd)
         try:
+            source = self._connect(read_only=True)
             copy = sqlite3.connect(partial)
             try:
-                with self._lock:
-                    self._db.backup(copy)
+                source.backup(copy)
                 # one self-contained file: reading it never makes -wal and -shm files beside it
                 copy.execute("PRAGMA journal_mode=DELETE")
             finally:
                 copy.close()
+                source.close()
             fd = os.open(partial, os.O_RDONLY)
             try:
                 os.fsync(fd)
@@ -411,31 +473,59 @@ class Store:
         return target
 
     def close(self) -> None:
-        """Close the connection (checkpointing the WAL)."""
-        with self._lock:
-            self._db.close()
+        """Finish the writes handed over, close the writer's connection (checkpointing the
+        WAL) and every reader's."""
+        self._writer.stop(self._db.close)
+        with self._readers_lock:
+            readers, self._readers = list(self._readers.values()), {}
+        for db in readers:
+            with contextlib.suppress(sqlite3.ProgrammingError):  # a thread still reading
+                db.close()
+
+    def _connect(self, read_only: bool) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA busy_timeout = 5000")
+        if read_only:
+            db.execute("PRAGMA query_only = ON")
+        return db
+
+    def _reading(self) -> sqlite3.Connection:
+        """The connection to read through on this thread: the writer's on the writer thread
+        (a write's own reads see what it wrote), else the thread's own read-only one."""
+        if self._writer.on_thread():
+            return self._db
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = self._connect(read_only=True)
+            with self._readers_lock:
+                for thread in [t for t in self._readers if not t.is_alive()]:
+                    self._readers.pop(thread).close()  # a retired plugin worker's
+                self._readers[threading.current_thread()] = db
+        return db
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; a write inside another joins it (one commit for both)."""
-        with self._lock:
-            if self._depth:
+        """One write transaction; a write inside another joins it (one commit for both).
+        On the writer thread only."""
+        if not self._writer.on_thread():
+            raise RuntimeError("store writes run on the writer thread: use Store.write")
+        if self._depth:
+            yield self._db
+            return
+        gone = self.gone()
+        if gone is not None:
+            raise DatabaseGone(
+                f"{gone}; nothing was saved there. Restart the daemon "
+                "(`systemctl --user restart habitd`) so it opens the database at that name"
+            )
+        self._depth += 1
+        try:
+            with _transaction(self._db):
                 yield self._db
-                return
-            gone = self.gone()
-            if gone is not None:
-                raise DatabaseGone(
-                    f"{gone}; nothing was saved there. Restart the daemon "
-                    "(`systemctl --user restart habitd`) so it opens the database at that name"
-                )
-            self._depth += 1
-            try:
-                with _transaction(self._db):
-                    yield self._db
-            except sqlite3.OperationalError as exc:
-                raise StoreError(f"could not save to {self.path}: {exc}") from None
-            finally:
-                self._depth -= 1
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"could not save to {self.path}: {exc}") from None
+        finally:
+            self._depth -= 1
 
     @contextmanager
     def once(self, key: str | None, method: str) -> Iterator[Once]:
@@ -460,11 +550,11 @@ class Store:
                 )
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return self._db.execute(sql, params).fetchall()
+        return self._reading().execute(sql, params).fetchall()
 
     # --- the change log -------------------------------------------------------------------
 
+    @writes
     def add_change(self, what: str, data: Mapping[str, Any], ts: datetime) -> int:
         """Append a change (``action`` or ``entry``) for the daemon to react to; inside an
         operation's transaction, it commits with the change itself."""
@@ -475,6 +565,7 @@ class Store:
             )
             return int(cursor.lastrowid or 0)
 
+    @writes
     def prune(self, before: datetime, reacted_up_to: int) -> tuple[int, int]:
         """Forget bookkeeping older than ``before``: changes reacted to (ids up to
         ``reacted_up_to``) and request keys, whose retries and replays are long over.
@@ -500,6 +591,7 @@ class Store:
 
     # --- events ---------------------------------------------------------------------------
 
+    @writes
     def add_event(
         self,
         event: str,
@@ -561,6 +653,7 @@ class Store:
 
     # --- habit marks ----------------------------------------------------------------------
 
+    @writes
     def set_check(
         self, habit: str, day: date, state: str, value: float | None = None, note: str | None = None
     ) -> None:
@@ -573,6 +666,7 @@ class Store:
                 (habit, day.isoformat(), state, value, note, to_stored(utc_now())),
             )
 
+    @writes
     def delete_check(self, habit: str, day: date) -> Check | None:
         """Remove a habit's mark for a day; the mark that was there, if any."""
         with self._write() as db:
@@ -616,6 +710,7 @@ class Store:
 
     # --- journal entries ----------------------------------------------------------------------
 
+    @writes
     def add_entry(
         self,
         kind: str,
@@ -687,6 +782,7 @@ class Store:
             found.append(entry)
         return found
 
+    @writes
     def update_entry(
         self,
         entry_id: int,
@@ -734,6 +830,7 @@ class Store:
         )
         return [int(row[0]) for row in rows]
 
+    @writes
     def delete_entry(self, entry_id: int) -> bool:
         """Remove an entry for good; False if there was none. Its words go from every table
         that held them: the entry (its freed space overwritten: ``secure_delete``), the
@@ -754,13 +851,13 @@ class Store:
             db.execute("INSERT INTO entries_search (entries_search) VALUES ('optimize')")
             return True
 
+    @writes
     def forget(self) -> None:
         """After a delete has committed: move every page into the database file and empty
         the write-ahead log, whose old copies of the pages still held the words (readers
         that hold an older snapshot may keep some until they finish; the daemon's stop
         empties it in any case)."""
-        with self._lock:
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def vocabulary(self, column: str) -> list[tuple[str, int]]:
         """The person's own words in ``emotion`` or ``trigger``, most used first."""
@@ -780,8 +877,8 @@ class Store:
         """A connection of its own that can only read, and only the person's data (a
         plugin's ``ctx.query``): :data:`PERSON_TABLES`, never habitd's own bookkeeping
         (:data:`HABITD_TABLES`: other plugins' state, the change log, request keys) and no
-        other database file. WAL lets it read while habitd writes, and it never takes the
-        store's lock."""
+        other database file. WAL lets it read while habitd writes, and it never waits for
+        the writer."""
         db = sqlite3.connect(
             f"file:{self.path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
         )
@@ -813,17 +910,14 @@ class Store:
                 elif "prohibited" in str(exc) or "not authorized" in str(exc):
                     said = f"it may read {', '.join(PERSON_TABLES)}"
                 raise StoreError(f"query refused: {said}") from None
-        with self._lock:
-            self._db.execute("PRAGMA query_only = ON")
-            try:
-                return self._db.execute(sql, params).fetchall()
-            except sqlite3.Error as exc:
-                raise StoreError(f"query refused: {exc}") from None
-            finally:
-                self._db.execute("PRAGMA query_only = OFF")
+        try:
+            return self._reading().execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"query refused: {exc}") from None
 
     # --- reaching out --------------------------------------------------------------------
 
+    @writes
     def add_contact(
         self, name: str, ts: datetime, how: str | None = None, note: str | None = None
     ) -> int:
@@ -849,6 +943,7 @@ class Store:
         )
         return json.loads(rows[0][0]) if rows else default
 
+    @writes
     def set_state(self, plugin: str, key: str, value: Any) -> None:
         """Store a JSON-serialisable value for a plugin; ``None`` deletes it."""
         with self._write() as db:
@@ -863,6 +958,7 @@ class Store:
 
     # --- pending one-off deliveries (snoozed or held nudges) ---------------------------------
 
+    @writes
     def set_pending(self, nudge: str, due: datetime, reason: str) -> None:
         """Remember that ``nudge`` must fire at ``due`` (snoozed or held): survives restarts."""
         with self._write() as db:
@@ -872,6 +968,7 @@ class Store:
                 (nudge, to_stored(due), reason),
             )
 
+    @writes
     def clear_pending(self, nudge: str) -> None:
         """Forget a pending delivery."""
         with self._write() as db:

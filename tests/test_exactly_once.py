@@ -276,9 +276,12 @@ def test_old_bookkeeping_is_pruned_after_it_is_reacted_to(env: Env) -> None:
     recent = [store.add_change("resumed", {}, lately) for _ in range(2)]
     store.set_state(*PROGRESS, recent[-1])
     old_waiting = store.add_change("resumed", {}, long_ago)  # written while no daemon ran
-    for key in ("old-key", "new-key"):
+    def remember(key: str) -> None:
         with store.once(key, "test") as once:
             once.result = {}
+
+    for key in ("old-key", "new-key"):
+        store.write(lambda key=key: remember(key))
     with sqlite3.connect(env.db) as db:
         db.execute("UPDATE requests SET ts = ? WHERE key = 'old-key'", (clock.to_stored(long_ago),))
 

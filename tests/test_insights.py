@@ -209,7 +209,8 @@ def test_pre_emptive_nudges_and_the_weekly_review(tmp_path: Path) -> None:
     async def scenario() -> tuple[dict[str, datetime], Any]:
         runtime = await Runtime.start(paths, "log")
         jobs = runtime.app.scheduler.job_times()  # type: ignore[attr-defined]
-        insights_plugin._weekly_review(runtime.app.context("insights"))
+        # a job runs in the plugin's worker thread, never on the loop
+        await asyncio.to_thread(insights_plugin._weekly_review, runtime.app.context("insights"))
         review = await eventually(  # the message is shown on the loop, after the call returns
             lambda: [e for e in runtime.app.store.events() if e.event == "review"]
         )

@@ -4,6 +4,7 @@ appointment reminders across DST, private details kept out of logs, help-now off
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -397,13 +398,12 @@ def test_a_reaction_repeated_after_a_crash_writes_nothing_twice(tmp_path: Path) 
     async def scenario() -> tuple[int, int]:
         runtime = await Runtime.start(paths, "log")
         app = runtime.app
-        app.store.set_state("support", "suggested", "Sam")  # the nudge named Sam
+        await app.write(partial(app.store.set_state, "support", "suggested", "Sam"))
         press = Action("reached", nudge="reach-out", habit="connect", source="notification")
-        app.core.record_action(press, "the-press")
-        app.changed()
+        await app.write(partial(app.core.record_action, press, "the-press"))
         await runtime.settle()
-        app.store.set_state(*PROGRESS, 0)  # the crash: as if no reaction had finished
-        app.changed()
+        # the crash: as if no reaction had finished
+        await app.write(partial(app.store.set_state, *PROGRESS, 0))
         await runtime.settle()
         logged = app.store.reader().execute("SELECT count(*) FROM contacts_log").fetchone()[0]
         marks = len(app.store.check_rows("connect"))
