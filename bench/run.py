@@ -226,6 +226,7 @@ def seed_habits(root: Path, habits: int, days: int, seed: int = 7) -> None:
             if state:
                 value = float(rng.randint(0, 9)) if n % 4 == 1 else None
                 rows.append((f"h{n}", (today - timedelta(days=back)).isoformat(), state, value))
+
     def seed() -> None:
         with store._write() as db:  # bulk seeding for the benchmark only
             db.executemany(
@@ -281,6 +282,7 @@ def seed_entries(root: Path, count: int, seed: int = 11) -> None:
                     None,
                 )
             )
+
     def seed() -> None:
         with store._write() as db:  # bulk seeding for the benchmark only
             db.executemany(

@@ -276,6 +276,7 @@ def test_old_bookkeeping_is_pruned_after_it_is_reacted_to(env: Env) -> None:
     recent = [store.add_change("resumed", {}, lately) for _ in range(2)]
     store.set_state(*PROGRESS, recent[-1])
     old_waiting = store.add_change("resumed", {}, long_ago)  # written while no daemon ran
+
     def remember(key: str) -> None:
         with store.once(key, "test") as once:
             once.result = {}

@@ -4,9 +4,9 @@ appointment reminders across DST, private details kept out of logs, help-now off
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
