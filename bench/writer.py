@@ -4,12 +4,12 @@
 
 A real App (the daemon's runtime, its plugins, its store) on a database of about
 ``--megabytes`` MB of journal entries. While a probe on the event loop measures how late
-each 5 ms sleep wakes (any stall of the loop, whatever its cause, shows there) and every read the loop makes
-itself is timed, it runs:
-``--clients`` clients each saving entries one after another (the same dispatch a socket
-request gets), and a whole backup of the database (what the daily backup job and a
-plugin's ``ctx.back_up`` do) as often as it finishes. It prints the longest and the 99th
-percentile lateness, the longest read on the loop, how many entries were saved and how many backups were made.
+each 5 ms sleep wakes (any stall of the loop, whatever its cause, shows there) and every
+read the loop makes itself is timed, it runs: ``--clients`` clients each saving entries
+one after another (the same dispatch a socket request gets), and a whole backup of the
+database (what the daily backup job and a plugin's ``ctx.back_up`` do) as often as it
+finishes. It prints the longest and the 99th percentile lateness, the longest read on the
+loop, how many entries were saved and how many backups were made.
 Everything runs on a private temporary folder.
 """
 
@@ -50,9 +50,8 @@ def seed(db_path: Path, megabytes: int) -> None:
 
 async def measure(root: Path, clients: int, seconds: float) -> dict[str, Any]:
     from habitd.runtime import Runtime
-    from habitd.testing import private_paths
-
     from habitd.store import Store
+    from habitd.testing import private_paths
 
     loop_thread = threading.get_ident()
     on_loop: list[float] = []

@@ -21,7 +21,7 @@ from .conftest import private_paths
 
 WRITING = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN", "COMMIT")
 
-PLUGIN = '''
+PLUGIN = """
 from habitd.plugin import hookimpl
 
 
@@ -33,7 +33,7 @@ def habitd_rpc_methods(ctx):
         return ctx.add_entry("journal", note=note)
 
     return {"write": write}
-'''
+"""
 
 
 def _watch_writes(store: Store) -> list[str]:
@@ -62,9 +62,8 @@ def test_writes_from_any_thread_run_on_the_writer_thread(tmp_path: Path) -> None
         thread.join()
     assert len(store.events()) == 4 and len(store.entries()) == 1
     assert seen and set(seen) == {"habitd-writer"}
-    with pytest.raises(RuntimeError, match="writer thread"):
-        with store._write():  # a transaction anywhere else is refused, not run
-            pass
+    with pytest.raises(RuntimeError, match="writer thread"), store._write():
+        pass  # a transaction anywhere but on the writer thread is refused, not run
     store.close()
 
 
