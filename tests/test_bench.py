@@ -98,3 +98,20 @@ def test_the_tray_benchmark_runs() -> None:
     results = json.loads(done.stdout)
     assert results["with the tray"]["tray"].startswith("shown by the tray host")
     assert results["without"]["tray"] == "off in the config"
+
+
+def test_the_writer_benchmark_runs() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH.parent / "writer.py"),
+            *("--megabytes", "2", "--clients", "3", "--seconds", "1"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads(done.stdout)
+    assert results["saved"] > 0 and results["backups"] > 0 and results["store_calls_on_loop"] > 0
