@@ -233,7 +233,7 @@ class App:
         plugin's state."""
         details = {
             name: dict(value)
-            for name, value in await self.plugins.call_all("habitd_status")
+            for name, value in await self.plugins.call_all("habitd_status", if_idle=True)
             if value
         }
         paused = self.paused_until()
@@ -257,7 +257,13 @@ class App:
             "nudges": len([n for n in self.config.nudges if n.enabled]),
             "habits": len(self.config.habits),
             "plugins": [
-                {"name": i.name, "state": i.state, "faults": i.faults, "last_error": i.last_error}
+                {
+                    "name": i.name,
+                    "state": i.state,
+                    "faults": i.faults,
+                    "last_error": i.last_error,
+                    "busy": self.plugins.busy(i.name),  # not asked for its status meanwhile
+                }
                 for i in self.plugins.infos.values()
             ],
             "details": details,

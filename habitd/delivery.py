@@ -151,7 +151,6 @@ class Delivery:
         detail = {"cause": cause, "forced": forced, "notifier": notifier.name}
         if not delivered:
             detail["delivered"] = False
-        await self.app.plugins.call_all("habitd_after_send", nudge=nudge, message=message)
         await self._history(
             "fired",
             nudge.id,
@@ -160,6 +159,8 @@ class Delivery:
             habit=nudge.habit,
             detail=detail,
         )
+        plugins = self.app.plugins  # told after, never waited for: the nudge is out
+        self.app.spawn(lambda: plugins.call_all("habitd_after_send", nudge=nudge, message=message))
         return {
             "nudge": nudge.id,
             "status": "fired",

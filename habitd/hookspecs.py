@@ -123,7 +123,9 @@ def habitd_before_send(nudge: Nudge, message: Message, ctx: PluginContext) -> Ve
 def habitd_after_send(nudge: Nudge, message: Message, ctx: PluginContext) -> None:
     """A nudge was just shown (or logged) to the person. Fan-out.
 
-    Not called when ``habitd_before_send`` held or dropped it.
+    Called after the nudge was sent and its ``fired`` line is in history, never waited for
+    by the firing (a slow hook delays no nudge). Not called when ``habitd_before_send`` held
+    or dropped it.
     """
 
 

@@ -325,21 +325,40 @@ class PluginHost:
         return arguments
 
     async def call_all(
-        self, hook: str, /, *, only: Collection[str] | None = None, **kwargs: Any
+        self,
+        hook: str,
+        /,
+        *,
+        only: Collection[str] | None = None,
+        if_idle: bool = False,
+        **kwargs: Any,
     ) -> list[tuple[str, Any]]:
         """Fan-out: call every active implementation (of the plugins named in ``only``, if
-        given); returns ``(plugin, result)`` pairs for the calls that succeeded and returned
-        what the spec says (anything else is the plugin's fault)."""
+        given), each in its own worker and all at once, so a slow plugin delays nobody
+        else's call; returns ``(plugin, result)`` pairs, in calling order, for the calls that
+        succeeded and returned what the spec says (anything else is the plugin's fault).
+        With ``if_idle`` (what answers the person now: ``status``), a plugin still busy in
+        an earlier call is left out instead of waited for."""
         if _first_result(self.pm, hook):
             raise ValueError(f"{hook} is a first-result hook: use call_first")
-        results = []
-        for impl in list(self._impls(hook)):
-            if only is not None and impl.plugin_name not in only:
-                continue
-            ok, value = await self._invoke(impl, hook, kwargs)
-            if ok:
-                results.append((impl.plugin_name, value))
-        return results
+        impls = [
+            impl
+            for impl in self._impls(hook)
+            if (only is None or impl.plugin_name in only)
+            and not (if_idle and self.busy(impl.plugin_name))
+        ]
+        outcomes = await asyncio.gather(*(self._invoke(impl, hook, kwargs) for impl in impls))
+        return [
+            (impl.plugin_name, value)
+            for impl, (ok, value) in zip(impls, outcomes, strict=True)
+            if ok
+        ]
+
+    def busy(self, plugin: str) -> str | None:
+        """What the plugin's worker is in the middle of (``habitd_on_entry for 3s``), or
+        None when it is idle."""
+        worker = self._workers.get(plugin)
+        return worker.doing() if worker is not None else None
 
     async def call_first(self, hook: str, **kwargs: Any) -> tuple[str, Any] | None:
         """First-result: the first ``(plugin, result)`` whose result is not None."""
@@ -385,7 +404,9 @@ class PluginHost:
         if worker.stuck:
             raise HabitdError(f"plugin {plugin} is stuck in an earlier call; try again later")
         try:
-            return await self._bounded(worker, function, params, answering=True)
+            return await self._bounded(worker, function, params, True, f"method {name}")
+        except Skipped as exc:
+            raise HabitdError(f"plugin {exc}; try again in a moment") from None
         except HabitdError:
             raise
         except Exception as exc:
@@ -426,7 +447,10 @@ class PluginHost:
             log.info("plugin %s is still stuck in an earlier call; skipped for %s", plugin, what)
             return False, None
         try:
-            result = await self._bounded(worker, function, arguments, answering)
+            result = await self._bounded(worker, function, arguments, answering, what)
+        except Skipped as exc:
+            log.info("plugin %s: %s skipped: %s", plugin, what, exc)
+            return False, None
         except Exception as exc:
             self.fault(plugin, what, exc)
             return False, None
@@ -438,16 +462,32 @@ class PluginHost:
         function: Callable[..., Any],
         arguments: Mapping[str, Any],
         answering: bool,
+        what: str = "a call",
     ) -> Any:
-        """Run ``function`` in ``worker`` and wait at most :attr:`timeout` for it. A call that
-        overruns is given up on (cancelled; a late result is ignored) and raises TimeoutError;
-        the worker counts as stuck until the worker itself reports that call ended, which an
-        awaiting ``async`` call does at once and a blocking one only when it returns."""
-        call = worker.submit(function, arguments, answering)
+        """Run ``function`` in ``worker`` and give it :attr:`timeout` from the moment it
+        starts there. Queued behind an earlier call of the same plugin, it waits at most
+        that call's own bound (then the earlier call is given up on and the worker stuck):
+        it never runs and raises :class:`Skipped`, which is not this call's fault. A call
+        that overruns is given up on (cancelled; a late result is ignored) and raises
+        TimeoutError; the worker counts as stuck until the worker itself reports that call
+        ended, which an awaiting ``async`` call does at once and a blocking one only when it
+        returns."""
+        call = worker.submit(function, arguments, answering, what)
         waiting = asyncio.wrap_future(call)
+        began = asyncio.wrap_future(call.began)
         # one given up on (or whose caller was cancelled, as when habitd stops) may still
         # fail later: that was handled or charged already, never "exception never retrieved"
         waiting.add_done_callback(lambda f: f.cancelled() or f.exception())
+        began.add_done_callback(lambda f: f.cancelled() or f.exception())
+        done, _ = await asyncio.wait(
+            {began, waiting},
+            timeout=self.timeout + GIVE_UP_GRACE,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if not done:
+            earlier = worker.doing()
+            worker.give_up(call)
+            raise Skipped(f"{worker.plugin} was still busy with {earlier or 'an earlier call'}")
         done, _ = await asyncio.wait({waiting}, timeout=self.timeout)
         if not done:
             worker.give_up(call)
@@ -524,9 +564,17 @@ class Call(concurrent.futures.Future[Any]):
     """One call in a plugin's worker: a future the worker completes when the call has
     really ended (returned, raised or, once given up on, cancelled), never before."""
 
-    def __init__(self, number: int) -> None:
+    def __init__(self, number: int, what: str) -> None:
         super().__init__()
         self.number = number
+        self.what = what
+        self.began: concurrent.futures.Future[float] = concurrent.futures.Future()
+        """Done (with the monotonic time) when the call starts on the worker's thread."""
+
+
+class Skipped(Exception):
+    """A call that never ran: its plugin was still busy with an earlier one (that call is
+    the one charged, if it overran)."""
 
 
 class Worker:
@@ -535,6 +583,7 @@ class Worker:
     that blocks stalls only itself; the daemon's loop never runs plugin code."""
 
     def __init__(self, plugin: str) -> None:
+        self.plugin = plugin
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(
             target=self.loop.run_forever, name=f"habitd-plugin-{plugin}", daemon=True
@@ -547,14 +596,22 @@ class Worker:
         change it, and its add and discard are atomic)."""
         self._given_up: set[int] = set()
         """Calls the caller stopped waiting for that have not ended yet."""
+        self._running: dict[int, tuple[float, str]] = {}
+        """Calls started and not ended: (start, what). Written on the worker's thread only;
+        the loop's thread reads a copy for :meth:`doing` (a dict copy is atomic in
+        CPython, and a stale answer only says busy a moment too long or too short)."""
         self._calls = itertools.count()
 
     def submit(
-        self, function: Callable[..., Any], arguments: Mapping[str, Any], answering: bool = False
+        self,
+        function: Callable[..., Any],
+        arguments: Mapping[str, Any],
+        answering: bool = False,
+        what: str = "a call",
     ) -> Call:
         """Call ``function(**arguments)`` in the worker (awaiting it if it is async), with
-        :data:`ANSWERING` set for the call."""
-        call = Call(next(self._calls))
+        :data:`ANSWERING` set for the call; ``what`` names it (``habitd_on_entry``)."""
+        call = Call(next(self._calls), what)
         self.unfinished.add(call.number)
 
         async def run() -> Any:
@@ -568,6 +625,10 @@ class Worker:
             if call.number in self._given_up:  # given up on while it waited: never runs
                 self._ended(call, None)
                 return
+            started = time.monotonic()
+            self._running[call.number] = (started, call.what)
+            with contextlib.suppress(concurrent.futures.InvalidStateError):
+                call.began.set_result(started)
             task = self.loop.create_task(run())
             self._tasks[call.number] = task
             task.add_done_callback(partial(self._ended, call))
@@ -578,6 +639,9 @@ class Worker:
     def _ended(self, call: Call, task: asyncio.Task[Any] | None) -> None:
         """On the worker's thread: the call is over; say so to whoever waits."""
         self._tasks.pop(call.number, None)
+        self._running.pop(call.number, None)
+        if not call.began.done():
+            call.began.cancel()
         with contextlib.suppress(concurrent.futures.InvalidStateError):  # settled already
             if task is None or task.cancelled():
                 call.cancel()
@@ -602,6 +666,15 @@ class Worker:
         task = self._tasks.get(number)
         if task is not None:
             task.cancel()
+
+    def doing(self) -> str | None:
+        """What the worker is busy with (``habitd_on_entry for 3s``; the longest running
+        call), ``calls waiting`` when only queued ones are left, None when idle."""
+        running = sorted(dict(self._running).values())
+        if running:
+            started, what = running[0]
+            return f"{what} for {time.monotonic() - started:.0f}s"
+        return "calls waiting" if self.unfinished else None
 
     @property
     def stuck(self) -> bool:

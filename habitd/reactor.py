@@ -40,13 +40,22 @@ PRUNE_EVERY = 3600.0
 
 
 class Reactor:
-    """Drains the change log into plugin hooks, one change at a time."""
+    """Drains the change log into plugin hooks: each change's reactions start in order,
+    without waiting for the reactions to the change before (each plugin still hears of
+    changes one at a time, in order, in its own worker, so a plugin blocked on one change
+    delays no other plugin's reaction to the next)."""
 
     def __init__(self, app: App) -> None:
         self.app = app
         self._task: asyncio.Task[None] | None = None
         self._again = False
         self._pruned_at: float | None = None
+        self._started_up_to = 0
+        """The last change whose reactions were started (in this process)."""
+        self._running: dict[int, asyncio.Task[None]] = {}
+        """Reactions started and not yet recorded as done, by change id (oldest first)."""
+        self._recording: asyncio.Future[None] | None = None
+        """The last write of how far the reactions got."""
 
     def poke(self) -> None:
         """New changes were written: react to them soon (never re-entrantly)."""
@@ -58,25 +67,55 @@ class Reactor:
 
     async def settle(self) -> None:
         """Wait until every change written so far has been reacted to."""
-        while self._task is not None and not self._task.done():
-            await asyncio.shield(self._task)
+        while (self._task is not None and not self._task.done()) or self._running:
+            if self._task is not None and not self._task.done():
+                await asyncio.shield(self._task)
+            if self._running:
+                await asyncio.gather(*self._running.values(), return_exceptions=True)
+        if self._recording is not None:
+            await asyncio.gather(self._recording, return_exceptions=True)
 
     async def _drain(self) -> None:
         store = self.app.store
         while True:
             self._again = False
-            last = int(store.get_state(*PROGRESS, 0))
-            changes = store.changes_after(last)
+            after = max(self._started_up_to, int(store.get_state(*PROGRESS, 0)))
+            changes = store.changes_after(after)
             for change in changes:
-                try:
-                    await self._react(change)
-                except Exception:  # plugins are isolated already; this is habitd's own bug
-                    log.exception("could not react to change %d; going on", change.id)
-                await self.app.write(partial(store.set_state, *PROGRESS, change.id), react=False)
+                self._started_up_to = change.id
+                task = asyncio.get_running_loop().create_task(self._react_safely(change))
+                self._running[change.id] = task
+                task.add_done_callback(self._finished)
             if not changes and not self._again:
-                await self._prune()
+                if not self._running:
+                    await self._prune()
                 if not self._again:  # nothing new came while pruning
                     return
+
+    async def _react_safely(self, change: Change) -> None:
+        try:
+            await self._react(change)
+        except Exception:  # plugins are isolated already; this is habitd's own bug
+            log.exception("could not react to change %d; going on", change.id)
+
+    def _finished(self, _task: asyncio.Task[None]) -> None:
+        """Record how far the reactions got: up to the oldest one still running (a crash
+        repeats those, and only those, at the next start)."""
+        done_up_to = None
+        while self._running:
+            oldest = next(iter(self._running))
+            if not self._running[oldest].done():
+                break
+            del self._running[oldest]
+            done_up_to = oldest
+        if done_up_to is not None:
+            recording = self.app.store.submit(
+                partial(self.app.store.set_state, *PROGRESS, done_up_to)
+            )
+            self._recording = asyncio.wrap_future(recording)
+            self._recording.add_done_callback(_log_failure)
+        if not self._running:
+            self.poke()  # all reacted to: a last look, then the pruning
 
     async def _prune(self) -> None:
         now = time.monotonic()
@@ -86,6 +125,8 @@ class Reactor:
         from habitd import clock
 
         store = self.app.store
+        if self._recording is not None:  # how far the reactions got, committed first
+            await asyncio.gather(self._recording, return_exceptions=True)
         reacted = int(store.get_state(*PROGRESS, 0))
         changes, requests = await self.app.write(
             partial(store.prune, clock.utc_now() - KEPT, reacted), react=False
@@ -120,6 +161,6 @@ def _action_fields(data: Any) -> dict[str, Any]:
     return fields
 
 
-def _log_failure(task: asyncio.Task[None]) -> None:
+def _log_failure(task: asyncio.Future[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("reacting to changes failed: %s", task.exception())

@@ -402,8 +402,11 @@ def test_a_reaction_repeated_after_a_crash_writes_nothing_twice(tmp_path: Path) 
         press = Action("reached", nudge="reach-out", habit="connect", source="notification")
         await app.write(partial(app.core.record_action, press, "the-press"))
         await runtime.settle()
-        # the crash: as if no reaction had finished
-        await app.write(partial(app.store.set_state, *PROGRESS, 0))
+        # the crash: as if no reaction had finished, then a new start
+        await app.write(partial(app.store.set_state, *PROGRESS, 0), react=False)
+        await runtime.stop()
+        runtime = await Runtime.start(paths, "log")
+        app = runtime.app
         await runtime.settle()
         logged = app.store.reader().execute("SELECT count(*) FROM contacts_log").fetchone()[0]
         marks = len(app.store.check_rows("connect"))

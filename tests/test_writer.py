@@ -48,6 +48,7 @@ def _watch_writes(store: Store) -> list[str]:
     return seen
 
 
+@pytest.mark.clock
 def test_writes_from_any_thread_run_on_the_writer_thread(tmp_path: Path) -> None:
     store = Store(tmp_path / "habitd.sqlite3")
     seen = _watch_writes(store)
@@ -75,6 +76,7 @@ def test_a_readers_connection_cannot_write(tmp_path: Path) -> None:
     store.close()
 
 
+@pytest.mark.clock
 def test_no_read_and_no_backup_waits_for_a_write_in_progress(tmp_path: Path) -> None:
     """The writer sits inside an open transaction; meanwhile this thread reads the last
     committed data and takes a whole backup. With one shared connection and a lock, both
