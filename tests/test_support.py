@@ -414,3 +414,65 @@ def test_a_reaction_repeated_after_a_crash_writes_nothing_twice(tmp_path: Path) 
         return int(logged), marks
 
     assert asyncio.run(scenario()) == (1, 1)
+
+
+STUCK_PLUGIN = '''
+import time
+
+from habitd import hookimpl
+
+
+@hookimpl
+def habitd_on_entry(entry, ctx):
+    """Blocks (a plain sleep: no cancellation reaches it) until the test lets it go."""
+    folder = ctx.config_dir / "plugins"
+    (folder / "stuck.blocking").write_text(str(entry.id))
+    deadline = time.monotonic() + 20
+    while not (folder / "stuck.release").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+@hookimpl
+def habitd_status(ctx):
+    return {"fine": True}
+'''
+
+
+def test_help_after_a_craving_never_waits_for_a_plugin_blocked_in_on_entry(env: Env) -> None:
+    """A plugin blocks in habitd_on_entry. The urgent help after a craving of 10 is in
+    history while that plugin is still inside its call (before habitd even gives up on it),
+    `status` answers meanwhile and names the plugin busy without calling it, and the fault is
+    charged to habitd_on_entry, the hook that overran, never to habitd_status."""
+    env.write_config(CONFIG)
+    plugins = env.config_dir / "plugins"
+    plugins.mkdir(parents=True, exist_ok=True)
+    (plugins / "stuck.py").write_text(STUCK_PLUGIN)
+    env.start_daemon()
+    env.ok("urge", "--intensity", "2")  # calm: the plugin blocks on it
+    wait_for(lambda: (plugins / "stuck.blocking").exists())
+
+    def escalated() -> list[dict[str, Any]]:
+        events = env.ok("history", "--json").json()
+        return [e for e in events if e["event"] == "escalated"]
+
+    env.ok("urge", "--intensity", "10")
+    [help_came] = wait_for(escalated)
+    assert help_came["detail"]["craving"] == 10
+
+    def stuck() -> dict[str, Any]:
+        status = env.ok("status", "--json").json()
+        [found] = [p for p in status["plugins"] if p["name"] == "stuck"]
+        if found["busy"]:
+            assert "stuck" not in status["details"]  # not asked while busy
+        return dict(found)
+
+    while_blocked = stuck()
+    assert while_blocked["faults"] == 0  # the help came before habitd gave up on the plugin
+    assert while_blocked["busy"].startswith("habitd_on_entry")
+    overran = wait_for(lambda: (found := stuck())["faults"] and found, timeout=30)
+    assert overran["busy"].startswith("habitd_on_entry")  # still blocked: it is stuck
+    assert overran["faults"] == 1
+    assert overran["last_error"].startswith("habitd_on_entry: TimeoutError")
+    (plugins / "stuck.release").write_text("")
+    wait_for(lambda: not stuck()["busy"])
+    assert stuck()["faults"] == 1  # the queued call was skipped, status never charged
