@@ -75,6 +75,11 @@ READS = frozenset(("entries", "entry", "history", "vocabulary", "help_now", "urg
 hard moment must not wait on a hung daemon)."""
 SAFE_IN_PROCESS = WRITES | READS
 
+WRITE_PATIENCE = 2.0
+"""Seconds a write waits for the daemon's answer before it saves in-process with the same
+key (a write takes milliseconds on the daemon's writer; one unanswered for this long is
+stuck behind something, and the person must not wait; the key keeps it to one write)."""
+
 
 def hung_message(timeout: float) -> str:
     """What to say when the daemon took a request and did not answer."""
@@ -87,16 +92,18 @@ def hung_message(timeout: float) -> str:
 def call(method: str, need_daemon: bool = False, **params: Any) -> Any:
     """Call an App method on the daemon, or in-process when none answers.
 
-    A write carries a fresh key. When the daemon dies or hangs after taking it, the same
-    call runs in-process with the same key: if the daemon had already saved it, the first
-    result comes back and nothing is written twice."""
+    A write carries a fresh key. When the daemon dies or does not answer it within
+    :data:`WRITE_PATIENCE` seconds, the same call runs in-process with the same key: if the
+    daemon had already saved it (or saves it later), the first result comes back and
+    nothing is written twice."""
     ctx = click.get_current_context().find_object(Context)
     assert ctx is not None
     params = {key: value for key, value in params.items() if value is not None}
     if method in WRITES:
         params.setdefault("key", os.urandom(16).hex())
+    patience = min(ipc.client_timeout(), WRITE_PATIENCE) if method in WRITES else None
     try:
-        return ipc.call(socket_path(), method, params)
+        return ipc.call(socket_path(), method, params, patience)
     except ipc.Busy:
         if need_daemon or method not in SAFE_IN_PROCESS:
             fail("habitd is busy (too many connections); try again in a moment")

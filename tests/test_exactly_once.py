@@ -300,3 +300,25 @@ def test_old_bookkeeping_is_pruned_after_it_is_reacted_to(env: Env) -> None:
     wait_for(lambda: old_waiting not in kept()[0])
     assert kept() == (recent, ["new-key"])
     assert old_reacted < recent[0]
+
+
+def test_a_strong_urge_with_a_frozen_daemon_shows_help_at_once_and_saves_once(env: Env) -> None:
+    """The client's default patience: with the daemon SIGSTOPped, the help comes before the
+    client has even asked the daemon anything, the save gives up on it after 2 s (not the
+    10 s other requests wait) and saves in-process; after SIGCONT the daemon, which still
+    holds the request, stores nothing twice."""
+    env.write_config()
+    daemon = env.start_daemon()
+    env.environ.pop("HABITD_TIMEOUT", None)
+    daemon.proc.send_signal(signal.SIGSTOP)
+    try:
+        strong = env.spawn("urge", "--intensity", "9", "--trigger", "payday", "--not-acted")
+        strong.expect("emergency number")  # from the client's own process, first
+        strong.expect("habitd did not answer in 2 s")
+        strong.expect("Saved")
+    finally:
+        daemon.proc.send_signal(signal.SIGCONT)
+    assert daemon.call("ping") == "pong"
+    wait_for(lambda: "dropped a request whose client had gone" in daemon.log)
+    urges = [e for e in env.ok("entries", "--json").json() if e.get("trigger") == "payday"]
+    assert len(urges) == 1 and urges[0]["craving"] == 9
