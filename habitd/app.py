@@ -98,6 +98,7 @@ class App:
             ensure_private_dir(folder)
         config = read_config(paths)
         plugins = await load_plugins(config, paths)
+        config = usable(config, plugins)
         app = cls(paths, config, Store(paths.db), plugins, daemon=daemon)
         await app._take_plugins()
         return app
@@ -255,6 +256,7 @@ class App:
             "tray": self.tray_reason(),
             "quiet_until": quiet_end.isoformat() if quiet_end else None,
             "nudges": len([n for n in self.config.nudges if n.enabled]),
+            "inactive": dict(self.plugins.inactive),
             "habits": len(self.config.habits),
             "plugins": [
                 {
@@ -358,6 +360,7 @@ class App:
         try:
             config = read_config(self.paths)
             plugins = await load_plugins(config, self.paths, self.context)
+            config = usable(config, plugins)
         except ConfigError as exc:
             log.error("reload refused, keeping the running config:\n  %s", "\n  ".join(exc.lines))
             systemd.notify("READY=1", "STATUS=reload refused; running the previous config")
@@ -383,6 +386,12 @@ class App:
             "config": str(config.source),
             "nudges": len(config.nudges),
             "plugins": [n for n in plugins.infos if plugins.active(n)],
+            "failed": {
+                i.name: f"{i.state}: {i.last_error}"
+                for i in plugins.infos.values()
+                if i.state in ("refused", "failed")
+            },
+            "inactive": dict(plugins.inactive),
             "restart_needed": restart,
         }
 
@@ -449,7 +458,8 @@ async def load_plugins(
     host = PluginHost()
     host.context = context
     try:
-        host.load(config, paths.plugins_dir)
+        # imports run in a thread: a slow one (bounded) never stops the loop answering
+        await asyncio.to_thread(host.load, config, paths.plugins_dir)
         await host.collect_kinds()
         problems = [*found, *await host.validate(config, paths)]
         if problems:
@@ -458,6 +468,21 @@ async def load_plugins(
         host.close()
         raise
     return host
+
+
+def usable(config: Config, host: PluginHost) -> Config:
+    """``config`` with the nudges ``host`` could not take (their kind's plugin did not
+    load: :attr:`PluginHost.inactive`) turned off, so everything else runs."""
+    if not host.inactive:
+        return config
+    from dataclasses import replace
+
+    return replace(
+        config,
+        nudges=tuple(
+            replace(n, enabled=False) if n.id in host.inactive else n for n in config.nudges
+        ),
+    )
 
 
 def restart_needed(old: PluginHost, new: PluginHost) -> list[str]:
@@ -489,7 +514,7 @@ async def check_config(config: Config | ConfigError, paths: Paths) -> list[str]:
         f"plugin {info['name']} would be {info['state']}: {info['last_error']}"
         for info in host.listing()
         if info["state"] in ("refused", "failed")
-    ]
+    ] + [f"nudge {nudge} would be inactive: {why}" for nudge, why in host.inactive.items()]
     zone = clock.zone(config.settings.timezone)
     for nudge in config.nudges:
         once = nudge.schedule.date

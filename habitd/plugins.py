@@ -115,6 +115,10 @@ class PluginHost:
         """Plugins refused because their name was taken (shown, never loaded)."""
         self.kinds: dict[str, str] = {}
         """Nudge kind -> the plugin that renders it."""
+        self.inactive: dict[str, str] = {}
+        """Nudge id -> why it cannot be used now: its kind belongs to no plugin that loaded,
+        and a plugin failed to load (which may be the one that renders it). The rest of the
+        config runs; only these nudges wait for their plugin."""
         self.timeout = timeout
         self.context: Callable[[str], Any] | None = None
         """Makes a plugin's ``ctx`` (set by the App; hooks that take ``ctx`` need it)."""
@@ -240,6 +244,7 @@ class PluginHost:
         """Everything plugins know about a config: kinds exist, settings and options are valid."""
         problems: list[Problem] = []
         installed = ", ".join(sorted(self.kinds)) or "none"
+        self.inactive = {}
         for index, nudge in enumerate(config.nudges):
             if nudge.kind not in self.kinds:
                 hint = difflib.get_close_matches(nudge.kind, list(self.kinds), n=1)
@@ -249,6 +254,10 @@ class PluginHost:
                     for i in self.infos.values()
                     if i.state in ("refused", "failed")
                 ]
+                if refused and not hint:  # its plugin may be the one that did not load
+                    self.inactive[nudge.id] = f"its kind {nudge.kind!r} is not loaded{refused[0]}"
+                    log.error("nudge %s is inactive: %s", nudge.id, self.inactive[nudge.id])
+                    continue
                 problems.append(
                     Problem(
                         ("nudge", index, "kind"),
@@ -586,7 +595,7 @@ class Worker:
         self.plugin = plugin
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(
-            target=self.loop.run_forever, name=f"habitd-plugin-{plugin}", daemon=True
+            target=self._serve, name=f"habitd-plugin-{plugin}", daemon=True
         )
         self.thread.start()
         self._tasks: dict[int, asyncio.Task[Any]] = {}
@@ -637,9 +646,12 @@ class Worker:
         return call
 
     def _ended(self, call: Call, task: asyncio.Task[Any] | None) -> None:
-        """On the worker's thread: the call is over; say so to whoever waits."""
+        """On the worker's thread: the call is over; say so to whoever waits (after the
+        worker's own books say so: a caller woken by the result sees the worker free)."""
         self._tasks.pop(call.number, None)
         self._running.pop(call.number, None)
+        self._given_up.discard(call.number)
+        self.unfinished.discard(call.number)
         if not call.began.done():
             call.began.cancel()
         with contextlib.suppress(concurrent.futures.InvalidStateError):  # settled already
@@ -649,8 +661,6 @@ class Worker:
                 call.set_exception(task.exception())
             else:
                 call.set_result(task.result())
-        self._given_up.discard(call.number)
-        self.unfinished.discard(call.number)
 
     def give_up(self, call: Call) -> None:
         """The caller stops waiting for ``call``: cancel it (an ``async`` call ends at its
@@ -682,10 +692,17 @@ class Worker:
         it, so they are skipped until it ends."""
         return bool(self._given_up)
 
+    def _serve(self) -> None:
+        self.loop.run_forever()
+        self.loop.close()  # on its own thread, so a loop collected later is never running
+
     def stop(self) -> None:
-        """Stop the loop (a call in progress is not finished: see :meth:`PluginHost.retire`)."""
+        """Stop the loop (a call in progress is not finished: see :meth:`PluginHost.retire`);
+        an idle worker's thread has ended when this returns."""
         with contextlib.suppress(RuntimeError):
             self.loop.call_soon_threadsafe(self.loop.stop)
+        if not self.unfinished and threading.current_thread() is not self.thread:
+            self.thread.join(1.0)
 
 
 def plugin_files(config: Config, plugins_dir: Path | None) -> list[Path]:

@@ -603,3 +603,46 @@ def test_a_call_given_up_on_leaves_the_worker_free_once_it_has_really_ended() ->
         "quick",
     ]
     assert host.infos["p"].faults == 2  # a skip is not the plugin's fault
+
+
+SLOW_IMPORT = """
+import time
+
+time.sleep(12)  # a slow import: a heavy library, a network drive
+
+from habitd import hookimpl
+
+
+@hookimpl
+def habitd_nudge_kinds():
+    return ["slowkind"]
+"""
+
+
+@pytest.mark.clock
+def test_a_plugin_slow_to_import_leaves_only_its_own_nudges_inactive(env: Env) -> None:
+    """A single-file plugin sleeps 12 s at import and renders a kind the config uses. The
+    daemon starts anyway (it gives the import its bound, off the loop), says the plugin
+    failed and its nudge is inactive, fires the other nudges, and `config check` and
+    `reload` say the same instead of refusing."""
+    env.write_config(
+        BASE_CONFIG + '\n[[nudge]]\nid = "slow-one"\nkind = "slowkind"\ndate = "2100-01-01 09:00"\n'
+    )
+    plugins = env.config_dir / "plugins"
+    plugins.mkdir(parents=True, exist_ok=True)
+    (plugins / "slowimport.py").write_text(SLOW_IMPORT)
+    env.start_daemon()
+    status = env.ok("status", "--json").json()
+    [slow] = [p for p in status["plugins"] if p["name"] == "slowimport"]
+    assert slow["state"] == "failed" and "longer than" in slow["last_error"]
+    assert "slow-one" in status["inactive"] and "slowkind" in status["inactive"]["slow-one"]
+    assert "slow-one: inactive" in env.ok("status").out
+    fired = env.ok("trigger", "morning", "--json").json()
+    assert fired["status"] == "fired"
+    assert "slow-one" not in [row["nudge"] for row in env.ok("next", "--json").json()]
+    check = env.cli("config", "check")
+    assert check.rc == 0 and "nudge slow-one would be inactive" in check.out + check.err
+    reloaded = env.cli("reload")
+    assert reloaded.rc == 0, reloaded.err
+    assert "plugin slowimport is failed" in reloaded.err
+    assert "nudge slow-one is inactive" in reloaded.err

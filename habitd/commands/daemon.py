@@ -75,6 +75,8 @@ def status(as_json: bool) -> None:
             f"quiet:     {quiet}{' (quiet now, until ' + when(until) + ')' if until else ''}"
         )
     click.echo(f"nudges:    {info['nudges']}    habits: {info['habits']}")
+    for nudge, why in (info.get("inactive") or {}).items():
+        click.echo(f"  {nudge}: inactive, {why}")
     click.echo(f"config:    {info['config']}")
     database = info.get("database", "ok")
     if database != "ok":
@@ -88,6 +90,8 @@ def status(as_json: bool) -> None:
                 f"  {plugin['name']}: {plugin['state']}"
                 f"{' — ' + plugin['last_error'] if plugin['last_error'] else ''}"
             )
+        if plugin.get("busy"):
+            click.echo(f"  {plugin['name']}: busy in {plugin['busy']}")
     for name, facts in info["details"].items():
         said = ", ".join(f for f in (fact(key, value) for key, value in facts.items()) if f)
         if said:
@@ -102,6 +106,10 @@ def reload() -> None:
         f"reloaded {result['config']}: {result['nudges']} nudges, "
         f"plugins: {', '.join(result.get('plugins', [])) or 'none'}"
     )
+    for name, why in (result.get("failed") or {}).items():
+        click.echo(f"habitd: plugin {name} is {why}", err=True)
+    for nudge, why in (result.get("inactive") or {}).items():
+        click.echo(f"habitd: nudge {nudge} is inactive: {why}", err=True)
     if result.get("restart_needed"):
         click.echo(
             "habitd: restart habitd to load the changed plugin packages: "
