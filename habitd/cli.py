@@ -274,6 +274,10 @@ class HabitdGroup(click.Group):
     when it is typed, and plugins are asked through ``habitd_commands`` only when a name is
     found in neither."""
 
+    listing = False
+    """True while ``--help`` lists the commands: a plugin's command is then described from
+    the index (:mod:`habitd.commandindex`), never imported."""
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in BUILTIN_COMMANDS:
             import importlib
@@ -285,10 +289,23 @@ class HabitdGroup(click.Group):
         declared = _declared_commands()
         if cmd_name in declared:
             return _load_declared(cmd_name, declared[cmd_name])
-        return _plugin_commands(ctx).get(cmd_name)
+        known, incomplete = _plugin_command_index(ctx)
+        if cmd_name in known and self.listing:
+            return click.Command(cmd_name, short_help=known[cmd_name])
+        if cmd_name not in known and not incomplete:
+            return None  # a typo: refused without importing a single plugin
+        return _plugin_commands(ctx, IMPORT_PATIENCE).get(cmd_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*BUILTIN_COMMANDS, *_declared_commands(), *_plugin_commands(ctx)})
+        known, _ = _plugin_command_index(ctx)
+        return sorted({*BUILTIN_COMMANDS, *_declared_commands(), *known})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.listing = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self.listing = False
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; a file or folder it cannot use, or an output it cannot write
@@ -389,8 +406,43 @@ def _load_declared(name: str, declared: tuple[str, str]) -> click.Command:
     return command
 
 
-def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
-    """Commands from plugins' ``habitd_commands`` hook (loads plugins, not the store)."""
+HELP_PATIENCE = 1.5
+"""Seconds each plugin may take to import when the client lists commands (``--help``)
+without a current index; one slower is left out and named in the index."""
+IMPORT_PATIENCE = 5.0
+"""Seconds each plugin may take to import when the person typed a command the index does
+not know (its plugin may be one that was slow)."""
+
+
+def _plugin_command_index(ctx: click.Context) -> tuple[dict[str, str], list[str]]:
+    """The plugins' commands (name -> short help) and the plugins that did not load in
+    time, from the index while it is current, else from the plugins (then kept)."""
+    from habitd import commandindex
+    from habitd.paths import resolve
+
+    paths = resolve(ctx.find_root().params.get("config"))
+    current = commandindex.signature(paths.config_file, paths.plugins_dir)
+    found = commandindex.read(paths.state_dir, current)
+    if found is not None:
+        return found["commands"], found["incomplete"]
+    commands = _plugin_commands(ctx, HELP_PATIENCE)
+    known = {name: command.get_short_help_str(limit=80) for name, command in commands.items()}
+    incomplete = sorted(_SLOW)
+    commandindex.write(paths.state_dir, current, known, incomplete)
+    return known, incomplete
+
+
+_LOADED: dict[float, dict[str, click.Command]] = {}
+"""The plugins' commands this process loaded, by the import patience they had."""
+_SLOW: set[str] = set()
+"""Plugins whose import took longer than this process gave them."""
+
+
+def _plugin_commands(ctx: click.Context, patience: float) -> dict[str, click.Command]:
+    """Commands from plugins' ``habitd_commands`` hook (loads plugins, not the store), each
+    import given ``patience`` seconds."""
+    if patience in _LOADED:
+        return _LOADED[patience]
     from habitd.config import ConfigError, default_config_path, load, read_config
     from habitd.paths import resolve
     from habitd.plugins import PluginHost
@@ -401,14 +453,20 @@ def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
         config = read_config(paths)
     except ConfigError:
         config = load(default_config_path())
-    host = PluginHost()
+    host = PluginHost(import_timeout=patience)
     host.load(config, paths.plugins_dir)
     commands: dict[str, click.Command] = {}
     for _name, found in host.call_direct("habitd_commands"):
         for command in found or ():
             if command.name:
                 commands.setdefault(command.name, command)
+    _SLOW.update(
+        info.name
+        for info in host.infos.values()
+        if info.last_error and "took longer than" in info.last_error
+    )
     host.close()
+    _LOADED[patience] = commands
     return commands
 
 

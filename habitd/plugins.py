@@ -107,8 +107,12 @@ class PluginInfo:
 class PluginHost:
     """The plugin manager plus habitd's rules for loading and calling plugins safely."""
 
-    def __init__(self, timeout: float = HOOK_TIMEOUT) -> None:
+    def __init__(
+        self, timeout: float = HOOK_TIMEOUT, import_timeout: float = IMPORT_TIMEOUT
+    ) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.import_timeout = import_timeout
+        """Seconds a plugin's import may take before it is given up on (failed)."""
         self.pm.add_hookspecs(hookspecs)
         self.infos: dict[str, PluginInfo] = {}
         self.shadowed: list[PluginInfo] = []
@@ -176,7 +180,7 @@ class PluginHost:
             self._refuse(name, f"not loaded: {unsafe}")
             return
         try:
-            plugin = load() if source == "builtin" else _bounded_import(load, IMPORT_TIMEOUT)
+            plugin = load() if source == "builtin" else _bounded_import(load, self.import_timeout)
             info.version = info.version or getattr(plugin, "__version__", None)
             self.pm.register(plugin, name=name)
         except BaseException as exc:  # an import may raise anything, even SystemExit

@@ -646,3 +646,58 @@ def test_a_plugin_slow_to_import_leaves_only_its_own_nudges_inactive(env: Env) -
     assert reloaded.rc == 0, reloaded.err
     assert "plugin slowimport is failed" in reloaded.err
     assert "nudge slow-one is inactive" in reloaded.err
+
+
+MARKS_IMPORT = """
+from pathlib import Path
+
+import click
+
+from habitd import hookimpl
+
+(Path(__file__).parent / "imported.mark").write_text("imported")
+
+
+@click.command()
+def greet():
+    \"\"\"Say hello from a plugin.\"\"\"
+    click.echo("hello from a plugin")
+
+
+@hookimpl
+def habitd_commands():
+    return [greet]
+"""
+
+
+def test_help_and_a_typo_need_no_plugin_import_once_the_commands_are_known(env: Env) -> None:
+    """The first `--help` asks the plugins (each import bounded) and keeps their commands;
+    later ones, and a mistyped command, use that index and import no plugin; a changed
+    plugin file makes the index stale. A plugin too slow to import is named in the index
+    and never holds `--help` past its bound."""
+    env.write_config()
+    plugins = env.config_dir / "plugins"
+    plugins.mkdir(parents=True, exist_ok=True)
+    (plugins / "greeter.py").write_text(MARKS_IMPORT)
+    (plugins / "slowimport.py").write_text(SLOW_IMPORT)
+    mark = plugins / "imported.mark"
+    first = env.ok("--help").out
+    assert "greet" in first and "Say hello from a plugin." in first
+    index = json.loads((env.state_dir / "commands.json").read_text())
+    assert index["incomplete"] == ["slowimport"] and "greet" in index["commands"]
+    assert mark.exists()
+    mark.unlink()
+    assert "Say hello from a plugin." in env.ok("--help").out
+    typo = env.cli("gret")
+    assert typo.rc == 2 and "No such command" in typo.err
+    assert env.ok("greet").out.strip() == "hello from a plugin"  # typed: it is imported
+    assert mark.exists()
+    (plugins / "slowimport.py").unlink()
+    mark.unlink()
+    env.cli("--help")  # the plugins changed: asked again
+    assert (
+        mark.exists()
+        and json.loads((env.state_dir / "commands.json").read_text())["incomplete"] == []
+    )
+    mark.unlink()
+    assert env.cli("gret").rc == 2 and not mark.exists()  # a typo, from the index alone

@@ -171,6 +171,11 @@ class Env:
         return self.root / "data" / "habitd" / "habitd.sqlite3"
 
     @property
+    def state_dir(self) -> Path:
+        """``<state dir>`` (XDG_STATE_HOME/habitd): the log, backups, the command index."""
+        return self.root / "state" / "habitd"
+
+    @property
     def socket(self) -> str:
         """The daemon's socket."""
         return str(self.runtime / "habitd" / "habitd.sock")
