@@ -292,7 +292,7 @@ class HabitdGroup(click.Group):
         known, incomplete = _plugin_command_index(ctx)
         if cmd_name in known and self.listing:
             return click.Command(cmd_name, short_help=known[cmd_name])
-        if cmd_name not in known and not incomplete:
+        if cmd_name not in known and (not incomplete or _near(cmd_name, [*declared, *known])):
             return None  # a typo: refused without importing a single plugin
         return _plugin_commands(ctx, IMPORT_PATIENCE).get(cmd_name)
 
@@ -412,6 +412,14 @@ without a current index; one slower is left out and named in the index."""
 IMPORT_PATIENCE = 5.0
 """Seconds each plugin may take to import when the person typed a command the index does
 not know (its plugin may be one that was slow)."""
+
+
+def _near(name: str, others: list[str]) -> bool:
+    """Whether ``name`` is a near miss of a command (``staus``): a typo, not a command of
+    a plugin that was too slow to say what it offers."""
+    import difflib
+
+    return bool(difflib.get_close_matches(name, [*BUILTIN_COMMANDS, *others], n=1, cutoff=0.75))
 
 
 def _plugin_command_index(ctx: click.Context) -> tuple[dict[str, str], list[str]]:
