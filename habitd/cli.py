@@ -66,6 +66,7 @@ WRITES = frozenset(
         "entry_edit",
         "entry_delete",
         "import_data",
+        "import_undo",
     )
 )
 """Methods that take an idempotency ``key``: the client makes one per command, so a retry

@@ -430,19 +430,19 @@ class Operations:
                 marked.append(habit.id)
         return marked
 
-    def _count_past(self, activity: str, days: set[date]) -> int:
+    def _count_past(self, activity: str, days: set[date]) -> list[list[str]]:
         """Days an import shows the activity on: each habit that counts it is marked done
         for each of them not marked yet, as a mark an import brings (no reaction: it is the
-        past). Inside the caller's transaction; how many marks were added."""
+        past). Inside the caller's transaction; the marks added, as ``[habit, day]``."""
         note = COUNTED_NOTES.get(activity, activity)
-        added = 0
+        added: list[list[str]] = []
         for habit in self.config.habits:
             if habit.counts != activity:
                 continue
             for day in sorted(days):
                 if self.store.check_on(habit.id, day) is None:
                     self.store.set_check(habit.id, day, "done", None, note)
-                    added += 1
+                    added.append([habit.id, day.isoformat()])
         return added
 
     def _habit_day(self, moment: datetime) -> date:
@@ -485,10 +485,15 @@ class Operations:
         marks: list[list[Any]],
         entries: list[dict[str, Any]],
         key: str | None = None,
+        event: bool = True,
+        totals: dict[str, int] | None = None,
     ) -> dict[str, Any]:
-        """Add what an import brings (``habitd import``): marks for days not marked yet and
-        entries not there yet, in one transaction, so the same file twice adds nothing.
-        Every entry is checked as a typed one is; a bad one is skipped and named."""
+        """Add what an import brings (``habitd import``, one batch at a time): marks for days
+        not marked yet and entries not there yet, in one transaction, so the same file twice
+        adds nothing. Every entry is checked as a typed one is; a bad one is skipped and
+        named. The result lists what was added (``added``: entry ids and ``[habit, day]``
+        marks) so a stopped import can take it back (:meth:`import_undo`). With ``event``,
+        history gets an ``imported`` line (of ``totals``, when the batches were many)."""
         from habitd import entries as entry_fields
 
         checked: list[tuple[str, datetime, dict[str, Any]]] = []
@@ -506,7 +511,7 @@ class Operations:
         with self.store.once(key, "import") as once:
             if once.replayed:
                 return dict(once.result)
-            added_marks = 0
+            added_marks: list[list[str]] = []
             for habit, day_text, state, value, note in marks:
                 day = date.fromisoformat(day_text)
                 if state not in ("done", "skipped", "lapse") or day < EARLIEST:
@@ -514,27 +519,45 @@ class Operations:
                     continue
                 if self.store.check_on(habit, day) is None:
                     self.store.set_check(habit, day, state, value, note)
-                    added_marks += 1
-            added_entries, written = 0, set()
+                    added_marks.append([habit, day.isoformat()])
+            added_entries: list[int] = []
+            written = set()
             for kind, moment, fields in checked:
                 if self.store.has_entry(kind, moment, fields.get("note")):
                     continue
                 columns, extra = entry_fields.split(fields)
-                self.store.add_entry(kind, ts=moment, extra=extra, **columns)
-                added_entries += 1
+                added_entries.append(self.store.add_entry(kind, ts=moment, extra=extra, **columns))
                 if kind in JOURNAL_KINDS:
                     written.add(self._habit_day(moment))
             counted = self._count_past("journal", written)
-            self.store.add_event(
-                "imported",
-                detail={"marks": added_marks, "entries": added_entries, "counted": counted},
-            )
-            once.result = {
-                "marks": added_marks,
-                "entries": added_entries,
-                "counted": counted,
-                "skipped": skipped,
+            added_marks += counted
+            result = {
+                "marks": len(added_marks) - len(counted),
+                "entries": len(added_entries),
+                "counted": len(counted),
             }
+            if event:
+                self.store.add_event("imported", detail=dict(totals or result))
+            once.result = {
+                **result,
+                "skipped": skipped,
+                "added": {"entries": added_entries, "marks": added_marks},
+            }
+        return dict(once.result)
+
+    @rpc
+    def import_undo(
+        self, entries: list[int], marks: list[list[str]], key: str | None = None
+    ) -> dict[str, Any]:
+        """Take back what a stopped import added (the ``added`` of its batches): those
+        entries and marks, nothing else."""
+        with self.store.once(key, "import_undo") as once:
+            if once.replayed:
+                return dict(once.result)
+            removed = self.store.delete_imported(
+                entries, [(h, date.fromisoformat(d)) for h, d in marks]
+            )
+            once.result = {"entries": removed[0], "marks": removed[1]}
         return dict(once.result)
 
     @rpc

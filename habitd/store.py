@@ -852,6 +852,25 @@ class Store:
             return True
 
     @writes
+    def delete_imported(
+        self, entry_ids: Sequence[int], marks: Sequence[tuple[str, date]]
+    ) -> tuple[int, int]:
+        """Remove the entries and marks an import added (taking back a stopped import);
+        how many of each went."""
+        entries = removed = 0
+        with self._write() as db:
+            for start in range(0, len(entry_ids), 500):
+                chunk = list(entry_ids[start : start + 500])
+                entries += db.execute(
+                    f"DELETE FROM entries WHERE id IN ({', '.join('?' for _ in chunk)})", chunk
+                ).rowcount
+            for habit, day in marks:
+                removed += db.execute(
+                    "DELETE FROM checks WHERE habit = ? AND day = ?", (habit, day.isoformat())
+                ).rowcount
+        return entries, removed
+
+    @writes
     def forget(self) -> None:
         """After a delete has committed: move every page into the database file and empty
         the write-ahead log, whose old copies of the pages still held the words (readers

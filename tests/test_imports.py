@@ -16,7 +16,7 @@ from habitd.config import HABIT_KEYS, habit_table, loads
 from habitd.importers import CONTACT_KEYS
 from habitd.testing import TEST_ZONE, days_ago
 
-from .conftest import Env
+from .conftest import Env, wait_for
 
 CONFIG = f"""
 [habitd]
@@ -350,3 +350,101 @@ def test_a_contact_in_an_archive_has_the_keys_the_support_plugin_reads() -> None
     from habitd.builtin.support import Contact
 
     assert tuple(field.name for field in fields(Contact)) == CONTACT_KEYS
+
+
+def _long_daylio(path: Path, rows: int) -> Path:
+    lines = ["full_date,date,weekday,time,mood,activities,note_title,note"]
+    for n in range(rows):
+        day = days_ago(1 + n % 900)
+        lines.append(
+            f'{day},x,x,{n % 24:02d}:{n % 60:02d},good,walk,,"imported {n} ' + "x" * 80 + '"'
+        )
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _count(env: Env, sql: str) -> int:
+    with sqlite3.connect(env.db) as db:
+        return int(db.execute(sql).fetchone()[0])
+
+
+@pytest.mark.clock
+def test_the_person_writes_while_a_long_import_runs(env: Env, tmp_path: Path) -> None:
+    """A long import writes in small batches: a `journal` and a `done` typed while it runs
+    (daemon up) are saved while the import is still going, neither waits for its end."""
+    import subprocess
+    import sys
+
+    env.write_config(CONFIG)
+    env.start_daemon()
+    export = _long_daylio(tmp_path / "daylio.csv", 30_000)
+    importing = subprocess.Popen(
+        [sys.executable, "-m", "habitd", "import", str(export), "--yes"],
+        env=env.environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for(lambda: env.db.exists() and _count(env, "SELECT count(*) FROM entries") > 0)
+    journal = env.cli("journal", "--note", "written during the import")
+    done = env.cli("done", "meditate")
+    still_importing = importing.poll() is None
+    out, err = importing.communicate(timeout=300)
+    assert importing.returncode == 0, err
+    assert journal.rc == 0 and "Saved" in journal.out, journal.err
+    assert done.rc == 0, done.err
+    assert still_importing  # both were saved before the import ended
+    assert "imported 0 marks and 30000 entries" in out
+    notes = _count(env, "SELECT count(*) FROM entries WHERE note = 'written during the import'")
+    assert notes == 1
+
+
+@pytest.mark.clock
+def test_an_import_stopped_with_ctrl_c_keeps_nothing(env: Env, tmp_path: Path) -> None:
+    env.write_config(CONFIG)
+    env.ok("journal", "--note", "mine, before")
+    export = _long_daylio(tmp_path / "daylio.csv", 30_000)
+    importing = env.spawn("import", str(export), "--yes")
+    importing.expect("importing: ")  # progress on a terminal: rows, rate, time left
+    importing.expect(" s left")
+    importing.sendintr()
+    importing.expect("import stopped: nothing of it was kept")
+    importing.expect(pexpect_eof())
+    assert _count(env, "SELECT count(*) FROM entries WHERE note LIKE 'imported %'") == 0
+    assert _count(env, "SELECT count(*) FROM entries WHERE note = 'mine, before'") == 1
+    assert _count(env, "SELECT count(*) FROM checks") == 0  # the days it marked went too
+
+
+def pexpect_eof() -> object:
+    import pexpect
+
+    return pexpect.EOF
+
+
+@pytest.mark.clock
+def test_two_imports_at_once_keep_both_habits_and_all_marks(env: Env, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env.write_config(CONFIG)
+    first = _loop_db(tmp_path / "first.db", LOOP_CURRENT)
+    second = _loop_db(tmp_path / "second.db", LOOP_EARLY)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "habitd", "import", str(backup), "--yes"],
+            env=env.environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for backup in (first, second)
+    ]
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 0, out + err
+    text = env.config_file.read_text()
+    for habit in ('id = "walk"', 'id = "water"', 'id = "read"'):
+        assert habit in text
+    totals = {row["habit"]: row["total"] for row in env.ok("streaks", "--json").json()}
+    assert totals["read"] == 2 and totals["water"] == 1 and totals["walk"] == 1
+    assert env.ok("config", "check").rc == 0
