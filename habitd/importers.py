@@ -61,10 +61,48 @@ class Plan:
         )
 
 
+LARGEST = 512 * 1024 * 1024
+"""The largest file (or, for a zip, the most it may unpack to) an import reads, in bytes."""
+LARGEST_RATIO = 100
+"""How many times its packed size a zip member may unpack to (a zip bomb is refused)."""
+LONGEST_SECONDS = 30.0
+"""How long reading a SQLite backup may take (a recursive view is refused, not run)."""
+
+
 def read(path: Path, zone: tzinfo) -> Plan:
-    """The plan for ``path``; raises :class:`InvalidInput` for a file it does not know."""
+    """The plan for ``path``; raises :class:`InvalidInput`, in one sentence, for a file it
+    does not know or will not read: not a regular file or folder (a FIFO, a device, a link
+    to one), too large, or not in the shape its format has."""
+    import os
+    import stat
+
     try:
-        head = b"" if path.is_dir() else path.read_bytes()[:4096]
+        info = os.stat(path)
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+        raise InvalidInput(f"{path} is not a regular file or folder; habitd imports files")
+    if info.st_size > LARGEST:
+        raise InvalidInput(f"{path} is larger than {LARGEST >> 20} MB; habitd will not import it")
+    try:
+        return _read(path, zone)
+    except InvalidInput:
+        raise
+    except RecursionError:
+        raise InvalidInput(f"{path} is nested too deeply to be a file habitd wrote") from None
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, IndexError) as exc:
+        raise InvalidInput(
+            f"{path} is not in the shape its format has ({type(exc).__name__}: {exc!s:.120})"
+        ) from None
+
+
+def _read(path: Path, zone: tzinfo) -> Plan:
+    try:
+        if path.is_dir():
+            head = b""
+        else:
+            with path.open("rb") as handle:
+                head = handle.read(4096)
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
     if head.startswith(b"SQLite format 3\x00"):
@@ -93,6 +131,11 @@ def _archive(path: Path) -> Plan:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{path} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path} is not a habitd archive (its top is not an object)")
+    for part in ("habits", "contacts", "entries"):
+        if not isinstance(data.get(part, []), list):
+            raise InvalidInput(f"{path}: its {part!r} is not a list, as habitd writes it")
     if data.get("format") != "habitd-archive" or data.get("version") != 1:
         raise InvalidInput(
             f"{path}: archive format {data.get('format')!r} version {data.get('version')!r}; "
@@ -123,22 +166,42 @@ leave the day unmarked, as in habitd)."""
 
 def _loop(path: Path) -> Plan:
     import sqlite3
+    import time as monotonic
 
     plan = Plan("Loop Habit Tracker backup")
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
         try:
+            db.execute("PRAGMA trusted_schema = OFF")
+            db.execute("PRAGMA query_only = ON")
+            deadline = monotonic.monotonic() + LONGEST_SECONDS
+            db.set_progress_handler(lambda: monotonic.monotonic() > deadline, 100_000)
+            tables = {
+                row[0].lower()
+                for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            for needed in ("habits", "repetitions"):
+                if needed not in tables:
+                    raise InvalidInput(f"{path} has no {needed.title()} table: not a Loop backup")
             habits = _rows(db, "Habits")
             repetitions = _rows(db, "Repetitions")
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
-        raise InvalidInput(f"{path} is not a Loop backup habitd can read ({exc})") from None
+        said = (
+            f"reading it took longer than {LONGEST_SECONDS:g} s"
+            if "interrupt" in str(exc)
+            else str(exc)
+        )
+        raise InvalidInput(f"{path} is not a Loop backup habitd can read ({said})") from None
     ids: dict[int, str] = {}
     taken: set[str] = set()
     numerical: set[int] = set()
-    for habit in sorted(habits, key=lambda h: (h.get("position") or 0, h["id"])):
-        name = str(habit.get("name") or f"habit {habit['id']}")
+    for habit in habits:
+        if not isinstance(habit.get("id"), int):
+            raise InvalidInput(f"{path}: a habit without a whole-number id; not a Loop backup")
+    for habit in sorted(habits, key=lambda h: (_number(h.get("position")), h["id"])):
+        name = str(habit.get("name") or f"habit {habit['id']}")[:200]
         habit_id = _habit_id(name, taken)
         ids[habit["id"]] = habit_id
         table: dict[str, Any] = {"id": habit_id, "name": name}
@@ -154,16 +217,27 @@ def _loop(path: Path) -> Plan:
         plan.habits.append(table)
     inferred = 0
     for repetition in repetitions:
-        owner = ids.get(int(repetition.get("habit") or -1))
+        habit_key = repetition.get("habit")
+        owner = ids.get(habit_key) if isinstance(habit_key, int) else None
         if owner is None:
-            plan.skipped.append(f"a repetition of an unknown habit {repetition.get('habit')}")
+            plan.skipped.append(f"a repetition of an unknown habit {habit_key!r:.40}")
             continue
-        day = datetime.fromtimestamp(int(repetition["timestamp"]) / 1000, UTC).date()
-        value = repetition.get("value", 2)  # old backups: a repetition is a check-in
-        note = repetition.get("notes") or None
+        stamp, value = repetition.get("timestamp"), repetition.get("value", 2)
+        try:  # old backups: a repetition without a value is a check-in
+            if not isinstance(stamp, int) or not isinstance(value, int | float | None):
+                raise ValueError
+            day = datetime.fromtimestamp(stamp / 1000, UTC).date()
+        except (ValueError, OverflowError, OSError):
+            plan.skipped.append(
+                f"a repetition of {owner} with a time or value it cannot read "
+                f"({stamp!r:.30}, {value!r:.30})"
+            )
+            continue
+        notes = repetition.get("notes")
+        note = notes if isinstance(notes, str) and notes else None
         if repetition.get("habit") in numerical:
             plan.marks.append([owner, day.isoformat(), "done", (value or 0) / 1000, note])
-        elif value in LOOP_STATES:
+        elif isinstance(value, int) and value in LOOP_STATES:
             plan.marks.append([owner, day.isoformat(), LOOP_STATES[value], None, note])
         elif value == 1:
             inferred += 1
@@ -233,15 +307,20 @@ def _files(path: Path) -> dict[str, str]:
 
     try:
         with zipfile.ZipFile(path) as archive:
-            return {
-                name.split("/", 1)[1] if name.count("/") > 1 else name: archive.read(name).decode(
-                    "utf-8-sig"
+            members = [m for m in archive.infolist() if m.filename.endswith(".csv")]
+            unpacked = sum(m.file_size for m in members)
+            if unpacked > LARGEST or any(
+                m.file_size > LARGEST_RATIO * max(m.compress_size, 1024) for m in members
+            ):
+                raise InvalidInput(
+                    f"{path} would unpack to far more than it holds; habitd will not open it"
                 )
-                for name in archive.namelist()
-                if name.endswith(".csv")
-            }
+            found = {m.filename: archive.read(m).decode("utf-8-sig") for m in members}
     except zipfile.BadZipFile:
         raise InvalidInput(f"{path} is not a zip habitd can read") from None
+    roots = sorted((n for n in found if n.rsplit("/", 1)[-1] == "Habits.csv"), key=len)
+    top = roots[0][: -len("Habits.csv")] if roots else ""  # with or without a top folder
+    return {name[len(top) :]: text for name, text in found.items() if name.startswith(top)}
 
 
 def _habit_id(name: str, taken: set[str]) -> str:
@@ -253,6 +332,10 @@ def _habit_id(name: str, taken: set[str]) -> str:
         habit_id, number = f"{slug[:36].rstrip('-')}-{number}", number + 1
     taken.add(habit_id)
     return habit_id
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
 
 
 def _rows(db: Any, table: str) -> list[dict[str, Any]]:

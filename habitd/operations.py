@@ -41,6 +41,40 @@ COUNTED_NOTES = {"journal": "a journal entry", "reached": "someone reached"}
 """The note on a mark an activity made."""
 
 
+LARGEST_VALUE = 1e9
+"""The largest value a mark may hold (a count, minutes, glasses...)."""
+
+
+def _bad_mark(mark: Any) -> str | None:
+    """Why an imported mark ``[habit, day, state, value, note]`` cannot be kept as typed
+    ones are, or None when it can."""
+    import math
+
+    if not isinstance(mark, list | tuple) or len(mark) != 5:
+        return f"{mark!r:.60} is not [habit, day, state, value, note]"
+    habit, day_text, state, value, note = mark
+    if not isinstance(habit, str) or not habit:
+        return f"the habit {habit!r:.40} is not a name"
+    try:
+        day = date.fromisoformat(str(day_text))
+    except ValueError:
+        return f"{day_text!r:.40} is not a day (YYYY-MM-DD)"
+    if day < EARLIEST:
+        return f"{day} is before {EARLIEST.year}"
+    if state not in ("done", "skipped", "lapse"):
+        return f"{state!r:.40} is not a mark habitd keeps"
+    if value is not None and (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or abs(value) > LARGEST_VALUE
+    ):
+        return f"the value {value!r:.40} is not a number habitd keeps"
+    if note is not None and (not isinstance(note, str) or len(note) > 10_000):
+        return "its note is not a text of at most 10,000 characters"
+    return None
+
+
 class Operations:
     """The person's data through the config's eyes: habits, nudges, the habit day."""
 
@@ -503,8 +537,10 @@ class Operations:
                 moment = datetime.fromisoformat(str(item["ts"]))
                 if moment.tzinfo is None:
                     moment = moment.replace(tzinfo=self.tz)
+                if moment.year < EARLIEST.year:
+                    raise ValueError(f"{moment:%Y-%m-%d} is before {EARLIEST.year}")
                 fields = entry_fields.clean(str(item["kind"]), dict(item.get("fields") or {}))
-            except (KeyError, ValueError, InvalidInput) as exc:
+            except (KeyError, ValueError, TypeError, OverflowError, InvalidInput) as exc:
                 skipped.append(f"entry {number}: {exc}")
                 continue
             checked.append((str(item["kind"]), moment, fields))
@@ -512,11 +548,13 @@ class Operations:
             if once.replayed:
                 return dict(once.result)
             added_marks: list[list[str]] = []
-            for habit, day_text, state, value, note in marks:
-                day = date.fromisoformat(day_text)
-                if state not in ("done", "skipped", "lapse") or day < EARLIEST:
-                    skipped.append(f"{habit} {day_text}: {state!r} is not a mark habitd keeps")
+            for number, mark in enumerate(marks, start=1):
+                problem = _bad_mark(mark)
+                if problem is not None:
+                    skipped.append(f"mark {number}: {problem}")
                     continue
+                habit, day_text, state, value, note = mark
+                day = date.fromisoformat(day_text)
                 if self.store.check_on(habit, day) is None:
                     self.store.set_check(habit, day, state, value, note)
                     added_marks.append([habit, day.isoformat()])

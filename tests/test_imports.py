@@ -260,6 +260,12 @@ def test_loops_csv_export_comes_in_as_a_folder_or_a_zip(env: Env, tmp_path: Path
     other.write_config(EMPTY)
     assert "2 habits, 3 marks" in other.ok("import", archive, "--yes").out
     assert _streaks(other)["meditate"] == before
+    # zipped with its folder at the top, as a file manager's "compress" does
+    topped = shutil.make_archive(str(tmp_path / "Topped"), "zip", tmp_path, "loop")
+    third = env.moved(tmp_path / "third")
+    third.write_config(EMPTY)
+    assert "2 habits, 3 marks" in third.ok("import", topped, "--yes").out
+    assert _streaks(third)["meditate"] == before
 
 
 @pytest.mark.clock
@@ -448,3 +454,116 @@ def test_two_imports_at_once_keep_both_habits_and_all_marks(env: Env, tmp_path: 
     totals = {row["habit"]: row["total"] for row in env.ok("streaks", "--json").json()}
     assert totals["read"] == 2 and totals["water"] == 1 and totals["walk"] == 1
     assert env.ok("config", "check").rc == 0
+
+
+def _archive_with(**parts: object) -> str:
+    base: dict[str, object] = {"format": "habitd-archive", "version": 1}
+    return json.dumps({**base, **parts})
+
+
+def _hostile(kind: str, folder: Path) -> Path:
+    """One of the files a red team brought (each refused in a sentence, or its bad rows
+    skipped and named), made under ``folder``."""
+    import os
+    import zipfile
+
+    path = folder / f"{kind.replace('/', '_')}.file"
+    habit = {"id": "walk", "name": "Walk"}
+    if kind == "habits as a string":
+        path.write_text(_archive_with(habits="walk"))
+    elif kind == "a day as a number":
+        path.write_text(_archive_with(habits=[{**habit, "marks": [{"day": 5, "state": "done"}]}]))
+    elif kind == "the 45th of the 13th month":
+        marks = [{"day": "2025-13-45", "state": "done"}]
+        path.write_text(_archive_with(habits=[{**habit, "marks": marks}]))
+    elif kind == "a value of 10^30":
+        marks = [{"day": "2025-01-01", "state": "done", "value": 10**30}]
+        path.write_text(_archive_with(habits=[{**habit, "marks": marks}]))
+    elif kind == "a text value":
+        marks = [{"day": "2025-01-01", "state": "done", "value": "lots"}]
+        path.write_text(_archive_with(habits=[{**habit, "marks": marks}]))
+    elif kind == "a note that is a dict":
+        entry = {"kind": "journal", "ts": "2025-01-01T10:00:00+00:00", "note": {"a": 1}}
+        path.write_text(_archive_with(entries=[entry]))
+    elif kind == "an entry without a kind":
+        path.write_text(_archive_with(entries=[{"ts": "2025-01-01T10:00:00+00:00"}]))
+    elif kind == "an entry in year 1":
+        entry = {"kind": "journal", "ts": "0001-01-01T10:00:00+00:00", "note": "old"}
+        path.write_text(_archive_with(entries=[entry]))
+    elif kind == "JSON 100,000 deep":
+        path.write_text('{"format": "habitd-archive", "version": 1, "x": ' + "[" * 100_000)
+    elif kind == "a Loop db without an id":
+        db = sqlite3.connect(path)
+        db.executescript(
+            "CREATE TABLE Habits (name TEXT); CREATE TABLE Repetitions (habit, timestamp);"
+            "INSERT INTO Habits VALUES ('Walk');"
+        )
+        db.close()
+    elif kind == "a Loop db with text in numbers":
+        db = sqlite3.connect(path)
+        db.executescript(
+            "CREATE TABLE Habits (id INTEGER, name TEXT, freq_num, freq_den);"
+            "CREATE TABLE Repetitions (habit, timestamp, value);"
+            "INSERT INTO Habits VALUES (1, 'Walk', 1, 1);"
+            "INSERT INTO Repetitions VALUES (1, 'soon', 2), (1, 99999999999999999999, 2),"
+            " (1, -99999999999999999, 2), (1, NULL, 2), ('one', 5, 2), (1, 1700000000000, 'x');"
+        )
+        db.close()
+    elif kind == "a Loop db whose table is a recursive view":
+        db = sqlite3.connect(path)
+        db.executescript(
+            "CREATE VIEW Habits AS WITH RECURSIVE r(id) AS (SELECT 1 UNION ALL SELECT id + 1 "
+            "FROM r) SELECT id, 'x' AS name FROM r; CREATE TABLE Repetitions (habit, timestamp);"
+        )
+        db.close()
+    elif kind == "a link to /dev/zero":
+        os.symlink("/dev/zero", path)
+    elif kind == "a FIFO":
+        os.mkfifo(path)
+    elif kind == "a zip bomb":
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("Habits.csv", "Position,Name\n" + "0" * (50 << 20))
+    return path
+
+
+HOSTILE = [
+    ("habits as a string", "refused"),
+    ("a day as a number", "skipped"),
+    ("the 45th of the 13th month", "skipped"),
+    ("a value of 10^30", "skipped"),
+    ("a text value", "skipped"),
+    ("a note that is a dict", "skipped"),
+    ("an entry without a kind", "refused"),
+    ("an entry in year 1", "skipped"),
+    ("JSON 100,000 deep", "refused"),
+    ("a Loop db without an id", "refused"),
+    ("a Loop db with text in numbers", "skipped"),
+    ("a Loop db whose table is a recursive view", "refused"),
+    ("a link to /dev/zero", "refused"),
+    ("a FIFO", "refused"),
+    ("a zip bomb", "refused"),
+]
+
+
+@pytest.mark.clock
+@pytest.mark.parametrize(("kind", "outcome"), HOSTILE, ids=[k for k, _ in HOSTILE])
+def test_a_hostile_file_is_refused_in_a_sentence_and_breaks_nothing(
+    env: Env, tmp_path: Path, kind: str, outcome: str
+) -> None:
+    env.write_config(CONFIG)
+    env.ok("done", "meditate")
+    before = env.config_file.read_text()
+    path = _hostile(kind, tmp_path)
+    result = env.cli("import", str(path), "--yes")
+    assert "Traceback" not in result.out + result.err
+    if outcome == "refused":
+        assert result.rc != 0
+        [said] = [line for line in result.err.splitlines() if line.startswith("habitd: ")][-1:]
+        assert str(path) in said or "path" in said
+        assert env.config_file.read_text() == before
+    else:
+        assert result.rc == 0, result.err
+        assert "skipped" in result.out or "cannot map" in result.out
+    for command in (["streaks"], ["entries"], ["report"], ["history"]):
+        later = env.cli(*command)
+        assert later.rc == 0 and "Traceback" not in later.err, (command, later.err)
