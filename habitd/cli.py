@@ -449,9 +449,11 @@ _SLOW: set[str] = set()
 
 def _plugin_commands(ctx: click.Context, patience: float) -> dict[str, click.Command]:
     """Commands from plugins' ``habitd_commands`` hook (loads plugins, not the store), each
-    import given ``patience`` seconds."""
-    if patience in _LOADED:
-        return _LOADED[patience]
+    import given ``patience`` seconds; plugins are loaded once per process unless one was
+    too slow for the patience they had."""
+    for had, loaded in _LOADED.items():
+        if had >= patience or not _SLOW:
+            return loaded
     from habitd.config import ConfigError, default_config_path, load, read_config
     from habitd.paths import resolve
     from habitd.plugins import PluginHost
@@ -469,11 +471,7 @@ def _plugin_commands(ctx: click.Context, patience: float) -> dict[str, click.Com
         for command in found or ():
             if command.name:
                 commands.setdefault(command.name, command)
-    _SLOW.update(
-        info.name
-        for info in host.infos.values()
-        if info.last_error and "took longer than" in info.last_error
-    )
+    _SLOW.update(host.slow_imports)
     host.close()
     _LOADED[patience] = commands
     return commands

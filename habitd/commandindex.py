@@ -74,16 +74,16 @@ def write(
 ) -> None:
     """Keep the plugins' commands (name -> short help) for ``current``; a folder that
     cannot take it is no error (the next command asks the plugins again)."""
+    from habitd.errors import HabitdError
+    from habitd.files import private_file
+    from habitd.paths import ensure_private_dir
+
     text = json.dumps(
         {"version": VERSION, "signature": current, "commands": commands, "incomplete": incomplete}
     )
-    target = state_dir / NAME
-    partial = target.with_name(f".{NAME}.{os.getpid()}.tmp")
     try:
-        state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(fd, "w") as out:
+        ensure_private_dir(state_dir)
+        with private_file(state_dir / NAME) as out:
             out.write(text)
-        os.replace(partial, target)
-    except OSError:
-        partial.unlink(missing_ok=True)
+    except (OSError, HabitdError):
+        pass

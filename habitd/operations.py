@@ -568,9 +568,8 @@ class Operations:
                 if kind in JOURNAL_KINDS:
                     written.add(self._habit_day(moment))
             counted = self._count_past("journal", written)
-            added_marks += counted
             result = {
-                "marks": len(added_marks) - len(counted),
+                "marks": len(added_marks),
                 "entries": len(added_entries),
                 "counted": len(counted),
             }
@@ -579,7 +578,7 @@ class Operations:
             once.result = {
                 **result,
                 "skipped": skipped,
-                "added": {"entries": added_entries, "marks": added_marks},
+                "added": {"entries": added_entries, "marks": added_marks + counted},
             }
         return dict(once.result)
 

@@ -113,6 +113,8 @@ class PluginHost:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.import_timeout = import_timeout
         """Seconds a plugin's import may take before it is given up on (failed)."""
+        self.slow_imports: set[str] = set()
+        """Plugins given up on because their import overran :attr:`import_timeout`."""
         self.pm.add_hookspecs(hookspecs)
         self.infos: dict[str, PluginInfo] = {}
         self.shadowed: list[PluginInfo] = []
@@ -186,6 +188,8 @@ class PluginHost:
         except BaseException as exc:  # an import may raise anything, even SystemExit
             if isinstance(exc, KeyboardInterrupt):
                 raise
+            if isinstance(exc, TimeoutError):
+                self.slow_imports.add(name)
             info.state = "failed"
             info.last_error = f"could not load: {type(exc).__name__}: {exc}"
             info.last_traceback = traceback.format_exc()

@@ -42,10 +42,7 @@ def writes(method: _W) -> _W:
 
     @wraps(method)
     def handed_over(self: Store, *args: Any, **kwargs: Any) -> Any:
-        if self._writer.on_thread():
-            return method(self, *args, **kwargs)
-        self._not_here()
-        return self._writer.submit(lambda: method(self, *args, **kwargs)).result()
+        return self.write(lambda: method(self, *args, **kwargs))
 
     return handed_over  # type: ignore[return-value]
 
@@ -369,7 +366,8 @@ class Store:
         return self._writer.submit(work)
 
     def write(self, work: Callable[[], _T]) -> _T:
-        """:meth:`submit` ``work`` and wait for its result (from a thread that may block)."""
+        """:meth:`submit` ``work`` and wait for its result (from a thread that may block; on
+        the writer thread itself, it runs at once)."""
         self._not_here()
         return self._writer.run(work)
 

@@ -7,12 +7,27 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 pytestmark = pytest.mark.slow
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
+
+
+def _bench(script: str, *args: str, timeout: float) -> dict[str, Any]:
+    """Run ``bench/SCRIPT ARGS``; it must succeed and print its figures as JSON."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH.parent / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
 
 
 @pytest.mark.clock
@@ -42,26 +57,18 @@ def test_benchmarks_run_and_the_client_imports_nothing_heavy() -> None:
 
 
 def test_load_and_soak_run_briefly_without_errors_or_lost_writes() -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH.parent / "soak.py"),
-            "--load-seconds",
-            "4",
-            "--clients",
-            "20",
-            "--nudges",
-            "20",
-            "--soak-seconds",
-            "6",
-        ],
-        capture_output=True,
-        text=True,
+    results = _bench(
+        "soak.py",
+        "--load-seconds",
+        "4",
+        "--clients",
+        "20",
+        "--nudges",
+        "20",
+        "--soak-seconds",
+        "6",
         timeout=300,
-        check=False,
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    results = json.loads(done.stdout)
     assert results["load"]["errors"] == 0 and results["load"]["lost_writes"] == 0
     assert results["load"]["writes"] > 0
     soak = results["soak"]
@@ -69,15 +76,7 @@ def test_load_and_soak_run_briefly_without_errors_or_lost_writes() -> None:
 
 
 def test_the_plugin_contract_benchmark_runs() -> None:
-    done = subprocess.run(
-        [sys.executable, str(BENCH.parent / "plugins.py"), "--runs", "2", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    results = json.loads(done.stdout)
+    results = _bench("plugins.py", "--runs", "2", "--json", timeout=300)
     assert results["blocked"]["faults charged"] >= 1  # the blocking plugin paid for it
     assert set(results["commands"]) == {
         "built-in: habitd config path",
@@ -87,31 +86,12 @@ def test_the_plugin_contract_benchmark_runs() -> None:
 
 
 def test_the_tray_benchmark_runs() -> None:
-    done = subprocess.run(
-        [sys.executable, str(BENCH.parent / "tray.py"), "--idle-seconds", "0.5", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    results = json.loads(done.stdout)
+    results = _bench("tray.py", "--idle-seconds", "0.5", "--json", timeout=120)
     assert results["with the tray"]["tray"].startswith("shown by the tray host")
     assert results["without"]["tray"] == "off in the config"
 
 
 def test_the_writer_benchmark_runs() -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH.parent / "writer.py"),
-            *("--megabytes", "2", "--clients", "3", "--seconds", "1"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    results = json.loads(done.stdout)
+    args = ("--megabytes", "2", "--clients", "3", "--seconds", "1")
+    results = _bench("writer.py", *args, timeout=120)
     assert results["saved"] > 0 and results["backups"] > 0 and results["store_calls_on_loop"] > 0

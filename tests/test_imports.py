@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -378,19 +380,10 @@ def _count(env: Env, sql: str) -> int:
 def test_the_person_writes_while_a_long_import_runs(env: Env, tmp_path: Path) -> None:
     """A long import writes in small batches: a `journal` and a `done` typed while it runs
     (daemon up) are saved while the import is still going, neither waits for its end."""
-    import subprocess
-    import sys
-
     env.write_config(CONFIG)
     env.start_daemon()
     export = _long_daylio(tmp_path / "daylio.csv", 30_000)
-    importing = subprocess.Popen(
-        [sys.executable, "-m", "habitd", "import", str(export), "--yes"],
-        env=env.environ,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    importing = _importing(env, export)
     wait_for(lambda: env.db.exists() and _count(env, "SELECT count(*) FROM entries") > 0)
     journal = env.cli("journal", "--note", "written during the import")
     done = env.cli("done", "meditate")
@@ -429,22 +422,10 @@ def pexpect_eof() -> object:
 
 @pytest.mark.clock
 def test_two_imports_at_once_keep_both_habits_and_all_marks(env: Env, tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     env.write_config(CONFIG)
     first = _loop_db(tmp_path / "first.db", LOOP_CURRENT)
     second = _loop_db(tmp_path / "second.db", LOOP_EARLY)
-    runs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "habitd", "import", str(backup), "--yes"],
-            env=env.environ,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for backup in (first, second)
-    ]
+    runs = [_importing(env, backup) for backup in (first, second)]
     for run in runs:
         out, err = run.communicate(timeout=120)
         assert run.returncode == 0, out + err
@@ -459,6 +440,23 @@ def test_two_imports_at_once_keep_both_habits_and_all_marks(env: Env, tmp_path: 
 def _archive_with(**parts: object) -> str:
     base: dict[str, object] = {"format": "habitd-archive", "version": 1}
     return json.dumps({**base, **parts})
+
+
+def _sqlite(path: Path, script: str) -> None:
+    db = sqlite3.connect(path)
+    db.executescript(script)
+    db.close()
+
+
+def _importing(env: Env, path: Path) -> subprocess.Popen[str]:
+    """``habitd import PATH --yes`` started in the background, its output captured."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "habitd", "import", str(path), "--yes"],
+        env=env.environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _hostile(kind: str, folder: Path) -> Path:
@@ -493,29 +491,26 @@ def _hostile(kind: str, folder: Path) -> Path:
     elif kind == "JSON 100,000 deep":
         path.write_text('{"format": "habitd-archive", "version": 1, "x": ' + "[" * 100_000)
     elif kind == "a Loop db without an id":
-        db = sqlite3.connect(path)
-        db.executescript(
+        _sqlite(
+            path,
             "CREATE TABLE Habits (name TEXT); CREATE TABLE Repetitions (habit, timestamp);"
-            "INSERT INTO Habits VALUES ('Walk');"
+            "INSERT INTO Habits VALUES ('Walk');",
         )
-        db.close()
     elif kind == "a Loop db with text in numbers":
-        db = sqlite3.connect(path)
-        db.executescript(
+        _sqlite(
+            path,
             "CREATE TABLE Habits (id INTEGER, name TEXT, freq_num, freq_den);"
             "CREATE TABLE Repetitions (habit, timestamp, value);"
             "INSERT INTO Habits VALUES (1, 'Walk', 1, 1);"
             "INSERT INTO Repetitions VALUES (1, 'soon', 2), (1, 99999999999999999999, 2),"
-            " (1, -99999999999999999, 2), (1, NULL, 2), ('one', 5, 2), (1, 1700000000000, 'x');"
+            " (1, -99999999999999999, 2), (1, NULL, 2), ('one', 5, 2), (1, 1700000000000, 'x');",
         )
-        db.close()
     elif kind == "a Loop db whose table is a recursive view":
-        db = sqlite3.connect(path)
-        db.executescript(
+        _sqlite(
+            path,
             "CREATE VIEW Habits AS WITH RECURSIVE r(id) AS (SELECT 1 UNION ALL SELECT id + 1 "
-            "FROM r) SELECT id, 'x' AS name FROM r; CREATE TABLE Repetitions (habit, timestamp);"
+            "FROM r) SELECT id, 'x' AS name FROM r; CREATE TABLE Repetitions (habit, timestamp);",
         )
-        db.close()
     elif kind == "a link to /dev/zero":
         os.symlink("/dev/zero", path)
     elif kind == "a FIFO":

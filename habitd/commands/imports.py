@@ -211,7 +211,13 @@ class _one_import_at_a_time:
         import fcntl
         import os
 
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        from habitd.errors import HabitdError
+        from habitd.paths import ensure_private_dir
+
+        try:
+            ensure_private_dir(self.path.parent)
+        except HabitdError as exc:
+            fail(exc.message)
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
