@@ -701,3 +701,7 @@ def test_help_and_a_typo_need_no_plugin_import_once_the_commands_are_known(env: 
     )
     mark.unlink()
     assert env.cli("gret").rc == 2 and not mark.exists()  # a typo, from the index alone
+    (env.state_dir / "commands.json").write_text('{"version": 1, "signature": [')  # damaged
+    assert "Say hello from a plugin." in env.ok("--help").out  # asked again, and kept again
+    assert json.loads((env.state_dir / "commands.json").read_text())["commands"]["greet"]
+    assert (env.state_dir / "commands.json").stat().st_mode & 0o777 == 0o600
