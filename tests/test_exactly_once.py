@@ -136,10 +136,25 @@ def test_a_slow_reaction_never_delays_saved(env: Env) -> None:
     wait_for(faulted)
 
 
+def _until_idle(env: Env) -> None:
+    """Wait until the daemon has done its start's own writes (the reactor's first drain and
+    pruning): a daemon stopped in the middle of a transaction would hold the database's
+    write lock, which no in-process fallback can take, and that is not what these tests
+    are about."""
+    env.ok("status")  # by now the start's writes are handed to the daemon's writer
+    db = sqlite3.connect(env.db, timeout=10)
+    try:
+        db.execute("BEGIN IMMEDIATE")  # waits for a write the daemon has in progress
+        db.execute("ROLLBACK")
+    finally:
+        db.close()
+
+
 def test_a_frozen_daemon_gets_a_plain_message_and_no_double_write(env: Env) -> None:
     env.write_config()
     daemon = env.start_daemon()
     env.environ["HABITD_TIMEOUT"] = "1"  # the client's patience (10 s unless told)
+    _until_idle(env)
     daemon.proc.send_signal(signal.SIGSTOP)
     try:
         result = env.cli("journal", "--note", "can't sleep")
@@ -310,6 +325,7 @@ def test_a_strong_urge_with_a_frozen_daemon_shows_help_at_once_and_saves_once(en
     env.write_config()
     daemon = env.start_daemon()
     env.environ.pop("HABITD_TIMEOUT", None)
+    _until_idle(env)
     daemon.proc.send_signal(signal.SIGSTOP)
     try:
         strong = env.spawn("urge", "--intensity", "9", "--trigger", "payday", "--not-acted")
